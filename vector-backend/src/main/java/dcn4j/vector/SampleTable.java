@@ -7,7 +7,8 @@ package dcn4j.vector;
  * <ul>
  *   <li>{@code base[e]}: the index in the padded NHWC image of the top-left corner
  *       {@code (floor py, floor px)} (corner {@code (y, x)} lives at {@code ((y+1)*(W+2) + x+1)*C}), or
- *       {@code -1} when the point reads nothing ({@code py <= -1 || py >= H || px <= -1 || px >= W});</li>
+ *       {@code -1} when no corner of its cell is in the image ({@code py < -1 || py >= H || px < -1 || px >= W});
+ *       at {@code py = -1} the value is 0 but the right derivative is not, as in the reference;</li>
  *   <li>{@code weight[4e .. 4e+3]}: the bilinear weights of the corners (00, 01, 10, 11) times the mask;</li>
  *   <li>{@code frac[3e .. 3e+2]}: {@code ly = py - floor py}, {@code lx}, and the mask value (1 without
  *       mask), for the backward pass.</li>
@@ -58,7 +59,10 @@ final class SampleTable {
                             px += offset[offBase + (ch + 1) * pixels + p];
                         }
                         double m = mask == null ? 1.0 : mask[maskBase + (og * kk + kpt) * pixels + p];
-                        if (!(py > -1 && py < h && px > -1 && px < w)) {
+                        // The cell [floor p, floor p + 1] must have a corner in the image (reference Bilinear
+                        // .cellTouchesImage): at p = -1 exactly the value is 0 (its corners on row/column -1
+                        // are the zero border) but the right derivative is not.
+                        if (!(py >= -1 && py < h && px >= -1 && px < w)) {
                             base[e] = -1;
                             weight[4 * e] = 0f;
                             weight[4 * e + 1] = 0f;

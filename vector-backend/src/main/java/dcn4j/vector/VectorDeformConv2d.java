@@ -30,10 +30,10 @@ final class VectorDeformConv2d {
     static final int KC = 256;
     /** Pixel block of the weight-gradient product. */
     static final int KC_PIXELS = 256;
-    /** Budget of one forward worker's column chunk: about half of a core's L2. */
+    /** Default budget of one forward worker's column chunk: about half of a core's L2. */
     static final long FORWARD_CHUNK_BYTES = 1L << 20;
-    /** Budget of the backward chunk (columns, their gradient and the sample table), shared by all workers. */
-    static final long BACKWARD_CHUNK_BYTES = Long.getLong("dcn4j.vector.backwardChunkBytes", 24L << 20);
+    /** Default budget of the backward chunk (columns, their gradient and the sample table), shared by all workers. */
+    static final long BACKWARD_CHUNK_BYTES = 24L << 20;
 
     private VectorDeformConv2d() {
     }
@@ -46,10 +46,10 @@ final class VectorDeformConv2d {
     /** How the forward pass splits the pixels of one batch item. */
     record ForwardPlan(int chunks, int rowsPerGroup, int oPanels) {
 
-        static ForwardPlan of(ConvGeometry g, int threads) {
+        static ForwardPlan of(ConvGeometry g, int threads, long budget) {
             int panels = ceilDiv(g.pixels, MR);
             long bytesPerPixel = 4L * g.totalK();
-            int byBudget = (int) Math.max(1, FORWARD_CHUNK_BYTES / bytesPerPixel / MR);
+            int byBudget = (int) Math.max(1, Math.min(panels, budget / bytesPerPixel / MR));
             int chunks = ceilDiv(panels, byBudget);
             chunks = Math.min(panels, ceilDiv(chunks, threads) * threads);
             int rows = ceilDiv(panels, chunks) * MR;
@@ -81,9 +81,9 @@ final class VectorDeformConv2d {
     /** How the backward pass splits the pixels of one batch item; independent of the thread count. */
     record BackwardPlan(int chunkPixels, int rowsPerGroup, int kPanels, boolean columns, boolean gradColumns) {
 
-        static BackwardPlan of(ConvGeometry g, boolean columns, boolean gradColumns) {
+        static BackwardPlan of(ConvGeometry g, boolean columns, boolean gradColumns, long budget) {
             long perPixel = 4L * (g.totalK() * ((columns ? 1 : 0) + (gradColumns ? 1 : 0)) + 8L * g.entriesPerPixel());
-            long fit = BACKWARD_CHUNK_BYTES / perPixel / MR * MR;
+            long fit = budget / perPixel / MR * MR;
             int chunk = (int) Math.max(MR, Math.min(fit, (long) ceilDiv(g.pixels, MR) * MR));
             chunk = Math.min(chunk, g.pixels);
             int rows = ceilDiv(chunk, MR) * MR;
@@ -116,10 +116,10 @@ final class VectorDeformConv2d {
     // Forward
     // ------------------------------------------------------------------------------------------------
 
-    static float[] forward(WorkerPool pool, Workspace ws, ConvGeometry g, float[] input, float[] offset,
+    static float[] forward(WorkerPool pool, Workspace ws, long budget, ConvGeometry g, float[] input, float[] offset,
                            float[] mask, float[] weight, float[] bias) {
         int threads = pool.parallelism();
-        ForwardPlan plan = ForwardPlan.of(g, threads);
+        ForwardPlan plan = ForwardPlan.of(g, threads, budget);
         float[] out = new float[length("output", (long) g.batch * g.outChannels * g.pixels)];
         float[] padded = ws.floats("padded", g.paddedSize);
         float[] packed = ws.floats("packedW", plan.packedWeightSize(g));
@@ -203,7 +203,7 @@ final class VectorDeformConv2d {
     record Grads(float[] input, float[] offset, float[] mask, float[] weight, float[] bias) {
     }
 
-    static Grads backward(WorkerPool pool, Workspace ws, ConvGeometry g, float[] gradOut, float[] input,
+    static Grads backward(WorkerPool pool, Workspace ws, long budget, ConvGeometry g, float[] gradOut, float[] input,
                           float[] offset, float[] mask, float[] weight, boolean wantInput, boolean wantOffset,
                           boolean wantMask, boolean wantWeight, boolean wantBias) {
         int threads = pool.parallelism();
@@ -219,7 +219,7 @@ final class VectorDeformConv2d {
         float[] gB = wantBias ? new float[g.outChannels] : null;
 
         if (needGradCols || wantWeight) {
-            BackwardPlan plan = BackwardPlan.of(g, wantWeight, needGradCols);
+            BackwardPlan plan = BackwardPlan.of(g, wantWeight, needGradCols, budget);
             new Backward(pool, ws, g, plan, gradOut, input, offset, mask, weight, gIn, gOff, gMask, gW).run();
         }
         if (gB != null) {

@@ -43,6 +43,19 @@ public final class VectorProvider implements BackendProvider {
         return List.of("0: " + VectorBackend.describeHost(Runtime.getRuntime().availableProcessors()));
     }
 
+    /**
+     * Diagnostics for benchmarks: the largest scratch memory (bytes) that any call of {@code backend}, a
+     * backend opened by this provider, has held so far. It does not grow with the batch size: columns are
+     * processed in chunks sized from a fixed budget.
+     */
+    public static long peakWorkspaceBytes(Backend backend) {
+        if (!(backend instanceof VectorBackend v)) {
+            throw new IllegalArgumentException("backend: expected one opened by provider 'vector', got "
+                    + (backend == null ? "null" : "'" + backend.name() + "'"));
+        }
+        return v.peakWorkspaceBytes();
+    }
+
     @Override
     public Backend open(BackendOptions options) {
         Availability a = availability();
