@@ -140,7 +140,27 @@ final class Col2im {
                         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
                             int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
-                            for (int ch = cs; ch < ce; ch += L) {
+                            int ch = cs;
+                            for (; ch <= ce - L; ch += L) {
+                                int at = b + ch;
+                                FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
+                                FloatVector v00 = FloatVector.fromArray(SPECIES, padded, at);
+                                FloatVector v01 = FloatVector.fromArray(SPECIES, padded, at + d01);
+                                FloatVector v10 = FloatVector.fromArray(SPECIES, padded, at + d10);
+                                FloatVector v11 = FloatVector.fromArray(SPECIES, padded, at + d11);
+                                // d/dpy = (1-lx)(v10 - v00) + lx (v11 - v01); d/dpx = (1-ly)(v01 - v00) + ly (v11 - v10)
+                                FloatVector top = v01.sub(v00), bottom = v11.sub(v10);
+                                FloatVector left = v10.sub(v00), right = v11.sub(v01);
+                                FloatVector dy = left.mul(hx).add(right.mul(vlx));
+                                FloatVector dx = top.mul(hy).add(bottom.mul(vly));
+                                FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
+                                FloatVector value = lower.sub(upper).fma(vly, upper);
+                                accY = gs.fma(dy, accY);
+                                accX = gs.fma(dx, accX);
+                                accM = gs.fma(value, accM);
+                            }
+                            if (ch < ce) {
+                                // Same arithmetic on the masked tail (masked-off lanes load 0 and add 0).
                                 VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
                                 int at = b + ch;
                                 FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, m);
@@ -148,7 +168,6 @@ final class Col2im {
                                 FloatVector v01 = FloatVector.fromArray(SPECIES, padded, at + d01, m);
                                 FloatVector v10 = FloatVector.fromArray(SPECIES, padded, at + d10, m);
                                 FloatVector v11 = FloatVector.fromArray(SPECIES, padded, at + d11, m);
-                                // d/dpy = (1-lx)(v10 - v00) + lx (v11 - v01); d/dpx = (1-ly)(v01 - v00) + ly (v11 - v10)
                                 FloatVector top = v01.sub(v00), bottom = v11.sub(v10);
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
@@ -178,12 +197,24 @@ final class Col2im {
 
     /** Channels {@code [cFrom, cTo)} of the interior of {@code gradPadded} into {@code gradInput[n]} (NCHW). */
     static void unpadNhwc(ConvGeometry g, float[] gradPadded, int n, float[] gradInput, int cFrom, int cTo) {
-        int c = g.channels, h = g.height, w = g.width, wp = g.paddedWidth;
-        for (int ch = cFrom; ch < cTo; ch++) {
-            int dst = (n * c + ch) * h * w;
-            for (int y = 0; y < h; y++) {
-                int src = ((y + 1) * wp + 1) * c + ch;
-                for (int x = 0; x < w; x++) gradInput[dst + y * w + x] = gradPadded[src + x * c];
+        int c = g.channels, h = g.height, w = g.width, wp = g.paddedWidth, hw = h * w;
+        for (int y = 0; y < h; y++) {
+            int src = ((y + 1) * wp + 1) * c;
+            int ch = cFrom;
+            // Four channel planes at a time (see BilinearIm2col.padNhwc).
+            for (; ch + 4 <= cTo; ch += 4) {
+                int d0 = (n * c + ch) * hw + y * w, d1 = d0 + hw, d2 = d1 + hw, d3 = d2 + hw;
+                for (int x = 0; x < w; x++) {
+                    int s = src + x * c + ch;
+                    gradInput[d0 + x] = gradPadded[s];
+                    gradInput[d1 + x] = gradPadded[s + 1];
+                    gradInput[d2 + x] = gradPadded[s + 2];
+                    gradInput[d3 + x] = gradPadded[s + 3];
+                }
+            }
+            for (; ch < cTo; ch++) {
+                int d0 = (n * c + ch) * hw + y * w;
+                for (int x = 0; x < w; x++) gradInput[d0 + x] = gradPadded[src + x * c + ch];
             }
         }
     }

@@ -39,30 +39,46 @@ final class SampleTable {
      * ({@code py = y*sh - ph + i*dh + offset}), so the cell {@code floor(p)} is the same.
      */
     void fill(ConvGeometry g, float[] offset, float[] mask, int n, int p0, int count, int local0, boolean withFrac) {
-        int kk = g.kernelSize, ogs = g.offsetGroups, pixels = g.pixels;
+        int kk = g.kernelSize, ogs = g.offsetGroups, pixels = g.pixels, kh = g.kh, kw = g.kw;
         int offBase = n * 2 * ogs * kk * pixels;
         int maskBase = n * ogs * kk * pixels;
-        int h = g.height, w = g.width, c = g.channels, wp = g.paddedWidth;
+        int h = g.height, w = g.width, c = g.channels, wp = g.paddedWidth, dh = g.dilationH, dw = g.dilationW;
+        int y = p0 / g.outWidth, x = p0 - y * g.outWidth;
         for (int q = 0; q < count; q++) {
             int p = p0 + q;
-            int y = p / g.outWidth, x = p - y * g.outWidth;
             int e = (local0 + q) * ogs * kk;
+            int yBase = y * g.strideH - g.padH, xBase = x * g.strideW - g.padW;
             for (int og = 0; og < ogs; og++) {
-                for (int i = 0; i < g.kh; i++) {
-                    for (int j = 0; j < g.kw; j++, e++) {
-                        int kpt = i * g.kw + j;
-                        double py = y * g.strideH - g.padH + i * g.dilationH;
-                        double px = x * g.strideW - g.padW + j * g.dilationW;
+                int offAt = offBase + 2 * og * kk * pixels + p;
+                int maskAt = maskBase + og * kk * pixels + p;
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++, e++, offAt += 2 * pixels, maskAt += pixels) {
+                        // py = y*sh - ph + i*dh + offset, in float64 as the reference.
+                        double py = yBase + i * dh, px = xBase + j * dw;
                         if (offset != null) {
-                            int ch = 2 * (og * kk + kpt);
-                            py += offset[offBase + ch * pixels + p];
-                            px += offset[offBase + (ch + 1) * pixels + p];
+                            py += offset[offAt];
+                            px += offset[offAt + pixels];
                         }
-                        double m = mask == null ? 1.0 : mask[maskBase + (og * kk + kpt) * pixels + p];
+                        float m = mask == null ? 1f : mask[maskAt];
                         // The cell [floor p, floor p + 1] must have a corner in the image (reference Bilinear
                         // .cellTouchesImage): at p = -1 exactly the value is 0 (its corners on row/column -1
                         // are the zero border) but the right derivative is not.
-                        if (!(py >= -1 && py < h && px >= -1 && px < w)) {
+                        if (py >= -1 && py < h && px >= -1 && px < w) {
+                            double fy = Math.floor(py), fx = Math.floor(px);
+                            float ly = (float) (py - fy), lx = (float) (px - fx);
+                            float hy = 1f - ly, hx = 1f - lx;
+                            base[e] = (((int) fy + 1) * wp + ((int) fx + 1)) * c;
+                            float hym = hy * m, lym = ly * m;
+                            weight[4 * e] = hym * hx;
+                            weight[4 * e + 1] = hym * lx;
+                            weight[4 * e + 2] = lym * hx;
+                            weight[4 * e + 3] = lym * lx;
+                            if (withFrac) {
+                                frac[3 * e] = ly;
+                                frac[3 * e + 1] = lx;
+                                frac[3 * e + 2] = m;
+                            }
+                        } else {
                             base[e] = -1;
                             weight[4 * e] = 0f;
                             weight[4 * e + 1] = 0f;
@@ -71,25 +87,15 @@ final class SampleTable {
                             if (withFrac) {
                                 frac[3 * e] = 0f;
                                 frac[3 * e + 1] = 0f;
-                                frac[3 * e + 2] = (float) m;
+                                frac[3 * e + 2] = m;
                             }
-                            continue;
-                        }
-                        double fy = Math.floor(py), fx = Math.floor(px);
-                        int y0 = (int) fy, x0 = (int) fx;
-                        double ly = py - fy, lx = px - fx;
-                        base[e] = ((y0 + 1) * wp + (x0 + 1)) * c;
-                        weight[4 * e] = (float) ((1 - ly) * (1 - lx) * m);
-                        weight[4 * e + 1] = (float) ((1 - ly) * lx * m);
-                        weight[4 * e + 2] = (float) (ly * (1 - lx) * m);
-                        weight[4 * e + 3] = (float) (ly * lx * m);
-                        if (withFrac) {
-                            frac[3 * e] = (float) ly;
-                            frac[3 * e + 1] = (float) lx;
-                            frac[3 * e + 2] = (float) m;
                         }
                     }
                 }
+            }
+            if (++x == g.outWidth) {
+                x = 0;
+                y++;
             }
         }
     }

@@ -41,6 +41,72 @@ final class Sgemm {
         }
     }
 
+    /**
+     * {@link #kernel} for a packed A panel ({@code A(i,k) = a[ao + k*MR + i]}) and a packed B panel
+     * ({@code B(k,j) = b[bo + k*NR + j]}). With constant strides the JIT removes the bounds checks from
+     * the loop, which makes this variant markedly faster; the arithmetic (and so every bit) is the
+     * same as {@link #kernel}'s.
+     */
+    static void kernelPacked(float[] a, int ao, float[] b, int bo, int kLen, float[] tile) {
+        if (MR == 8) {
+            packed8(a, ao, b, bo, kLen, tile);
+        } else {
+            kernel4(a, ao, 1, MR, b, bo, NR, kLen, tile);
+        }
+    }
+
+    private static void packed8(float[] a, int ao, float[] b, int bo, int kLen, float[] t) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        for (int k = 0; k < kLen; k++) {
+            int bk = bo + k * (2 * L), ak = ao + k * 8;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
+            FloatVector x;
+            x = FloatVector.broadcast(SPECIES, a[ak]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a[ak + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a[ak + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a[ak + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, a[ak + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, a[ak + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, a[ak + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, a[ak + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, 2 * L);
+        c11.intoArray(t, 3 * L);
+        c20.intoArray(t, 4 * L);
+        c21.intoArray(t, 5 * L);
+        c30.intoArray(t, 6 * L);
+        c31.intoArray(t, 7 * L);
+        c40.intoArray(t, 8 * L);
+        c41.intoArray(t, 9 * L);
+        c50.intoArray(t, 10 * L);
+        c51.intoArray(t, 11 * L);
+        c60.intoArray(t, 12 * L);
+        c61.intoArray(t, 13 * L);
+        c70.intoArray(t, 14 * L);
+        c71.intoArray(t, 15 * L);
+    }
+
     private static void kernel8(float[] a, int ao, int ars, int aks, float[] b, int bo, int bks, int kLen,
                                 float[] t) {
         FloatVector z = FloatVector.zero(SPECIES);

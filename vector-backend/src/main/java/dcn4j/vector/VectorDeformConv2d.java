@@ -30,10 +30,12 @@ final class VectorDeformConv2d {
     static final int KC = 256;
     /** Pixel block of the weight-gradient product. */
     static final int KC_PIXELS = 256;
+    /** Largest pixel block of a backward phase-1 item. */
+    static final int MAX_PIXEL_BLOCK = 8 * MR;
     /** Default budget of one forward worker's column chunk: about half of a core's L2. */
     static final long FORWARD_CHUNK_BYTES = 1L << 20;
     /** Default budget of the backward chunk (columns, their gradient and the sample table), shared by all workers. */
-    static final long BACKWARD_CHUNK_BYTES = 24L << 20;
+    static final long BACKWARD_CHUNK_BYTES = 8L << 20;
 
     private VectorDeformConv2d() {
     }
@@ -82,7 +84,8 @@ final class VectorDeformConv2d {
     record BackwardPlan(int chunkPixels, int rowsPerGroup, int kPanels, boolean columns, boolean gradColumns) {
 
         static BackwardPlan of(ConvGeometry g, boolean columns, boolean gradColumns, long budget) {
-            long perPixel = 4L * (g.totalK() * ((columns ? 1 : 0) + (gradColumns ? 1 : 0)) + 8L * g.entriesPerPixel());
+            long perPixel = 4L * ((g.totalK() + NR) * ((columns ? 1 : 0) + (gradColumns ? 1 : 0))
+                    + 8L * g.entriesPerPixel());
             long fit = budget / perPixel / MR * MR;
             int chunk = (int) Math.max(MR, Math.min(fit, (long) ceilDiv(g.pixels, MR) * MR));
             chunk = Math.min(chunk, g.pixels);
@@ -94,22 +97,35 @@ final class VectorDeformConv2d {
             return ceilDiv(g.pixels, chunkPixels);
         }
 
-        long columnsSize(ConvGeometry g) {
+        /** Row-major gradient of the columns: {@code [groups][rows][Kg]}. */
+        long gradColumnsSize(ConvGeometry g) {
             return (long) g.groups * rowsPerGroup * g.groupK + NR;
+        }
+
+        /** Panel-major columns (packed B of the weight gradient): {@code [groups][kPanels][rows][NR]}. */
+        long columnsSize(ConvGeometry g) {
+            return (long) g.groups * kPanels * rowsPerGroup * NR;
         }
 
         long packedWeightSize(ConvGeometry g) {
             return (long) g.groups * kPanels * g.outPerGroup * NR;
         }
 
+        /** Per-worker packed A panels: the larger of a pixel block's gradOut panels and the weight-gradient ones. */
+        static long aPanelSize(ConvGeometry g) {
+            return Math.max((long) MAX_PIXEL_BLOCK * g.outPerGroup, (long) ceilDiv(g.outPerGroup, MR) * MR * KC_PIXELS);
+        }
+
+        /** Bytes of every array a backward call with {@code threads} workers holds (as {@link Backward} asks for them). */
         long bytes(ConvGeometry g, int threads, boolean wantInput, boolean wantWeight) {
             long shared = g.paddedSize + (wantInput ? g.paddedSize : 0)
-                    + (gradColumns ? packedWeightSize(g) + columnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
+                    + (gradColumns ? packedWeightSize(g) + gradColumnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
                     + 8L * SampleTable.entries(g, rowsPerGroup)
                     + (wantWeight ? (long) g.outChannels * g.groupK : 0);
-            long perWorker = MR * NR + (long) MR * Math.max(KC, KC_PIXELS);
+            long perWorker = MR * NR + aPanelSize(g);
             return 4 * (shared + threads * perWorker);
         }
+
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -156,7 +172,7 @@ final class VectorDeformConv2d {
                                      float[] cols, float[] cbuf, float[] tile, float[] out) {
         int rpg = plan.rowsPerGroup(), kg = g.groupK, og = g.outPerGroup, oPanels = plan.oPanels();
         table.fill(g, offset, mask, n, p0, count, 0, false);
-        BilinearIm2col.sample(g, table, padded, 0, count, cols, rpg);
+        BilinearIm2col.sample(g, table, padded, 0, count, cols, rpg, false);
         for (int grp = 0; grp < g.groups; grp++) {
             for (int op = 0; op < oPanels; op++) {
                 int width = Math.min(NR, og - op * NR);
@@ -254,7 +270,7 @@ final class VectorDeformConv2d {
         final float[] padded, gradPadded, cols, gradCols, packedW, gradWeightAcc;
         final SampleTable table;
         final float[][] tiles, aPanels;
-        final int threads, pixelBlock, rowBlocks, channelBlocks, kRanges;
+        final int threads, pixelBlock, rowBlocks, channelBlocks, oRanges, kRanges;
 
         Backward(WorkerPool pool, Workspace ws, ConvGeometry g, BackwardPlan plan, float[] gradOut, float[] input,
                  float[] offset, float[] mask, float[] weight, float[] gIn, float[] gOff, float[] gMask, float[] gW) {
@@ -273,19 +289,25 @@ final class VectorDeformConv2d {
             padded = ws.floats("padded", g.paddedSize);
             gradPadded = gIn != null ? ws.floats("gradPadded", g.paddedSize) : null;
             cols = plan.columns() ? ws.floats("cols", plan.columnsSize(g)) : null;
-            gradCols = plan.gradColumns() ? ws.floats("gradCols", plan.columnsSize(g)) : null;
+            gradCols = plan.gradColumns() ? ws.floats("gradCols", plan.gradColumnsSize(g)) : null;
             packedW = plan.gradColumns() ? ws.floats("packedWk", plan.packedWeightSize(g)) : null;
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             long entries = SampleTable.entries(g, plan.rowsPerGroup());
             table = new SampleTable(ws.ints("base", entries), ws.floats("weight", 4 * entries),
                     ws.floats("frac", 3 * entries));
             tiles = ws.perWorker("tile", threads, MR * NR);
-            aPanels = ws.perWorker("aPanel", threads, (long) MR * Math.max(KC, KC_PIXELS));
+            aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
             // Work splits below only decide who computes what, never an output value.
-            pixelBlock = Math.max(MR, Math.min(8 * MR, ceilDiv(ceilDiv(plan.chunkPixels(), 4 * threads), MR) * MR));
+            pixelBlock = Math.max(MR, Math.min(MAX_PIXEL_BLOCK,
+                    ceilDiv(ceilDiv(plan.chunkPixels(), 4 * threads), MR) * MR));
             rowBlocks = rowBlocks(g, threads);
-            channelBlocks = blocks(ceilDiv(g.channels, L), 2 * threads);
-            kRanges = blocks(plan.kPanels(), Math.max(1, 4 * threads / g.groups));
+            // The input-gradient scatter repeats the per-sample set-up in every channel block, so it is
+            // split only as far as needed to keep the workers busy next to the weight gradient.
+            channelBlocks = blocks(ceilDiv(g.channels, L), Math.max(1, threads / 2));
+            int oPanels = ceilDiv(g.outPerGroup, MR);
+            int wanted = Math.max(1, 2 * threads / g.groups);
+            oRanges = blocks(oPanels, wanted);
+            kRanges = blocks(plan.kPanels(), ceilDiv(wanted, oRanges));
             if (packedW != null) {
                 int kp = plan.kPanels();
                 pool.forEach(g.groups * kp, (item, w) -> packBackward(g, weight, packedW, item / kp, item % kp));
@@ -307,16 +329,18 @@ final class VectorDeformConv2d {
                     chunk(item, p0, count);
                 }
                 if (gIn != null) {
-                    pool.forEach(channelBlocks, (b, w) -> {
-                        int[] r = channelRange(b);
+                    int blocks = blocks(ceilDiv(g.channels, L), 2 * threads);
+                    pool.forEach(blocks, (b, w) -> {
+                        int[] r = channelRange(blocks, b);
                         Col2im.unpadNhwc(g, gradPadded, item, gIn, r[0], r[1]);
                     });
                 }
             }
             if (gW != null) {
                 int kk = g.kernelSize, cg = g.channelsPerGroup;
-                pool.forEach(blocks(g.outChannels, 4 * threads), (b, w) -> {
-                    int[] r = blockRange(g.outChannels, blocks(g.outChannels, 4 * threads), b);
+                int blocks = blocks(g.outChannels, 4 * threads);
+                pool.forEach(blocks, (b, w) -> {
+                    int[] r = blockRange(g.outChannels, blocks, b);
                     for (int o = r[0]; o < r[1]; o++) {
                         for (int cl = 0; cl < cg; cl++) {
                             for (int kpt = 0; kpt < kk; kpt++) {
@@ -328,8 +352,8 @@ final class VectorDeformConv2d {
             }
         }
 
-        private int[] channelRange(int block) {
-            int[] r = blockRange(ceilDiv(g.channels, L), channelBlocks, block);
+        private int[] channelRange(int blocks, int block) {
+            int[] r = blockRange(ceilDiv(g.channels, L), blocks, block);
             return new int[] {r[0] * L, Math.min(g.channels, r[1] * L)};
         }
 
@@ -339,17 +363,18 @@ final class VectorDeformConv2d {
             pool.forEach(panels, (b, w) -> {
                 int q0 = b * pixelBlock, len = Math.min(pixelBlock, count - q0);
                 table.fill(g, offset, mask, n, p0 + q0, len, q0, true);
-                if (cols != null) BilinearIm2col.sample(g, table, padded, q0, len, cols, plan.rowsPerGroup());
+                if (cols != null) BilinearIm2col.sample(g, table, padded, q0, len, cols, plan.rowsPerGroup(), true);
                 if (gradCols != null) gradColumns(n, p0, q0, len, tiles[w], aPanels[w]);
             });
-            int weightItems = gW != null ? g.groups * kRanges : 0;
+            int weightItems = gW != null ? g.groups * oRanges * kRanges : 0;
             int scatterItems = gIn != null ? channelBlocks : 0;
             int offsetItems = gOff != null || gMask != null ? panels : 0;
             pool.forEach(weightItems + scatterItems + offsetItems, (it, w) -> {
                 if (it < weightItems) {
-                    weightGradient(n, p0, count, it / kRanges, it % kRanges, tiles[w], aPanels[w]);
+                    int grp = it / (oRanges * kRanges), rest = it % (oRanges * kRanges);
+                    weightGradient(n, p0, count, grp, rest / kRanges, rest % kRanges, tiles[w], aPanels[w]);
                 } else if (it < weightItems + scatterItems) {
-                    int[] r = channelRange(it - weightItems);
+                    int[] r = channelRange(channelBlocks, it - weightItems);
                     Col2im.scatter(g, table, gradCols, plan.rowsPerGroup(), count, r[0], r[1], gradPadded);
                 } else {
                     int q0 = (it - weightItems - scatterItems) * pixelBlock;
@@ -361,58 +386,57 @@ final class VectorDeformConv2d {
 
         /**
          * {@code gradCols_g[q][k] = sum_o gradOut[n][g*Og + o][p0+q] * W_g[o][k]} for local pixels
-         * {@code [q0, q0+len)}: the gradient of the sample rows (transpose of the forward product).
+         * {@code [q0, q0+len)}: the gradient of the sample rows (the transposed forward product). The
+         * gradOut panels of the block are packed once, then every k panel of the weights passes over them.
          */
         private void gradColumns(int n, int p0, int q0, int len, float[] tile, float[] aPanel) {
             int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup(), kPanels = plan.kPanels();
-            int pixels = g.pixels;
+            int pixels = g.pixels, qPanels = ceilDiv(len, MR);
             for (int grp = 0; grp < g.groups; grp++) {
+                for (int qp = 0; qp < qPanels; qp++) {
+                    int rows = Math.min(MR, len - qp * MR);
+                    int src = (n * g.outChannels + grp * og) * pixels + p0 + q0 + qp * MR;
+                    Sgemm.packA(gradOut, src, 1, pixels, rows, og, aPanel, qp * og * MR);
+                }
                 for (int kp = 0; kp < kPanels; kp++) {
                     int width = Math.min(NR, kg - kp * NR);
-                    for (int o0 = 0; o0 < og; o0 += KC) {
-                        int oLen = Math.min(KC, og - o0);
-                        int bo = ((grp * kPanels + kp) * og + o0) * NR;
-                        for (int q = q0; q < q0 + len; q += MR) {
-                            int rows = Math.min(MR, q0 + len - q);
-                            int ao = (n * g.outChannels + grp * og + o0) * pixels + p0 + q;
-                            if (rows == MR) {
-                                Sgemm.kernel(gradOut, ao, 1, pixels, packedW, bo, NR, oLen, tile);
-                            } else {
-                                Sgemm.packA(gradOut, ao, 1, pixels, rows, oLen, aPanel, 0);
-                                Sgemm.kernel(aPanel, 0, 1, MR, packedW, bo, NR, oLen, tile);
-                            }
-                            Sgemm.storeRows(tile, rows, width, gradCols, (grp * rpg + q) * kg + kp * NR, kg, o0 > 0);
-                        }
+                    int bo = (grp * kPanels + kp) * og * NR;
+                    for (int qp = 0; qp < qPanels; qp++) {
+                        int q = q0 + qp * MR;
+                        Sgemm.kernelPacked(aPanel, qp * og * MR, packedW, bo, og, tile);
+                        Sgemm.storeRows(tile, Math.min(MR, len - qp * MR), width, gradCols, (grp * rpg + q) * kg + kp * NR,
+                                kg, false);
                     }
                 }
             }
         }
 
         /**
-         * {@code gW_g[o][k] += sum_q gradOut[n][g*Og+o][p0+q] * cols_g[q][k]} for the k panels of range
-         * {@code range}, pixel block after pixel block (a fixed order).
+         * {@code gW_g[o][k] += sum_q gradOut[n][g*Og+o][p0+q] * cols_g[q][k]} for the output panels of range
+         * {@code oRange} and the k panels of range {@code kRange}, pixel block after pixel block (a fixed
+         * order). The gradOut rows of a pixel block are packed once; the panel-major columns are already
+         * the packed B operand.
          */
-        private void weightGradient(int n, int p0, int count, int grp, int range, float[] tile, float[] aPanel) {
+        private void weightGradient(int n, int p0, int count, int grp, int oRange, int kRange, float[] tile,
+                                    float[] aPanel) {
             int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup(), pixels = g.pixels;
-            int[] kr = blockRange(plan.kPanels(), kRanges, range);
+            int kPanels = plan.kPanels();
+            int[] or = blockRange(ceilDiv(og, MR), oRanges, oRange);
+            int[] kr = blockRange(kPanels, kRanges, kRange);
             for (int pb = 0; pb < count; pb += KC_PIXELS) {
                 int kLen = Math.min(KC_PIXELS, count - pb);
-                for (int o0 = 0; o0 < og; o0 += MR) {
-                    int rows = Math.min(MR, og - o0);
-                    int ao = (n * g.outChannels + grp * og + o0) * pixels + p0 + pb;
-                    float[] a = gradOut;
-                    int ars = pixels, aks = 1;
-                    if (rows < MR) {
-                        Sgemm.packA(gradOut, ao, pixels, 1, rows, kLen, aPanel, 0);
-                        a = aPanel;
-                        ao = 0;
-                        ars = 1;
-                        aks = MR;
-                    }
-                    for (int kp = kr[0]; kp < kr[1]; kp++) {
-                        int width = Math.min(NR, kg - kp * NR);
-                        Sgemm.kernel(a, ao, ars, aks, cols, (grp * rpg + pb) * kg + kp * NR, kg, kLen, tile);
-                        Sgemm.storeRows(tile, rows, width, gradWeightAcc, (grp * og + o0) * kg + kp * NR, kg, true);
+                for (int op = or[0]; op < or[1]; op++) {
+                    int rows = Math.min(MR, og - op * MR);
+                    int src = (n * g.outChannels + grp * og + op * MR) * pixels + p0 + pb;
+                    Sgemm.packA(gradOut, src, pixels, 1, rows, kLen, aPanel, (op - or[0]) * KC_PIXELS * MR);
+                }
+                for (int kp = kr[0]; kp < kr[1]; kp++) {
+                    int width = Math.min(NR, kg - kp * NR);
+                    int bo = ((grp * kPanels + kp) * rpg + pb) * NR;
+                    for (int op = or[0]; op < or[1]; op++) {
+                        Sgemm.kernelPacked(aPanel, (op - or[0]) * KC_PIXELS * MR, cols, bo, kLen, tile);
+                        Sgemm.storeRows(tile, Math.min(MR, og - op * MR), width, gradWeightAcc,
+                                (grp * og + op * MR) * kg + kp * NR, kg, true);
                     }
                 }
             }
