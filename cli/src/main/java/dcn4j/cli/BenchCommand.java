@@ -71,8 +71,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backward", description = "time the backward pass (all gradients) instead of the forward")
     boolean backward;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "untimed runs first (default 3)")
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed runs first, at least (default 3)")
     int warmup;
+
+    @Option(names = "--warmup-seconds", defaultValue = "2",
+            description = "keep warming up at least this long (default 2): Vector API code is slow until the JIT compiles it")
+    double warmupSeconds;
 
     @Option(names = "--iterations", defaultValue = "10", description = "timed runs (default 10)")
     int iterations;
@@ -99,6 +103,9 @@ final class BenchCommand implements Callable<Integer> {
         int[] s = ints("--shape", shape, 7);
         int[] pad = ints("--padding", padding, 2), str = ints("--stride", stride, 2), dil = ints("--dilation", dilation, 2);
         if (warmup < 0) throw new IllegalArgumentException("--warmup: expected >= 0, got " + warmup);
+        if (!(warmupSeconds >= 0)) {
+            throw new IllegalArgumentException("--warmup-seconds: expected >= 0, got " + warmupSeconds);
+        }
         if (iterations < 1) throw new IllegalArgumentException("--iterations: expected >= 1, got " + iterations);
         if (!(offsetRange >= 0) || Double.isInfinite(offsetRange)) {
             throw new IllegalArgumentException("--offset-range: expected finite >= 0, got " + offsetRange);
@@ -176,16 +183,27 @@ final class BenchCommand implements Callable<Integer> {
     /** Runs warm-up and timed iterations; a progress line on stderr at most once a second when slow. */
     private double[] time(Runnable call, PrintWriter err) {
         long start = System.nanoTime(), lastNote = start;
-        int total = warmup + iterations;
+        long warmupEnd = start + (long) (warmupSeconds * 1e9);
+        int warm = 0;
+        while (warm < warmup || System.nanoTime() < warmupEnd) {
+            long t0 = System.nanoTime();
+            call.run();
+            warm++;
+            long t1 = System.nanoTime();
+            if (t1 - lastNote > 1_000_000_000L) {
+                err.printf(Locale.ROOT, "bench: warm-up run %d, last %.1f ms%n", warm, (t1 - t0) / 1e6);
+                err.flush();
+                lastNote = t1;
+            }
+        }
         double[] ms = new double[iterations];
-        for (int i = 0; i < total; i++) {
+        for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
             call.run();
             long t1 = System.nanoTime();
-            if (i >= warmup) ms[i - warmup] = (t1 - t0) / 1e6;
-            if (t1 - lastNote > 1_000_000_000L && i + 1 < total) {
-                err.printf(Locale.ROOT, "bench: %s %d/%d, last %.1f ms%n", i < warmup ? "warm-up" : "run",
-                        i < warmup ? i + 1 : i + 1 - warmup, i < warmup ? warmup : iterations, (t1 - t0) / 1e6);
+            ms[i] = (t1 - t0) / 1e6;
+            if (t1 - lastNote > 1_000_000_000L && i + 1 < iterations) {
+                err.printf(Locale.ROOT, "bench: run %d/%d, last %.1f ms%n", i + 1, iterations, ms[i]);
                 err.flush();
                 lastNote = t1;
             }

@@ -348,10 +348,15 @@ final class VectorDeformPsRoiPool {
                                     VectorMask<Float> m = SPECIES.indexInRange(c, len);
                                     FloatVector d = FloatVector.fromArray(SPECIES, diff, c, m);
                                     int ch = c0 + c;
-                                    add(gradPermuted, smp.i00 + ch, d, w00, m);
-                                    add(gradPermuted, smp.i01 + ch, d, w01, m);
-                                    add(gradPermuted, smp.i10 + ch, d, w10, m);
-                                    add(gradPermuted, smp.i11 + ch, d, w11, m);
+                                    int a00 = smp.i00 + ch, a01 = smp.i01 + ch, a10 = smp.i10 + ch, a11 = smp.i11 + ch;
+                                    d.fma(w00, FloatVector.fromArray(SPECIES, gradPermuted, a00, m))
+                                            .intoArray(gradPermuted, a00, m);
+                                    d.fma(w01, FloatVector.fromArray(SPECIES, gradPermuted, a01, m))
+                                            .intoArray(gradPermuted, a01, m);
+                                    d.fma(w10, FloatVector.fromArray(SPECIES, gradPermuted, a10, m))
+                                            .intoArray(gradPermuted, a10, m);
+                                    d.fma(w11, FloatVector.fromArray(SPECIES, gradPermuted, a11, m))
+                                            .intoArray(gradPermuted, a11, m);
                                 }
                             }
                         }
@@ -359,10 +364,6 @@ final class VectorDeformPsRoiPool {
                 }
             }
         }
-    }
-
-    private static void add(float[] a, int at, FloatVector d, FloatVector w, VectorMask<Float> m) {
-        d.fma(w, FloatVector.fromArray(SPECIES, a, at, m)).intoArray(a, at, m);
     }
 
     /**
