@@ -9,10 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link FloatVector#SPECIES_PREFERRED} plus the packing and tile store helpers around it.
  *
  * <p>A call computes one {@code MR x NR} tile {@code T = A·B} over {@code kLen} reduction steps:
- * {@code T[i][j] = sum_k A(i,k) * B(k,j)}, where {@code A(i,k) = a[ao + i*ars + k*aks]} is read one
- * scalar at a time and broadcast (any strides, so callers read image rows, gradient planes or packed
- * panels without copying), and row {@code k} of {@code B} is {@code NR} consecutive floats at
- * {@code b[bo + k*bks]} (two vectors). The {@code MR * 2} accumulators live in registers: with 32
+ * {@code T[i][j] = sum_k A(i,k) * B(k,j)}, where {@code A(i,k)} is read one scalar at a time and
+ * broadcast (from rows of a row-major matrix, {@link #kernelRows}, or from a packed panel,
+ * {@link #kernelPacked}), and row {@code k} of {@code B} is {@code NR} consecutive floats of a packed
+ * panel (two vectors). The {@code MR * 2} accumulators live in registers: with 32
  * vector registers (AVX-512) {@code MR = 8}, with 16 (AVX2, NEON-sized species) {@code MR = 4}, so that
  * accumulators, the two B vectors and the broadcast never spill.
  *
@@ -32,20 +32,24 @@ final class Sgemm {
     private Sgemm() {
     }
 
-    /** {@code tile[i*NR + j] = sum_k A(i,k) * B(k,j)} for the full {@code MR x NR} tile. */
-    static void kernel(float[] a, int ao, int ars, int aks, float[] b, int bo, int bks, int kLen, float[] tile) {
+    /**
+     * The tile for A read from {@code MR} rows of a row-major matrix ({@code A(i,k) = a[ao + i*ars + k]})
+     * and a packed B panel ({@code B(k,j) = b[bo + k*NR + j]}): the forward product, whose A rows are
+     * the sample rows of consecutive pixels. Index expressions linear in {@code k} with unit stride let
+     * the JIT hoist the bounds checks out of the loop.
+     */
+    static void kernelRows(float[] a, int ao, int ars, float[] b, int bo, int kLen, float[] tile) {
         if (MR == 8) {
-            kernel8(a, ao, ars, aks, b, bo, bks, kLen, tile);
+            rows8(a, ao, ars, b, bo, kLen, tile);
         } else {
-            kernel4(a, ao, ars, aks, b, bo, bks, kLen, tile);
+            kernel4(a, ao, ars, 1, b, bo, NR, kLen, tile);
         }
     }
 
     /**
-     * {@link #kernel} for a packed A panel ({@code A(i,k) = a[ao + k*MR + i]}) and a packed B panel
+     * The tile for a packed A panel ({@code A(i,k) = a[ao + k*MR + i]}) and a packed B panel
      * ({@code B(k,j) = b[bo + k*NR + j]}). With constant strides the JIT removes the bounds checks from
-     * the loop, which makes this variant markedly faster; the arithmetic (and so every bit) is the
-     * same as {@link #kernel}'s.
+     * the loop (about a third faster than variable strides on AVX-512).
      */
     static void kernelPacked(float[] a, int ao, float[] b, int bo, int kLen, float[] tile) {
         if (MR == 8) {
@@ -107,39 +111,39 @@ final class Sgemm {
         c71.intoArray(t, 15 * L);
     }
 
-    private static void kernel8(float[] a, int ao, int ars, int aks, float[] b, int bo, int bks, int kLen,
-                                float[] t) {
+    private static void rows8(float[] a, int ao, int ars, float[] b, int bo, int kLen, float[] t) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        int r1 = ars, r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars, r6 = 6 * ars, r7 = 7 * ars;
+        int r0 = ao, r1 = ao + ars, r2 = ao + 2 * ars, r3 = ao + 3 * ars;
+        int r4 = ao + 4 * ars, r5 = ao + 5 * ars, r6 = ao + 6 * ars, r7 = ao + 7 * ars;
         for (int k = 0; k < kLen; k++) {
-            int bk = bo + k * bks, ak = ao + k * aks;
+            int bk = bo + k * (2 * L);
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
             FloatVector x;
-            x = FloatVector.broadcast(SPECIES, a[ak]);
+            x = FloatVector.broadcast(SPECIES, a[r0 + k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a[ak + r1]);
+            x = FloatVector.broadcast(SPECIES, a[r1 + k]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a[ak + r2]);
+            x = FloatVector.broadcast(SPECIES, a[r2 + k]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a[ak + r3]);
+            x = FloatVector.broadcast(SPECIES, a[r3 + k]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a[ak + r4]);
+            x = FloatVector.broadcast(SPECIES, a[r4 + k]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a[ak + r5]);
+            x = FloatVector.broadcast(SPECIES, a[r5 + k]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a[ak + r6]);
+            x = FloatVector.broadcast(SPECIES, a[r6 + k]);
             c60 = x.fma(b0, c60);
             c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a[ak + r7]);
+            x = FloatVector.broadcast(SPECIES, a[r7 + k]);
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
@@ -161,6 +165,7 @@ final class Sgemm {
         c71.intoArray(t, 15 * L);
     }
 
+    /** The 4-row tile for 16-register machines, with any strides. */
     private static void kernel4(float[] a, int ao, int ars, int aks, float[] b, int bo, int bks, int kLen,
                                 float[] t) {
         FloatVector z = FloatVector.zero(SPECIES);

@@ -180,7 +180,7 @@ final class VectorDeformConv2d {
                     int kLen = Math.min(KC, kg - k0);
                     int bo = ((grp * oPanels + op) * kg + k0) * NR;
                     for (int q = 0; q < count; q += MR) {
-                        Sgemm.kernel(cols, (grp * rpg + q) * kg + k0, kg, 1, packed, bo, NR, kLen, tile);
+                        Sgemm.kernelRows(cols, (grp * rpg + q) * kg + k0, kg, packed, bo, kLen, tile);
                         Sgemm.storeRows(tile, Math.min(MR, count - q), NR, cbuf, q * NR, NR, k0 > 0);
                     }
                 }
