@@ -28,9 +28,19 @@ final class Bilinear {
                 + ly * lx * pixel(img, base, h, w, y0 + 1, x0 + 1);
     }
 
+    /**
+     * Where a slope can be non-zero: like {@link #inside} but closed at {@code -1}. At {@code p = -1}
+     * exactly the value is 0, yet the right derivative on the cell {@code [-1, 0]} is the pixel at 0
+     * (DESIGN.md "right derivative at integer coordinates", as torchvision's get_coordinate_weight,
+     * which has no such guard; golden cases v1-integer-offsets-nobias, v2-integer-offsets).
+     */
+    private static boolean slopeSupport(double py, double px, int h, int w) {
+        return py >= -1 && py < h && px >= -1 && px < w;
+    }
+
     /** {@code d value / d py} on the cell {@code [floor(py), floor(py)+1]}. */
     static double slopeY(double[] img, int base, int h, int w, double py, double px) {
-        if (!inside(py, px, h, w)) return 0;
+        if (!slopeSupport(py, px, h, w)) return 0;
         int y0 = (int) Math.floor(py), x0 = (int) Math.floor(px);
         double lx = px - x0;
         return (1 - lx) * (pixel(img, base, h, w, y0 + 1, x0) - pixel(img, base, h, w, y0, x0))
@@ -39,7 +49,7 @@ final class Bilinear {
 
     /** {@code d value / d px} on the cell {@code [floor(px), floor(px)+1]}. */
     static double slopeX(double[] img, int base, int h, int w, double py, double px) {
-        if (!inside(py, px, h, w)) return 0;
+        if (!slopeSupport(py, px, h, w)) return 0;
         int y0 = (int) Math.floor(py), x0 = (int) Math.floor(px);
         double ly = py - y0;
         return (1 - ly) * (pixel(img, base, h, w, y0, x0 + 1) - pixel(img, base, h, w, y0, x0))
