@@ -92,7 +92,14 @@ final class Json {
                 String snippet = s.substring(pos, end);
                 int nl = snippet.indexOf('\n');
                 if (nl >= 0) snippet = snippet.substring(0, nl);
-                got = "'" + snippet + (end < s.length() && nl < 0 ? "..." : "") + "'";
+                // Errors are one line: show other control characters escaped.
+                StringBuilder shown = new StringBuilder();
+                for (int i = 0; i < snippet.length(); i++) {
+                    char c = snippet.charAt(i);
+                    if (c < 0x20 || c == 0x7f) shown.append(String.format("\\u%04x", (int) c));
+                    else shown.append(c);
+                }
+                got = "'" + shown + (end < s.length() && nl < 0 ? "..." : "") + "'";
             }
             return new IllegalArgumentException(source + ": line " + line + ", column " + col + ": " + expected
                     + ", got " + got);

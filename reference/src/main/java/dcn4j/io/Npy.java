@@ -316,9 +316,17 @@ public final class Npy {
         return s.append('\'').toString();
     }
 
+    /** The header for a message: stripped, control characters escaped (errors stay one line), at most 120 chars. */
     private static String abbreviate(String header) {
         String h = header.strip();
-        return h.length() <= 120 ? h : h.substring(0, 117) + "...";
+        if (h.length() > 120) h = h.substring(0, 117) + "...";
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < h.length(); i++) {
+            char c = h.charAt(i);
+            if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
     }
 
     /**
