@@ -78,6 +78,27 @@ class EvalCommandTest {
     }
 
     @Test
+    void psroiGoldenCasesWithAndWithoutOffsetAndEmptyRois() throws IOException {
+        Path port = GOLDEN.resolveSibling("psroi-port");
+        for (String name : List.of("ps-g3-p3-spp2-basic", "notrans-g1-roipool-f4rois", "empty-rois")) {
+            Path c = port.resolve(name);
+            Path out = tmp.resolve("out-" + name);
+            CliRun r = CliRun.of("eval", c.toString(), "--backend", "reference", "--out", out.toString());
+            assertEquals(0, r.exitCode(), name + ": " + r.err());
+            CaseDirectory loaded = CaseDirectory.load(c);
+            List<String> written = list(out).stream().map(p -> p.getFileName().toString()).toList();
+            List<String> want = loaded.expected().keySet().stream().map(k -> k + ".npy").sorted().toList();
+            assertEquals(want, written, name + ": one file per expected array, never grad_rois");
+            for (String l : r.outLines()) {
+                Matcher m = Pattern.compile("^(\\w+) +rel (\\S+) +max-abs (\\S+) .*").matcher(l);
+                if (m.matches()) assertTrue(Double.parseDouble(m.group(2)) <= 1e-12, name + ": " + l);
+            }
+            assertEquals(loaded.expected().size(), r.outLines().stream().filter(l -> l.contains(" rel ")).count(),
+                    name + ": " + r.out());
+        }
+    }
+
+    @Test
     void reportedErrorIsTheNormRelativeDifference() throws IOException {
         // expected = 2 * output of a forward-only case: relative error exactly 0.5 in any norm.
         Path c = convCase("half", b -> { });

@@ -302,8 +302,19 @@ public final class Npy {
         }
     }
 
+    /** An error naming {@code file}; control characters (from a corrupt header) are escaped so it stays one line. */
     private static IllegalArgumentException bad(Path file, String message) {
-        return new IllegalArgumentException(file + ": " + message);
+        return new IllegalArgumentException(escapeControls(file + ": " + message));
+    }
+
+    private static String escapeControls(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
     }
 
     private static String printable(byte[] bytes) {
@@ -316,17 +327,10 @@ public final class Npy {
         return s.append('\'').toString();
     }
 
-    /** The header for a message: stripped, control characters escaped (errors stay one line), at most 120 chars. */
+    /** The header for a message: stripped, at most 120 characters ({@link #bad} escapes control characters). */
     private static String abbreviate(String header) {
         String h = header.strip();
-        if (h.length() > 120) h = h.substring(0, 117) + "...";
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < h.length(); i++) {
-            char c = h.charAt(i);
-            if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
-            else b.append(c);
-        }
-        return b.toString();
+        return h.length() <= 120 ? h : h.substring(0, 117) + "...";
     }
 
     /**

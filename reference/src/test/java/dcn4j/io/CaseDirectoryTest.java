@@ -38,6 +38,8 @@ class CaseDirectoryTest {
 
     /** The torchvision golden cases (tools/make_golden_cases.py), relative to this module. */
     private static final Path GOLDEN = Path.of("..", "cases", "torchvision");
+    /** The PS RoI pooling golden cases from the port of the official kernel (tools/psroi_pool_port.py). */
+    private static final Path GOLDEN_PSROI = Path.of("..", "cases", "psroi-port");
 
     @TempDir
     Path tmp;
@@ -58,27 +60,32 @@ class CaseDirectoryTest {
     }
 
     static List<Path> goldenCases() throws IOException {
-        try (Stream<Path> s = Files.list(GOLDEN)) {
-            List<Path> dirs = s.filter(Files::isDirectory).sorted().toList();
-            if (dirs.size() < 10) throw new IOException("expected the torchvision golden cases in " + GOLDEN);
-            return dirs;
+        List<Path> all = new ArrayList<>();
+        for (Path folder : List.of(GOLDEN, GOLDEN_PSROI)) {
+            try (Stream<Path> s = Files.list(folder)) {
+                List<Path> dirs = s.filter(Files::isDirectory).sorted().toList();
+                if (dirs.size() < 10) throw new IOException("expected the golden cases in " + folder);
+                all.addAll(dirs);
+            }
         }
+        return all;
     }
 
     @ParameterizedTest
     @MethodSource("goldenCases")
-    void referenceReproducesTorchvisionGoldenCase(Path dir) throws IOException {
+    void referenceReproducesGoldenCase(Path dir) throws IOException {
         CaseDirectory c = CaseDirectory.load(dir);
         try (Backend ref = Backends.open("reference")) {
             Map<String, NpyArray> got = c.run(ref);
-            // run() produces exactly the arrays torchvision produced: same names, same shapes.
+            // run() produces exactly the arrays the generator produced: same names, same shapes.
             assertEquals(c.expected().keySet(), got.keySet(), dir.toString());
             for (Map.Entry<String, NpyArray> e : c.expected().entrySet()) {
                 NpyArray g = got.get(e.getKey());
                 assertEquals(DType.F64, g.dtype());
                 assertArrayEquals(e.getValue().shape(), g.shape(), dir + " " + e.getKey());
-                // Both float64; they differ only in summation order (the golden script checks
-                // torchvision against an independent NumPy version to 1e-12).
+                // Both float64; they differ only in summation order (the torchvision script checks
+                // torchvision against an independent NumPy version to 1e-12; the pooling port
+                // follows the official kernel's order).
                 double err = relativeError(g.data(), e.getValue().data());
                 assertTrue(err <= 1e-12, dir + " " + e.getKey() + ": relative error " + err);
             }

@@ -73,6 +73,14 @@ class JsonTest {
     }
 
     @Test
+    void controlCharactersInTheErrorSnippetAreEscaped() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Json.parse("{\"a\": x\ty}", "c.json"));
+        assertEquals("c.json: line 1, column 7: expected a value (object, array, string, number, true, false or "
+                + "null), got 'x\\u0009y}'", e.getMessage());
+    }
+
+    @Test
     void rawControlCharacterInStringIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> Json.parse("\"a\tb\"", "x"));
     }

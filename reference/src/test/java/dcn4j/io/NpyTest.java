@@ -299,6 +299,15 @@ class NpyTest {
         assertMessage(e, p, "malformed header");
     }
 
+    @Test
+    void controlCharactersInAHeaderAreEscapedSoTheErrorIsOneLine() throws IOException {
+        Path p = write("ctl.npy", npy(1, "{'descr': '<f8',\u0001\n 'fortran_order': False, 'shape': (2,), }",
+                doubles(1, 2)));
+        String m = assertThrows(IllegalArgumentException.class, () -> Npy.read(p)).getMessage();
+        assertTrue(m.contains("\\x01"), m);
+        assertTrue(m.chars().noneMatch(c -> c < 0x20), "no control character in: " + m);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"[2]", "(2, -1)", "(2.0,)", "'2'", "(99999999999,)", "(65536, 65536)", "None"})
     void rejectsBadShapes(String shape) throws IOException {
