@@ -107,10 +107,13 @@ final class BilinearIm2col {
                                 v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
                                 v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
                             }
-                            if (panelMajor) {
-                                store(v, FULL, cols, true, block, rows, kg, q, kOff + ch);
+                            int k = kOff + ch;
+                            if (!panelMajor) {
+                                v.intoArray(cols, block + q * kg + k);
+                            } else if ((k & (NR - 1)) + L <= NR) {
+                                v.intoArray(cols, block + ((k / NR) * rows + q) * NR + (k & (NR - 1)));
                             } else {
-                                v.intoArray(cols, block + q * kg + kOff + ch);
+                                store(v, FULL, cols, true, block, rows, kg, q, k);
                             }
                         }
                         if (ch < ce) {
