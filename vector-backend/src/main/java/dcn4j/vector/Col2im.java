@@ -123,6 +123,7 @@ final class Col2im {
         int offBase = n * 2 * ogs * kk * pixels, maskBase = n * ogs * kk * pixels;
         int[] base = table.base;
         float[] frac = table.frac;
+        boolean withMask = gradMask != null;
         for (int q = q0; q < q0 + count; q++) {
             int p = p0 + q;
             int e = q * ogs * kk;
@@ -153,11 +154,12 @@ final class Col2im {
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
                                 FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
-                                FloatVector value = lower.sub(upper).fma(vly, upper);
                                 accY = gs.fma(dy, accY);
                                 accX = gs.fma(dx, accX);
-                                accM = gs.fma(value, accM);
+                                if (withMask) {
+                                    FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
+                                    accM = gs.fma(lower.sub(upper).fma(vly, upper), accM);
+                                }
                             }
                             if (ch < ce) {
                                 // Same arithmetic on the masked tail (masked-off lanes load 0 and add 0).
@@ -172,17 +174,18 @@ final class Col2im {
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
                                 FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
-                                FloatVector value = lower.sub(upper).fma(vly, upper);
                                 accY = gs.fma(dy, accY);
                                 accX = gs.fma(dx, accX);
-                                accM = gs.fma(value, accM);
+                                if (withMask) {
+                                    FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
+                                    accM = gs.fma(lower.sub(upper).fma(vly, upper), accM);
+                                }
                             }
                         }
                         float mk = frac[3 * e + 2];
                         gy = mk * sumLanes(accY);
                         gx = mk * sumLanes(accX);
-                        gm = sumLanes(accM);
+                        if (withMask) gm = sumLanes(accM);
                     }
                     if (gradOffset != null) {
                         int ch = 2 * (og * kk + kpt);
