@@ -30,8 +30,10 @@ final class VectorDeformConv2d {
     static final int KC = 256;
     /** Pixel block of the weight-gradient product. */
     static final int KC_PIXELS = 256;
-    /** Largest pixel block of a backward phase-1 item. */
+    /** Largest pixel block of a backward sampling or offset-gradient item. */
     static final int MAX_PIXEL_BLOCK = 8 * MR;
+    /** Pixel block of a column-gradient item (its packed gradOut panels, {@code Og x GC_PIXELS}, stay in L2). */
+    static final int GC_PIXELS = 32 * MR;
     /** Default budget of one forward worker's column chunk: about half of a core's L2. */
     static final long FORWARD_CHUNK_BYTES = 1L << 20;
     /** Default budget of the backward chunk (columns, their gradient and the sample table), shared by all workers. */
@@ -113,7 +115,7 @@ final class VectorDeformConv2d {
 
         /** Per-worker packed A panels: the larger of a pixel block's gradOut panels and the weight-gradient ones. */
         static long aPanelSize(ConvGeometry g) {
-            return Math.max((long) MAX_PIXEL_BLOCK * g.outPerGroup, (long) ceilDiv(g.outPerGroup, MR) * MR * KC_PIXELS);
+            return Math.max((long) GC_PIXELS * g.outPerGroup, (long) ceilDiv(g.outPerGroup, MR) * MR * KC_PIXELS);
         }
 
         /** Bytes of every array a backward call with {@code threads} workers holds (as {@link Backward} asks for them). */
@@ -357,15 +359,30 @@ final class VectorDeformConv2d {
             return new int[] {r[0] * L, Math.min(g.channels, r[1] * L)};
         }
 
-        /** Pixels {@code [p0, p0+count)} of batch item {@code n}: two phases. */
+        /**
+         * Pixels {@code [p0, p0+count)} of batch item {@code n}: sampling (table, columns), the gradient of
+         * the columns, then the three consumers of those (weight gradient, input scatter, offset and mask
+         * gradients), each phase a barrier.
+         */
         private void chunk(int n, int p0, int count) {
             int panels = ceilDiv(count, pixelBlock);
             pool.forEach(panels, (b, w) -> {
                 int q0 = b * pixelBlock, len = Math.min(pixelBlock, count - q0);
                 table.fill(g, offset, mask, n, p0 + q0, len, q0, true);
                 if (cols != null) BilinearIm2col.sample(g, table, padded, q0, len, cols, plan.rowsPerGroup(), true);
-                if (gradCols != null) gradColumns(n, p0, q0, len, tiles[w], aPanels[w]);
             });
+            if (gradCols != null) {
+                // Items: (group, block of GC_PIXELS pixels, range of k panels). A k range keeps its weight
+                // panels in cache while every pixel of the block passes over them.
+                int qBlocks = ceilDiv(count, GC_PIXELS);
+                int kr = blocks(plan.kPanels(), ceilDiv(2 * threads, qBlocks * g.groups));
+                pool.forEach(g.groups * qBlocks * kr, (it, w) -> {
+                    int grp = it / (qBlocks * kr), rest = it % (qBlocks * kr);
+                    int q0 = (rest / kr) * GC_PIXELS;
+                    gradColumns(n, p0, grp, q0, Math.min(GC_PIXELS, count - q0),
+                            blockRange(plan.kPanels(), kr, rest % kr), tiles[w], aPanels[w]);
+                });
+            }
             int weightItems = gW != null ? g.groups * oRanges * kRanges : 0;
             int scatterItems = gIn != null ? channelBlocks : 0;
             int offsetItems = gOff != null || gMask != null ? panels : 0;
@@ -386,27 +403,27 @@ final class VectorDeformConv2d {
 
         /**
          * {@code gradCols_g[q][k] = sum_o gradOut[n][g*Og + o][p0+q] * W_g[o][k]} for local pixels
-         * {@code [q0, q0+len)}: the gradient of the sample rows (the transposed forward product). The
-         * gradOut panels of the block are packed once, then every k panel of the weights passes over them.
+         * {@code [q0, q0+len)} and the k panels {@code [kRange[0], kRange[1])}: the gradient of the sample
+         * rows (the transposed forward product). The gradOut panels of the block are packed once, then
+         * every k panel of the range passes over them.
          */
-        private void gradColumns(int n, int p0, int q0, int len, float[] tile, float[] aPanel) {
+        private void gradColumns(int n, int p0, int grp, int q0, int len, int[] kRange, float[] tile,
+                                 float[] aPanel) {
             int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup(), kPanels = plan.kPanels();
             int pixels = g.pixels, qPanels = ceilDiv(len, MR);
-            for (int grp = 0; grp < g.groups; grp++) {
+            for (int qp = 0; qp < qPanels; qp++) {
+                int rows = Math.min(MR, len - qp * MR);
+                int src = (n * g.outChannels + grp * og) * pixels + p0 + q0 + qp * MR;
+                Sgemm.packA(gradOut, src, 1, pixels, rows, og, aPanel, qp * og * MR);
+            }
+            for (int kp = kRange[0]; kp < kRange[1]; kp++) {
+                int width = Math.min(NR, kg - kp * NR);
+                int bo = (grp * kPanels + kp) * og * NR;
                 for (int qp = 0; qp < qPanels; qp++) {
-                    int rows = Math.min(MR, len - qp * MR);
-                    int src = (n * g.outChannels + grp * og) * pixels + p0 + q0 + qp * MR;
-                    Sgemm.packA(gradOut, src, 1, pixels, rows, og, aPanel, qp * og * MR);
-                }
-                for (int kp = 0; kp < kPanels; kp++) {
-                    int width = Math.min(NR, kg - kp * NR);
-                    int bo = (grp * kPanels + kp) * og * NR;
-                    for (int qp = 0; qp < qPanels; qp++) {
-                        int q = q0 + qp * MR;
-                        Sgemm.kernelPacked(aPanel, qp * og * MR, packedW, bo, og, tile);
-                        Sgemm.storeRows(tile, Math.min(MR, len - qp * MR), width, gradCols, (grp * rpg + q) * kg + kp * NR,
-                                kg, false);
-                    }
+                    int q = q0 + qp * MR;
+                    Sgemm.kernelPacked(aPanel, qp * og * MR, packedW, bo, og, tile);
+                    Sgemm.storeRows(tile, Math.min(MR, len - qp * MR), width, gradCols, (grp * rpg + q) * kg + kp * NR,
+                            kg, false);
                 }
             }
         }
