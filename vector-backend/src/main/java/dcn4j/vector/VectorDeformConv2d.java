@@ -34,8 +34,11 @@ final class VectorDeformConv2d {
     static final int MAX_PIXEL_BLOCK = 8 * MR;
     /** Pixel block of a column-gradient item (its packed gradOut panels, {@code Og x GC_PIXELS}, stay in L2). */
     static final int GC_PIXELS = 32 * MR;
-    /** Default budget of one forward worker's column chunk: about half of a core's L2. */
-    static final long FORWARD_CHUNK_BYTES = 1L << 20;
+    /**
+     * Default budget of one forward worker's column chunk. Only a {@code KC}-deep block of it needs to stay
+     * in L2 at a time; a bigger chunk means fewer passes over the weights.
+     */
+    static final long FORWARD_CHUNK_BYTES = 2L << 20;
     /** Default budget of the backward chunk (columns, their gradient and the sample table), shared by all workers. */
     static final long BACKWARD_CHUNK_BYTES = 8L << 20;
 
@@ -77,7 +80,7 @@ final class VectorDeformConv2d {
         long bytes(ConvGeometry g, int threads) {
             long shared = g.paddedSize + packedWeightSize(g);
             long entries = SampleTable.entries(g, rowsPerGroup);
-            long perWorker = columnsSize(g) + (long) rowsPerGroup * NR + MR * NR + 5 * entries;
+            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + MR * NR + 5 * entries;
             return 4 * (shared + threads * perWorker);
         }
     }
@@ -143,7 +146,7 @@ final class VectorDeformConv2d {
         float[] packed = ws.floats("packedW", plan.packedWeightSize(g));
         long entries = SampleTable.entries(g, plan.rowsPerGroup());
         float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
-        float[][] cbuf = ws.perWorker("cbuf", threads, (long) plan.rowsPerGroup() * NR);
+        float[][] cbuf = ws.perWorker("cbuf", threads, (long) plan.oPanels() * plan.rowsPerGroup() * NR);
         float[][] tiles = ws.perWorker("tile", threads, MR * NR);
         SampleTable[] tables = new SampleTable[threads];
         for (int w = 0; w < threads; w++) {
@@ -176,22 +179,27 @@ final class VectorDeformConv2d {
         table.fill(g, offset, mask, n, p0, count, 0, false);
         BilinearIm2col.sample(g, table, padded, 0, count, cols, rpg, false);
         for (int grp = 0; grp < g.groups; grp++) {
-            for (int op = 0; op < oPanels; op++) {
-                int width = Math.min(NR, og - op * NR);
-                for (int k0 = 0; k0 < kg; k0 += KC) {
-                    int kLen = Math.min(KC, kg - k0);
+            // GotoBLAS order: a KC-deep block of the sample rows stays in cache while every output panel
+            // passes over it; each weight block is read once per chunk. cbuf[op][q][NR] accumulates.
+            for (int k0 = 0; k0 < kg; k0 += KC) {
+                int kLen = Math.min(KC, kg - k0);
+                for (int op = 0; op < oPanels; op++) {
                     int bo = ((grp * oPanels + op) * kg + k0) * NR;
                     for (int q = 0; q < count; q += MR) {
                         Sgemm.kernelRows(cols, (grp * rpg + q) * kg + k0, kg, packed, bo, kLen, tile);
-                        Sgemm.storeRows(tile, Math.min(MR, count - q), NR, cbuf, q * NR, NR, k0 > 0);
+                        Sgemm.storeRows(tile, Math.min(MR, count - q), NR, cbuf, (op * rpg + q) * NR, NR, k0 > 0);
                     }
                 }
-                // cbuf holds out[p][o] for this panel; the output is NCHW, so write it transposed (+ bias).
+            }
+            // cbuf holds out[p][o]; the output is NCHW, so write it transposed (+ bias).
+            for (int op = 0; op < oPanels; op++) {
+                int width = Math.min(NR, og - op * NR);
                 for (int j = 0; j < width; j++) {
                     int o = grp * og + op * NR + j;
                     float b = bias == null ? 0f : bias[o];
                     int dst = (n * g.outChannels + o) * g.pixels + p0;
-                    for (int q = 0; q < count; q++) out[dst + q] = cbuf[q * NR + j] + b;
+                    int src = op * rpg * NR + j;
+                    for (int q = 0; q < count; q++) out[dst + q] = cbuf[src + q * NR] + b;
                 }
             }
         }
@@ -201,13 +209,25 @@ final class VectorDeformConv2d {
     private static void packForward(ConvGeometry g, float[] weight, float[] packed, int grp, int op) {
         int kg = g.groupK, cg = g.channelsPerGroup, kk = g.kernelSize, oPanels = ceilDiv(g.outPerGroup, NR);
         int base = (grp * oPanels + op) * kg * NR;
-        Arrays.fill(packed, base, base + kg * NR, 0f);
-        for (int j = 0; j < NR && op * NR + j < g.outPerGroup; j++) {
-            int o = grp * g.outPerGroup + op * NR + j;
-            int src = o * cg * kk;
-            for (int cl = 0; cl < cg; cl++) {
-                for (int kpt = 0; kpt < kk; kpt++) {
-                    packed[base + (kpt * cg + cl) * NR + j] = weight[src + cl * kk + kpt];
+        int width = Math.min(NR, g.outPerGroup - op * NR);
+        int row0 = (grp * g.outPerGroup + op * NR) * cg * kk;
+        // Blocks of 64 k: the written block (64 x NR) stays in L1 while the NR weight rows are read.
+        for (int k0 = 0; k0 < kg; k0 += 64) {
+            int k1 = Math.min(kg, k0 + 64);
+            int kpt0 = k0 / cg, cl0 = k0 - kpt0 * cg;
+            for (int j = 0; j < NR; j++) {
+                if (j >= width) {
+                    for (int k = k0; k < k1; k++) packed[base + k * NR + j] = 0f;
+                    continue;
+                }
+                int src = row0 + j * cg * kk;
+                int kpt = kpt0, cl = cl0;
+                for (int k = k0; k < k1; k++) {
+                    packed[base + k * NR + j] = weight[src + cl * kk + kpt];
+                    if (++cl == cg) {
+                        cl = 0;
+                        kpt++;
+                    }
                 }
             }
         }
@@ -465,18 +485,20 @@ final class VectorDeformConv2d {
         int kg = g.groupK, cg = g.channelsPerGroup, kk = g.kernelSize, og = g.outPerGroup;
         int kPanels = ceilDiv(kg, NR);
         int base = (grp * kPanels + kp) * og * NR;
+        int k0 = kp * NR, width = Math.min(NR, kg - k0);
+        int kpt0 = k0 / cg, cl0 = k0 - kpt0 * cg;
         for (int o = 0; o < og; o++) {
             int src = (grp * og + o) * cg * kk;
             int dst = base + o * NR;
-            for (int j = 0; j < NR; j++) {
-                int k = kp * NR + j;
-                if (k < kg) {
-                    int kpt = k / cg, cl = k - kpt * cg;
-                    packed[dst + j] = weight[src + cl * kk + kpt];
-                } else {
-                    packed[dst + j] = 0f;
+            int kpt = kpt0, cl = cl0;
+            for (int j = 0; j < width; j++) {
+                packed[dst + j] = weight[src + cl * kk + kpt];
+                if (++cl == cg) {
+                    cl = 0;
+                    kpt++;
                 }
             }
+            for (int j = width; j < NR; j++) packed[dst + j] = 0f;
         }
     }
 
