@@ -78,7 +78,7 @@ final class VectorDeformConv2d {
 
         /** Bytes of every array a forward call with {@code threads} workers holds. */
         long bytes(ConvGeometry g, int threads) {
-            long shared = g.paddedSize + packedWeightSize(g);
+            long shared = 2 * g.paddedSize + packedWeightSize(g);
             long entries = SampleTable.entries(g, rowsPerGroup);
             long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + MR * NR + 5 * entries;
             return 4 * (shared + threads * perWorker);
@@ -142,7 +142,7 @@ final class VectorDeformConv2d {
         int threads = pool.parallelism();
         ForwardPlan plan = ForwardPlan.of(g, threads, budget);
         float[] out = new float[length("output", (long) g.batch * g.outChannels * g.pixels)];
-        float[] padded = ws.floats("padded", g.paddedSize);
+        float[][] padded = {ws.floats("padded", g.paddedSize), ws.floats("padded2", g.paddedSize)};
         float[] packed = ws.floats("packedW", plan.packedWeightSize(g));
         long entries = SampleTable.entries(g, plan.rowsPerGroup());
         float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
@@ -154,17 +154,29 @@ final class VectorDeformConv2d {
         }
 
         int oPanels = plan.oPanels();
-        pool.forEach(g.groups * oPanels, (item, w) -> packForward(g, weight, packed, item / oPanels, item % oPanels));
         int rowBlocks = rowBlocks(g, threads);
-        for (int n = 0; n < g.batch; n++) {
+        int rows = g.height + 2;
+        // Phase n pads image n+1 (into the other buffer) while the chunks of image n are computed: one
+        // barrier per image. Phase -1 packs the weights and pads image 0.
+        for (int n = -1; n < g.batch; n++) {
             int item = n;
-            pool.forEach(rowBlocks, (b, w) -> BilinearIm2col.padNhwc(g, input, item, padded,
-                    blockStart(g.height + 2, rowBlocks, b), blockStart(g.height + 2, rowBlocks, b + 1)));
-            pool.forEach(plan.chunks(), (chunk, w) -> {
-                int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
-                if (p1 > p0) {
-                    forwardChunk(g, plan, item, p0, p1 - p0, offset, mask, padded, packed, bias, tables[w], cols[w],
-                            cbuf[w], tiles[w], out);
+            float[] current = n >= 0 ? padded[n & 1] : null, next = padded[(n + 1) & 1];
+            int padItems = n + 1 < g.batch ? rowBlocks : 0;
+            int workItems = n >= 0 ? plan.chunks() : g.groups * oPanels;
+            pool.forEach(padItems + workItems, (it, w) -> {
+                if (it < padItems) {
+                    BilinearIm2col.padNhwc(g, input, item + 1, next, blockStart(rows, rowBlocks, it),
+                            blockStart(rows, rowBlocks, it + 1));
+                } else if (item < 0) {
+                    int i = it - padItems;
+                    packForward(g, weight, packed, i / oPanels, i % oPanels);
+                } else {
+                    int chunk = it - padItems;
+                    int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
+                    if (p1 > p0) {
+                        forwardChunk(g, plan, item, p0, p1 - p0, offset, mask, current, packed, bias, tables[w],
+                                cols[w], cbuf[w], tiles[w], out);
+                    }
                 }
             });
         }
