@@ -58,7 +58,10 @@ final class VectorDeformConv2d {
             long bytesPerPixel = 4L * g.totalK();
             int byBudget = (int) Math.max(1, Math.min(panels, budget / bytesPerPixel / MR));
             int chunks = ceilDiv(panels, byBudget);
-            chunks = Math.min(panels, ceilDiv(chunks, threads) * threads);
+            // Up to four chunks per worker (so that a worker slowed by another process does not hold up
+            // the phase), as long as a chunk keeps at least 8 panels to amortise its pass over the weights.
+            chunks = Math.max(chunks, Math.min(4 * threads, panels / 8));
+            chunks = Math.max(1, Math.min(panels, ceilDiv(chunks, threads) * threads));
             int rows = ceilDiv(panels, chunks) * MR;
             return new ForwardPlan(chunks, rows, ceilDiv(g.outPerGroup, NR));
         }
