@@ -138,6 +138,84 @@ final class BilinearIm2col {
         }
     }
 
+    /**
+     * {@link #sample} into the row-major layout (the forward's A operand), with the loops arranged for
+     * speed: the out-of-image and integer-position cases leave the channel loop, and the bilinear blend
+     * handles two vectors per step. Same arithmetic, so the same bits, as {@link #sample}.
+     */
+    static void sampleRows(ConvGeometry g, SampleTable table, float[] padded, int count, float[] cols, int rows) {
+        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        boolean plain = !g.hasOffset;
+        int[] base = table.base;
+        float[] wt = table.weight;
+        for (int q = 0; q < count; q++) {
+            int e = q * ogs * kk;
+            for (int og = 0; og < ogs; og++) {
+                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                    int b = base[e];
+                    float f00 = wt[4 * e];
+                    for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+                        int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
+                        // Element (q, k) with k = kpt*Cg + (ch - grp*Cg) of the group's block.
+                        int dst = (grp * rows + q) * kg + kpt * cg - grp * cg;
+                        if (b < 0) {
+                            Arrays.fill(cols, dst + cs, dst + ce, 0f);
+                            continue;
+                        }
+                        FloatVector w00 = FloatVector.broadcast(SPECIES, f00);
+                        int ch = cs;
+                        if (plain) {
+                            // Integer sampling position: the bilinear blend is the top-left corner itself.
+                            for (; ch <= ce - L; ch += L) {
+                                FloatVector.fromArray(SPECIES, padded, b + ch).mul(w00).intoArray(cols, dst + ch);
+                            }
+                        } else {
+                            FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
+                            FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
+                            FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                            for (; ch <= ce - 2 * L; ch += 2 * L) {
+                                int at = b + ch;
+                                FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
+                                FloatVector u = FloatVector.fromArray(SPECIES, padded, at + L).mul(w00);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
+                                u = FloatVector.fromArray(SPECIES, padded, at + d01 + L).fma(w01, u);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
+                                u = FloatVector.fromArray(SPECIES, padded, at + d10 + L).fma(w10, u);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                                u = FloatVector.fromArray(SPECIES, padded, at + d11 + L).fma(w11, u);
+                                v.intoArray(cols, dst + ch);
+                                u.intoArray(cols, dst + ch + L);
+                            }
+                            for (; ch <= ce - L; ch += L) {
+                                int at = b + ch;
+                                FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                                v.intoArray(cols, dst + ch);
+                            }
+                        }
+                        if (ch < ce) {
+                            VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
+                            int at = b + ch;
+                            FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
+                            if (!plain) {
+                                v = FloatVector.fromArray(SPECIES, padded, at + d01, m)
+                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 1]), v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d10, m)
+                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 2]), v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d11, m)
+                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 3]), v);
+                            }
+                            v.intoArray(cols, dst + ch, m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static final VectorMask<Float> FULL = SPECIES.maskAll(true);
 
     /** Stores lanes {@code m} of {@code v} as elements {@code (q, k .. k+L-1)} of a group block of {@code cols}. */

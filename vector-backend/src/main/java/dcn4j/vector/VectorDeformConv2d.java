@@ -39,6 +39,8 @@ final class VectorDeformConv2d {
      * in L2 at a time; a bigger chunk means fewer passes over the weights.
      */
     static final long FORWARD_CHUNK_BYTES = 2L << 20;
+    /** Output pixels a forward phase should have at least: smaller images are grouped (at most 8). */
+    static final int MIN_PHASE_PIXELS = 2048;
     /** Default budget of the backward chunk (columns, their gradient and the sample table), shared by all workers. */
     static final long BACKWARD_CHUNK_BYTES = 8L << 20;
 
@@ -50,8 +52,11 @@ final class VectorDeformConv2d {
     // count, which only changes how pixels are split, never an output value).
     // ------------------------------------------------------------------------------------------------
 
-    /** How the forward pass splits the pixels of one batch item. */
-    record ForwardPlan(int chunks, int rowsPerGroup, int oPanels) {
+    /**
+     * How the forward pass splits the pixels of one batch item, and how many batch items share a phase
+     * (small images are grouped so that a phase has enough work to amortise its barrier).
+     */
+    record ForwardPlan(int chunks, int rowsPerGroup, int oPanels, int imagesPerPhase) {
 
         static ForwardPlan of(ConvGeometry g, int threads, long budget) {
             int panels = ceilDiv(g.pixels, MR);
@@ -60,10 +65,12 @@ final class VectorDeformConv2d {
             int chunks = ceilDiv(panels, byBudget);
             // Up to four chunks per worker (so that a worker slowed by another process does not hold up
             // the phase), as long as a chunk keeps at least 8 panels to amortise its pass over the weights.
-            chunks = Math.max(chunks, Math.min(4 * threads, panels / 8));
+            chunks = Math.max(chunks, Math.min(4 * threads, panels / 24));
             chunks = Math.max(1, Math.min(panels, ceilDiv(chunks, threads) * threads));
             int rows = ceilDiv(panels, chunks) * MR;
-            return new ForwardPlan(chunks, rows, ceilDiv(g.outPerGroup, NR));
+            // Independent of the batch size, so that the workspace is too.
+            int span = Math.max(1, Math.min(8, MIN_PHASE_PIXELS / g.pixels));
+            return new ForwardPlan(chunks, rows, ceilDiv(g.outPerGroup, NR), span);
         }
 
         int chunkStart(ConvGeometry g, int chunk) {
@@ -81,7 +88,7 @@ final class VectorDeformConv2d {
 
         /** Bytes of every array a forward call with {@code threads} workers holds. */
         long bytes(ConvGeometry g, int threads) {
-            long shared = 2 * g.paddedSize + packedWeightSize(g);
+            long shared = 2L * imagesPerPhase * g.paddedSize + packedWeightSize(g);
             long entries = SampleTable.entries(g, rowsPerGroup);
             long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + MR * NR + 5 * entries;
             return 4 * (shared + threads * perWorker);
@@ -145,7 +152,8 @@ final class VectorDeformConv2d {
         int threads = pool.parallelism();
         ForwardPlan plan = ForwardPlan.of(g, threads, budget);
         float[] out = new float[length("output", (long) g.batch * g.outChannels * g.pixels)];
-        float[][] padded = {ws.floats("padded", g.paddedSize), ws.floats("padded2", g.paddedSize)};
+        float[][] padded = new float[2 * plan.imagesPerPhase()][];
+        for (int i = 0; i < padded.length; i++) padded[i] = ws.floats("padded#" + i, g.paddedSize);
         float[] packed = ws.floats("packedW", plan.packedWeightSize(g));
         long entries = SampleTable.entries(g, plan.rowsPerGroup());
         float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
@@ -158,27 +166,31 @@ final class VectorDeformConv2d {
 
         int oPanels = plan.oPanels();
         int rowBlocks = rowBlocks(g, threads);
-        int rows = g.height + 2;
-        // Phase n pads image n+1 (into the other buffer) while the chunks of image n are computed: one
-        // barrier per image. Phase -1 packs the weights and pads image 0.
-        for (int n = -1; n < g.batch; n++) {
-            int item = n;
-            float[] current = n >= 0 ? padded[n & 1] : null, next = padded[(n + 1) & 1];
-            int padItems = n + 1 < g.batch ? rowBlocks : 0;
-            int workItems = n >= 0 ? plan.chunks() : g.groups * oPanels;
+        int rows = g.height + 2, span = plan.imagesPerPhase(), phases = ceilDiv(g.batch, span);
+        // Phase j computes the chunks of images [j*span, (j+1)*span) and pads the next span of images
+        // into the other half of the buffers: one barrier per span of images. Phase -1 packs the
+        // weights and pads the first span.
+        for (int j = -1; j < phases; j++) {
+            int phase = j;
+            int first = j * span, count = j < 0 ? 0 : Math.min(span, g.batch - first);
+            int nextFirst = (j + 1) * span, nextCount = Math.max(0, Math.min(span, g.batch - nextFirst));
+            int padItems = nextCount * rowBlocks;
+            int workItems = j < 0 ? g.groups * oPanels : count * plan.chunks();
             pool.forEach(padItems + workItems, (it, w) -> {
                 if (it < padItems) {
-                    BilinearIm2col.padNhwc(g, input, item + 1, next, blockStart(rows, rowBlocks, it),
-                            blockStart(rows, rowBlocks, it + 1));
-                } else if (item < 0) {
+                    int image = it / rowBlocks, b = it % rowBlocks;
+                    BilinearIm2col.padNhwc(g, input, nextFirst + image, padded[((phase + 1) & 1) * span + image],
+                            blockStart(rows, rowBlocks, b), blockStart(rows, rowBlocks, b + 1));
+                } else if (phase < 0) {
                     int i = it - padItems;
                     packForward(g, weight, packed, i / oPanels, i % oPanels);
                 } else {
-                    int chunk = it - padItems;
+                    int image = (it - padItems) / plan.chunks(), chunk = (it - padItems) % plan.chunks();
                     int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
                     if (p1 > p0) {
-                        forwardChunk(g, plan, item, p0, p1 - p0, offset, mask, current, packed, bias, tables[w],
-                                cols[w], cbuf[w], tiles[w], out);
+                        forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask,
+                                padded[(phase & 1) * span + image], packed, bias, tables[w], cols[w], cbuf[w],
+                                tiles[w], out);
                     }
                 }
             });
@@ -192,7 +204,7 @@ final class VectorDeformConv2d {
                                      float[] cols, float[] cbuf, float[] tile, float[] out) {
         int rpg = plan.rowsPerGroup(), kg = g.groupK, og = g.outPerGroup, oPanels = plan.oPanels();
         table.fill(g, offset, mask, n, p0, count, 0, false);
-        BilinearIm2col.sample(g, table, padded, 0, count, cols, rpg, false);
+        BilinearIm2col.sampleRows(g, table, padded, count, cols, rpg);
         for (int grp = 0; grp < g.groups; grp++) {
             // GotoBLAS order: a KC-deep block of the sample rows stays in cache while every output panel
             // passes over it; each weight block is read once per chunk. cbuf[op][q][NR] accumulates.
