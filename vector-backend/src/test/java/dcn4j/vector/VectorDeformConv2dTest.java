@@ -87,6 +87,8 @@ class VectorDeformConv2dTest {
                 true, true, 2, 19));
         c.add(ConvCase.of("batch-3-stride2", 3, 7, 8, 9, 5, 3, 3, spec(2, 2, 1, 1, 1, 1, 1, 1), true, true, true, 2,
                 20));
+        // 784 pixels: the forward groups two images per phase, so five images take three phases.
+        c.add(ConvCase.of("batch-5-two-images-per-phase", 5, 3, 28, 28, 4, 3, 3, pad1, true, true, true, 2, 21));
         return c.stream();
     }
 
