@@ -140,10 +140,14 @@ final class BilinearIm2col {
 
     /**
      * {@link #sample} into the row-major layout (the forward's A operand), with the loops arranged for
-     * speed: the out-of-image and integer-position cases leave the channel loop, and the bilinear blend
-     * handles two vectors per step. Same arithmetic, so the same bits, as {@link #sample}.
+     * speed: the out-of-image and integer-position cases leave the channel loop. Same arithmetic, so the
+     * same bits, as {@link #sample}.
      */
     static void sampleRows(ConvGeometry g, SampleTable table, float[] padded, int count, float[] cols, int rows) {
+        if (g.groups == 1 && g.offsetGroups == 1 && g.hasOffset) {
+            sampleRowsOneSegment(g, table, padded, count, cols);
+            return;
+        }
         int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         boolean plain = !g.hasOffset;
@@ -174,19 +178,6 @@ final class BilinearIm2col {
                             FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
                             FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
                             FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
-                            for (; ch <= ce - 2 * L; ch += 2 * L) {
-                                int at = b + ch;
-                                FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
-                                FloatVector u = FloatVector.fromArray(SPECIES, padded, at + L).mul(w00);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
-                                u = FloatVector.fromArray(SPECIES, padded, at + d01 + L).fma(w01, u);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
-                                u = FloatVector.fromArray(SPECIES, padded, at + d10 + L).fma(w10, u);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
-                                u = FloatVector.fromArray(SPECIES, padded, at + d11 + L).fma(w11, u);
-                                v.intoArray(cols, dst + ch);
-                                u.intoArray(cols, dst + ch + L);
-                            }
                             for (; ch <= ce - L; ch += L) {
                                 int at = b + ch;
                                 FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
@@ -211,6 +202,48 @@ final class BilinearIm2col {
                             v.intoArray(cols, dst + ch, m);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /** {@link #sampleRows} for one group and one offset group (the common layer): the shortest loop. */
+    private static void sampleRowsOneSegment(ConvGeometry g, SampleTable table, float[] padded, int count,
+                                             float[] cols) {
+        int kk = g.kernelSize, c = g.channels, kg = g.groupK;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int full = c - c % L;
+        int[] base = table.base;
+        float[] wt = table.weight;
+        for (int q = 0; q < count; q++) {
+            int e = q * kk;
+            for (int kpt = 0; kpt < kk; kpt++, e++) {
+                int b = base[e];
+                int dst = q * kg + kpt * c;
+                if (b < 0) {
+                    Arrays.fill(cols, dst, dst + c, 0f);
+                    continue;
+                }
+                FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
+                FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
+                FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
+                FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                for (int ch = 0; ch < full; ch += L) {
+                    int at = b + ch;
+                    FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                    v.intoArray(cols, dst + ch);
+                }
+                if (full < c) {
+                    VectorMask<Float> m = SPECIES.indexInRange(full, c);
+                    int at = b + full;
+                    FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d01, m).fma(w01, v);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d10, m).fma(w10, v);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d11, m).fma(w11, v);
+                    v.intoArray(cols, dst + full, m);
                 }
             }
         }
