@@ -16,9 +16,9 @@ import picocli.CommandLine.Option;
  * {@code effective dilation small=.. large=..}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Learned offsets end to end: trains the same small network plain and with deformable",
-                "conv2/conv3 on pairs of dots at two scales (class = direction of the pair), then prints",
-                "test accuracy and the effective dilation of the learned sampling (paper Table 2)."})
+        description = "Learned offsets end to end: trains the same small network plain and with deformable"
+                + " conv2/conv3 on pairs of dots at two scales (class = direction of the pair), then prints test"
+                + " accuracy and the effective dilation of the learned sampling (paper Table 2).")
 final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--backend", paramLabel = "NAME",

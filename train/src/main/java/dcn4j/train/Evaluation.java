@@ -48,9 +48,9 @@ final class Evaluation {
                         }
                     }
                 }
-                // A box always holds its centre unit's neighbourhood; fall back to the centre if rounding left none.
-                objectDilation[n] = count > 0 ? sum / count : unitDilation(conv3Offsets[n], centreUnit(n)[0],
-                        centreUnit(n)[1]);
+                // A small box may hold no unit centre (units are 2 pixels apart): then its centre unit stands for it.
+                int[] c = centreUnit(n);
+                objectDilation[n] = count > 0 ? sum / count : unitDilation(conv3Offsets[n], c[0], c[1]);
             }
         }
         this.backgroundDilation = bgCount == 0 ? Double.NaN : bgSum / bgCount;

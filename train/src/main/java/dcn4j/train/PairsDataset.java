@@ -5,13 +5,14 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The synthetic task of {@code dcn4j train}: a grey image holding two identical dots; the class is
- * the direction of the line through them (0, 45, 90 or 135 degrees). Objects come in two size
- * classes: small (dot radius about 1 px, dots about 5 px apart) and large (radius about 2.5 px,
- * about 16 px apart). A dot alone looks the same in every class, so a unit must see both dots to
- * tell the class: easy within the receptive field of a small plain network for small objects,
- * impossible for large ones unless the sampling grid spreads (paper section 1: fixed geometric
- * structures of conv modules versus objects of different scales).
+ * The synthetic task of {@code dcn4j train}: a 32x32 grey image holding two identical dots; the
+ * class is the direction of the line through them (0, 45, 90 or 135 degrees, jittered by up to
+ * 5 degrees), at a random position, with Gaussian pixel noise (sigma 0.05). Objects come in two
+ * size classes, half of the images each: small (dot radius 0.9-1.2 px, centres 4-6 px apart) and
+ * large (radius 2.0-2.6 px, 16-19 px apart). A dot alone looks the same in every class, so a unit
+ * must see both dots to tell the class: within the 11-pixel receptive field of the plain network
+ * for small objects, beyond it for large ones unless the sampling grid spreads (paper section 1:
+ * the fixed geometric structure of conv modules versus objects of different scales).
  */
 final class PairsDataset {
 
