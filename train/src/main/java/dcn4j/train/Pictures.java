@@ -55,7 +55,7 @@ final class Pictures {
     /** One panel per class: the first test object of that class and size class the network got right (else the first). */
     static BufferedImage sampling(List<PairsDataset.Sample> test, Evaluation eval, boolean large) {
         int side = PairsDataset.SIZE * ZOOM, gap = 8;
-        int width = PairsDataset.CLASSES * (side + gap) + gap, height = side + TITLE + gap;
+        int width = PairsDataset.CLASSES * (side + gap) + gap, height = side + TITLE + gap + 22;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
         for (int c = 0; c < PairsDataset.CLASSES; c++) {
@@ -69,6 +69,10 @@ final class Pictures {
             g.drawString(String.format(Locale.ROOT, "eff. dilation: centre %.1f px, object %.1f px",
                     eval.centreDilation(n), eval.objectDilation(n)), left, 29);
         }
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        g.drawString("green: the conv3 unit nearest the object centre; red: its 9 learned sampling locations;"
+                + " blue: the 81 locations of the conv2 units under them (paper Fig. 5)", gap, height - 10);
         g.dispose();
         return img;
     }
@@ -98,6 +102,8 @@ final class Pictures {
         }
         int[] u = eval.centreUnit(n);
         double[][][] levels = eval.samplingLevels(n, u[0], u[1]);
+        // Sampling locations may lie outside the image (they read zeros there): keep them off the neighbours.
+        g.setClip(left, top, size * ZOOM, size * ZOOM);
         g.setColor(new Color(80, 170, 255));
         for (double[] p : levels[1]) dot(g, left, top, p, 3.5);
         g.setColor(new Color(235, 40, 40));
@@ -105,6 +111,7 @@ final class Pictures {
         g.setColor(new Color(40, 220, 60));
         double cy = top + (PairsNet.STRIDE * u[0] + 0.5) * ZOOM, cx = left + (PairsNet.STRIDE * u[1] + 0.5) * ZOOM;
         g.fill(new Rectangle2D.Double(cx - 5, cy - 5, 10, 10));
+        g.setClip(null);
     }
 
     /** A dot at input pixel coordinate {@code p} (pixel centres at integer coordinates). */
