@@ -1,0 +1,351 @@
+/*
+ * dcn4j: deformable convolution kernels for the OpenCL backend (OpenCL C 1.2, float32).
+ * Semantics: DESIGN.md "Deformable convolution" (paper eq. 2-4; modulated as DCNv2); the float64
+ * reference is dcn4j.reference.ReferenceDeformConv2d / Bilinear.
+ *
+ * Every kernel takes the geometry as one int16 g:
+ *   s0 C, s1 H, s2 W, s3 kh, s4 kw, s5 Ho, s6 Wo, s7 stride h, s8 stride w, s9 pad h, sa pad w,
+ *   sb dilation h, sc dilation w, sd C/offsetGroups, se offsetGroups, sf flags (1 offset, 2 mask)
+ * and a batch chunk: images n0 .. n0+Q-1. Column buffers are [C*kh*kw, Q*Ho*Wo]: row c*K + k,
+ * column q*P + p (K = kh*kw, P = Ho*Wo).
+ *
+ * No float atomics anywhere: every output element is written by exactly one work-item that sums
+ * its terms in a fixed order, so results are bit-identical run to run.
+ */
+
+/* Helpers are force-inlined: a call left in a kernel body stops CPU compilers (PoCL) from
+ * vectorising the loop over work-items. */
+#define INLINE inline __attribute__((always_inline))
+
+#define UNPACK(g) \
+    const int C = (g).s0, H = (g).s1, W = (g).s2, KH = (g).s3, KW = (g).s4, HO = (g).s5, WO = (g).s6; \
+    const int SH = (g).s7, SW = (g).s8, PH = (g).s9, PW = (g).sa, DH = (g).sb, DW = (g).sc; \
+    const int CPOG = (g).sd, OG = (g).se; \
+    const int HAS_OFFSET = (g).sf & 1, HAS_MASK = ((g).sf >> 1) & 1; \
+    const int K = KH * KW, P = HO * WO; \
+    (void) C; (void) H; (void) W; (void) KH; (void) KW; (void) HO; (void) WO; (void) SH; (void) SW; \
+    (void) PH; (void) PW; (void) DH; (void) DW; (void) CPOG; (void) OG; (void) HAS_OFFSET; \
+    (void) HAS_MASK; (void) K; (void) P;
+
+/* Where kernel point k of output pixel p samples, for offset group og of image n (DESIGN.md):
+ *   py = y*sh - ph + i*dh + offset[n, 2*(og*K + k), y, x]
+ *   px = x*sw - pw + j*dw + offset[n, 2*(og*K + k) + 1, y, x] */
+INLINE void sample_point(__global const float* offset, const int16 g, const int n, const int og, const int k,
+                         const int y, const int x, float* py, float* px)
+{
+    UNPACK(g)
+    const int p = y * WO + x, i = k / KW, j = k % KW;
+    /* Without offsets, index 0 of the placeholder buffer is read and ignored: an unconditional
+     * load keeps the body free of branches. */
+    const int ch = 2 * ((n * OG + og) * K + k);
+    const float dy = offset[HAS_OFFSET ? ch * P + p : 0];
+    const float dx = offset[HAS_OFFSET ? (ch + 1) * P + p : 0];
+    *py = (float) (y * SH - PH + i * DH) + (HAS_OFFSET ? dy : 0.0f);
+    *px = (float) (x * SW - PW + j * DW) + (HAS_OFFSET ? dx : 0.0f);
+}
+
+/* Whether (py, px) reads anything: Bilinear.inside (a NaN coordinate reads nothing). */
+INLINE int inside(const float py, const float px, const int H, const int W)
+{
+    return py > -1.0f && py < (float) H && px > -1.0f && px < (float) W;
+}
+
+INLINE float pixel(__global const float* plane, const int H, const int W, const int y, const int x)
+{
+    return (y >= 0 && y < H && x >= 0 && x < W) ? plane[y * W + x] : 0.0f;
+}
+
+/* The four corners of the cell [floor(p), floor(p)+1] (a corner outside the image is 0) and the
+ * fractional position inside it: Bilinear.value / slopeY / slopeX share these. */
+typedef struct {
+    float v00, v01, v10, v11, ly, lx;
+} Cell;
+
+INLINE Cell cell_at(__global const float* plane, const int H, const int W, const float py, const float px)
+{
+    Cell c;
+    const float fy = floor(py), fx = floor(px);
+    const int y0 = (int) fy, x0 = (int) fx;
+    c.ly = py - fy;
+    c.lx = px - fx;
+    c.v00 = pixel(plane, H, W, y0, x0);
+    c.v01 = pixel(plane, H, W, y0, x0 + 1);
+    c.v10 = pixel(plane, H, W, y0 + 1, x0);
+    c.v11 = pixel(plane, H, W, y0 + 1, x0 + 1);
+    return c;
+}
+
+INLINE float cell_value(const Cell c)
+{
+    return (1.0f - c.ly) * (1.0f - c.lx) * c.v00 + (1.0f - c.ly) * c.lx * c.v01
+         + c.ly * (1.0f - c.lx) * c.v10 + c.ly * c.lx * c.v11;
+}
+
+/* d value / d py on the cell: the right derivative at integer coordinates, as torchvision. */
+INLINE float cell_slope_y(const Cell c)
+{
+    return (1.0f - c.lx) * (c.v10 - c.v00) + c.lx * (c.v11 - c.v01);
+}
+
+INLINE float cell_slope_x(const Cell c)
+{
+    return (1.0f - c.ly) * (c.v01 - c.v00) + c.ly * (c.v11 - c.v10);
+}
+
+/* Bilinear sample without branches (so that CPU compilers vectorise the work-item loop): corner
+ * indices are clamped into the plane and corners outside it are selected away (never multiplied,
+ * so a non-finite pixel elsewhere cannot leak in); a point outside reads 0, as Bilinear.value. */
+INLINE float sample_flat(__global const float* plane, const int H, const int W, const float py, const float px)
+{
+    const int in = inside(py, px, H, W);
+    /* Clamp before converting: far-away or NaN coordinates must not overflow the int conversion. */
+    const float cy = in ? py : 0.0f, cx = in ? px : 0.0f;
+    const float fy = floor(cy), fx = floor(cx);
+    const int y0 = (int) fy, x0 = (int) fx;
+    const float ly = cy - fy, lx = cx - fx;
+    const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
+    const int ya = max(y0, 0) * W, yb = min(y0 + 1, H - 1) * W;
+    const int xa = max(x0, 0), xb = min(x0 + 1, W - 1);
+    const float v00 = (y0in && x0in) ? plane[ya + xa] : 0.0f;
+    const float v01 = (y0in && x1in) ? plane[ya + xb] : 0.0f;
+    const float v10 = (y1in && x0in) ? plane[yb + xa] : 0.0f;
+    const float v11 = (y1in && x1in) ? plane[yb + xb] : 0.0f;
+    const float v = (1.0f - ly) * (1.0f - lx) * v00 + (1.0f - ly) * lx * v01
+                  + ly * (1.0f - lx) * v10 + ly * lx * v11;
+    return in ? v : 0.0f;
+}
+
+/* Bilinear im2col: cols[c*K + k, q*P + p] = mask * bilinear(input[n0+q, c], py, px).
+ * One work-item per column element, NDRange (Wo, Ho, Q*C*K): no loop and no branch in the body,
+ * and no division by a non-constant along x, so CPU devices vectorise across work-items. */
+__kernel void deform_im2col(__global const float* input, __global const float* offset,
+                            __global const float* mask, __global float* cols,
+                            const int16 g, const int n0, const int Q)
+{
+    UNPACK(g)
+    /* Launched with exactly this NDRange and no work-group size: no work-item is out of range. */
+    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
+    const int k = z % K, c = (z / K) % C, q = z / (K * C);
+    const int L = Q * P, p = y * WO + x;
+    const int n = n0 + q;
+    const int og = c / CPOG;
+    float py, px;
+    sample_point(offset, g, n, og, k, y, x, &py, &px);
+    const float v = sample_flat(input + (n * C + c) * H * W, H, W, py, px);
+    const float m = mask[HAS_MASK ? ((n * OG + og) * K + k) * P + p : 0];
+    cols[(c * K + k) * L + q * P + p] = HAS_MASK ? v * m : v;
+}
+
+/* gradBias[o] = sum over n, then pixels, of gradOutput[n, o, :]: one work-item per o. */
+__kernel void bias_grad(__global const float* gradOut, __global float* gradBias, const int N, const int O,
+                        const int P)
+{
+    const int o = get_global_id(0);
+    if (o >= O) return;
+    float total = 0.0f;
+    for (int n = 0; n < N; n++) {
+        __global const float* row = gradOut + (n * O + o) * P;
+        float s = 0.0f;
+        for (int p = 0; p < P; p++) s += row[p];
+        total += s;
+    }
+    gradBias[o] = total;
+}
+
+/*
+ * Input gradient without atomics on floats. A sample (kernel point k, output pixel p) of offset
+ * group og lies in the cell (floor(py), floor(px)); its gradient goes to the cell's four corners.
+ * We bucket the samples of each (image, offset group) by cell, sort every bucket, and let one
+ * work-item per input pixel sum the samples of the four cells it is a corner of, in sorted order.
+ * Cells are keyed (cy + 1)*(W + 1) + (cx + 1) for cy in [-1, H-1], cx in [-1, W-1].
+ * The bucket counts use the 32-bit integer atomic_inc of OpenCL 1.1+ core: integer sums are exact
+ * whatever the order, and the sort removes the order of insertion, so the result is deterministic.
+ */
+
+/* One work-item per sample (t = q*OG + og, s = k*P + p), NDRange (Wo, Ho, Q*OG*K): cell key (or -1
+ * outside), fractions, the sample's column in the column buffers, and the bucket counts. */
+__kernel void cells_count(__global const float* offset, __global int* keys, __global float* frac,
+                          __global int* column, __global int* counts, const int16 g, const int n0, const int Q)
+{
+    UNPACK(g)
+    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
+    if (x >= WO || y >= HO || z >= Q * OG * K) return;
+    const int k = z % K, t = z / K;
+    const int og = t % OG, q = t / OG;
+    const int S = K * P, NC = (H + 1) * (W + 1), p = y * WO + x;
+    const int idx = t * S + k * P + p;
+    float py, px;
+    sample_point(offset, g, n0 + q, og, k, y, x, &py, &px);
+    int key = -1;
+    float ly = 0.0f, lx = 0.0f;
+    if (inside(py, px, H, W)) {
+        const float fy = floor(py), fx = floor(px);
+        ly = py - fy;
+        lx = px - fx;
+        key = ((int) fy + 1) * (W + 1) + ((int) fx + 1);
+        atomic_inc(&counts[t * (NC + 1) + key]);
+    }
+    keys[idx] = key;
+    frac[2 * idx] = ly;
+    frac[2 * idx + 1] = lx;
+    column[idx] = k * (Q * P) + q * P + p;
+}
+
+/* Exclusive prefix sum of the counts of each t, in place (entry NC = total), copied to cursor. */
+__kernel void cells_scan(__global int* counts, __global int* cursor, const int NC, const int T)
+{
+    const int t = get_global_id(0);
+    if (t >= T) return;
+    __global int* c = counts + t * (NC + 1);
+    __global int* cur = cursor + t * NC;
+    int run = 0;
+    for (int i = 0; i < NC; i++) {
+        const int v = c[i];
+        c[i] = run;
+        cur[i] = run;
+        run += v;
+    }
+    c[NC] = run;
+}
+
+/* Places each sample index s in its bucket (order inside a bucket fixed later by cells_sort).
+ * NDRange (S, T). */
+__kernel void cells_fill(__global const int* keys, __global int* cursor, __global int* list, const int S,
+                         const int NC, const int T)
+{
+    const int s = get_global_id(0), t = get_global_id(1);
+    if (s >= S || t >= T) return;
+    const int key = keys[t * S + s];
+    if (key < 0) return;
+    const int pos = atomic_inc(&cursor[t * NC + key]);
+    list[t * S + pos] = s;
+}
+
+/* Heap sort of one bucket (ascending sample index): O(b log b) even if every sample lands in one cell. */
+__kernel void cells_sort(__global const int* starts, __global int* list, const int S, const int NC, const int T)
+{
+    const int gid = get_global_id(0);
+    if (gid >= T * NC) return;
+    const int t = gid / NC, cell = gid % NC;
+    const int begin = starts[t * (NC + 1) + cell], end = starts[t * (NC + 1) + cell + 1];
+    const int n = end - begin;
+    if (n < 2) return;
+    __global int* a = list + t * S + begin;
+    for (int start = n / 2 - 1; start >= 0; start--) {
+        int root = start;
+        for (;;) {
+            int child = 2 * root + 1;
+            if (child >= n) break;
+            if (child + 1 < n && a[child + 1] > a[child]) child++;
+            if (a[root] >= a[child]) break;
+            const int tmp = a[root]; a[root] = a[child]; a[child] = tmp;
+            root = child;
+        }
+    }
+    for (int last = n - 1; last > 0; last--) {
+        const int tmp = a[0]; a[0] = a[last]; a[last] = tmp;
+        int root = 0;
+        for (;;) {
+            int child = 2 * root + 1;
+            if (child >= last) break;
+            if (child + 1 < last && a[child + 1] > a[child]) child++;
+            if (a[root] >= a[child]) break;
+            const int t2 = a[root]; a[root] = a[child]; a[child] = t2;
+            root = child;
+        }
+    }
+}
+
+/* gradInput[n0+q, c, y, x] = sum over the samples of the four cells having (y, x) as a corner of
+ * mask * gradCols * bilinear weight (the adjoint of Bilinear.value). One work-item per pixel,
+ * NDRange (W, H, Q*C). */
+__kernel void col2im_gather(__global const float* gradCols, __global const float* mask,
+                            __global const int* starts, __global const int* list, __global const float* frac,
+                            __global const int* column, __global float* gradInput,
+                            const int16 g, const int n0, const int Q)
+{
+    UNPACK(g)
+    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
+    if (x >= W || y >= H || z >= Q * C) return;
+    const int q = z / C, c = z % C;
+    const int S = K * P, NC = (H + 1) * (W + 1), L = Q * P;
+    const int n = n0 + q, og = c / CPOG, t = q * OG + og;
+    __global const int* st = starts + t * (NC + 1);
+    __global const int* ls = list + t * S;
+    __global const float* fr = frac + 2 * t * S;
+    __global const int* col = column + t * S;
+    __global const float* gc = gradCols + c * K * L;
+    __global const float* mk = mask + (n * OG + og) * S; /* mask[n, og*K + k, p] = mk[s] */
+    float acc = 0.0f;
+    /* Cell (y-1+dy, x-1+dx): the pixel is its corner (1-dy, 1-dx), weight ly or 1-ly, lx or 1-lx. */
+    for (int d = 0; d < 4; d++) {
+        const int dy = d >> 1, dx = d & 1;
+        const int key = (y + dy) * (W + 1) + (x + dx);
+        const int end = st[key + 1];
+        for (int e = st[key]; e < end; e++) {
+            const int s = ls[e];
+            const float ly = fr[2 * s], lx = fr[2 * s + 1];
+            const float wy = dy ? 1.0f - ly : ly;
+            const float wx = dx ? 1.0f - lx : lx;
+            float v = gc[col[s]];
+            if (HAS_MASK) v *= mk[s];
+            acc += v * wy * wx;
+        }
+    }
+    gradInput[((n * C + c) * H + y) * W + x] = acc;
+}
+
+/* Offset and mask gradients: one work-item per sample (q, og, k, p) sums over the channels of its
+ * offset group in order: d/d offset = mask * sum_c gradCols * slope, d/d mask = sum_c gradCols * value.
+ * NDRange (Wo, Ho, Q*OG*K). */
+__kernel void offset_mask_grad(__global const float* input, __global const float* offset,
+                               __global const float* mask, __global const float* gradCols,
+                               __global float* gradOffset, __global float* gradMask,
+                               const int16 g, const int n0, const int Q, const int want)
+{
+    UNPACK(g)
+    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
+    if (x >= WO || y >= HO || z >= Q * OG * K) return;
+    const int k = z % K, og = (z / K) % OG, q = z / (K * OG);
+    const int L = Q * P, p = y * WO + x;
+    const int n = n0 + q;
+    float py, px;
+    sample_point(offset, g, n, og, k, y, x, &py, &px);
+    float gy = 0.0f, gx = 0.0f, gm = 0.0f;
+    if (inside(py, px, H, W)) {
+        for (int c = og * CPOG; c < (og + 1) * CPOG; c++) {
+            const float gc = gradCols[(c * K + k) * L + q * P + p];
+            const Cell cell = cell_at(input + (n * C + c) * H * W, H, W, py, px);
+            gy += gc * cell_slope_y(cell);
+            gx += gc * cell_slope_x(cell);
+            gm += gc * cell_value(cell);
+        }
+    }
+    const int sample = (n * OG + og) * K + k;
+    if (want & 1) {
+        const float m = HAS_MASK ? mask[sample * P + p] : 1.0f;
+        gradOffset[(2 * sample) * P + p] = gy * m;
+        gradOffset[(2 * sample + 1) * P + p] = gx * m;
+    }
+    if (want & 2) gradMask[sample * P + p] = gm;
+}
+
+/* rows[o, q*P + p] = gradOut[n0+q, o, p]: the chunk's output gradient as a row-major [O, Q*P]
+ * matrix (the right-hand operand of the column gradient). NDRange (P, Q, O). */
+__kernel void gather_rows(__global const float* gradOut, __global float* rows, const int n0, const int Q,
+                          const int O, const int P)
+{
+    const int p = get_global_id(0), q = get_global_id(1), o = get_global_id(2);
+    if (p >= P || q >= Q || o >= O) return;
+    rows[(o * Q + q) * P + p] = gradOut[((n0 + q) * O + o) * P + p];
+}
+
+/* cols[q*P + p, o] = gradOut[n0+q, o, p]: the chunk's output gradient as a row-major [Q*P, O]
+ * matrix (the right-hand operand of the weight gradient). NDRange (O, P, Q). */
+__kernel void gather_cols(__global const float* gradOut, __global float* cols, const int n0, const int Q,
+                          const int O, const int P)
+{
+    const int o = get_global_id(0), p = get_global_id(1), q = get_global_id(2);
+    if (o >= O || p >= P || q >= Q) return;
+    cols[(q * P + p) * O + o] = gradOut[((n0 + q) * O + o) * P + p];
+}
