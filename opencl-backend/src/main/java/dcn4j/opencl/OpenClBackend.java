@@ -53,6 +53,7 @@ final class OpenClBackend implements Backend {
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final Set<ClBuffer> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong liveBytes = new AtomicLong();
+    private final AtomicLong hostReads = new AtomicLong();
     private volatile boolean closed;
     /** Which gemm.cl kernel and tiling this device gets, fixed per context. */
     private final ClGemm gemm;
@@ -171,9 +172,19 @@ final class OpenClBackend implements Backend {
         return liveBytes.get();
     }
 
+    /** Reads of device memory back to the host so far: lets tests prove that chained calls make none. */
+    long hostReads() {
+        return hostReads.get();
+    }
+
+    cl_context context() {
+        return context;
+    }
+
     float[] read(OpenClTensor t) {
         float[] out = new float[t.count()];
         if (out.length == 0) return out;
+        hostReads.incrementAndGet();
         synchronized (lock) {
             ensureOpen();
             Cl.read(queue, t.buffer().mem(), (long) out.length * Sizeof.cl_float, Pointer.to(out), "tensor");
@@ -205,6 +216,10 @@ final class OpenClBackend implements Backend {
 
     cl_command_queue queue() {
         return queue;
+    }
+
+    OpenClDeformConv2d conv() {
+        return conv;
     }
 
     ClGemm gemm() {
@@ -293,14 +308,9 @@ final class OpenClBackend implements Backend {
 
         void run(long[] global, long[] local) {
             for (long g : global) if (g <= 0) return;
-            long t0 = System.nanoTime();
             Cl.enqueue(queue, kernel, name, global, local);
-            if (PROFILE) { Cl.finish(queue, name); PROF.merge(name, System.nanoTime() - t0, Long::sum); }
         }
     }
-
-    static final boolean PROFILE = Boolean.getBoolean("dcn4j.opencl.profile");
-    static final java.util.concurrent.ConcurrentHashMap<String, Long> PROF = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Waits for the queue; call under {@link #lock()} at the end of every operation. */
     void finish(String what) {

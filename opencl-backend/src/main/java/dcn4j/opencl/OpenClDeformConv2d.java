@@ -29,9 +29,15 @@ final class OpenClDeformConv2d {
     private static final String CONV = "deform_conv2d.cl";
 
     private final OpenClBackend backend;
+    private volatile long workspaceBudget = WORKSPACE_BUDGET;
 
     OpenClDeformConv2d(OpenClBackend backend) {
         this.backend = backend;
+    }
+
+    /** Sets the workspace bound (tests use a tiny one to force one image per chunk). */
+    void workspaceBudget(long bytes) {
+        workspaceBudget = bytes;
     }
 
     Tensor forward(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight, Tensor bias) {
@@ -225,7 +231,7 @@ final class OpenClDeformConv2d {
      * one, and few enough that every index of a kernel fits in an {@code int}.
      */
     private int chunk(DeformConv2dShape s, long perImageBytes) {
-        long budget = Math.min(WORKSPACE_BUDGET, backend.device().globalMemory() / 8);
+        long budget = Math.min(workspaceBudget, backend.device().globalMemory() / 8);
         long q = Math.max(1, budget / perImageBytes);
         long intLimit = Math.max(1, (Integer.MAX_VALUE / 4) / Math.max(1, perImageBytes / 4));
         return (int) Math.min(s.batch(), Math.min(q, intLimit));

@@ -50,6 +50,14 @@ INLINE int inside(const float py, const float px, const int H, const int W)
     return py > -1.0f && py < (float) H && px > -1.0f && px < (float) W;
 }
 
+/* Whether the cell [floor(p), floor(p)+1] has a corner in the image: Bilinear.cellTouchesImage.
+ * Wider than inside() by the lines py = -1 and px = -1, where the value is 0 but the right
+ * derivative is not (row or column 0 enters the cell [-1, 0]). */
+INLINE int cell_touches(const float py, const float px, const int H, const int W)
+{
+    return py >= -1.0f && py < (float) H && px >= -1.0f && px < (float) W;
+}
+
 INLINE float pixel(__global const float* plane, const int H, const int W, const int y, const int x)
 {
     return (y >= 0 && y < H && x >= 0 && x < W) ? plane[y * W + x] : 0.0f;
@@ -296,7 +304,8 @@ __kernel void col2im_gather(__global const float* gradCols, __global const float
 }
 
 /* Offset and mask gradients: one work-item per sample (q, og, k, p) sums over the channels of its
- * offset group in order: d/d offset = mask * sum_c gradCols * slope, d/d mask = sum_c gradCols * value.
+ * offset group in order: d/d offset = mask * sum_c gradCols * slope (Bilinear.slopeY/X, non-zero
+ * wherever the cell touches the image), d/d mask = sum_c gradCols * value (Bilinear.value).
  * NDRange (Wo, Ho, Q*OG*K). */
 __kernel void offset_mask_grad(__global const float* input, __global const float* offset,
                                __global const float* mask, __global const float* gradCols,
@@ -312,13 +321,15 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
     float py, px;
     sample_point(offset, g, n, og, k, y, x, &py, &px);
     float gy = 0.0f, gx = 0.0f, gm = 0.0f;
-    if (inside(py, px, H, W)) {
+    if (cell_touches(py, px, H, W)) {
+        /* The value (mask gradient) is read only where Bilinear.value reads: inside(). */
+        const int readsValue = inside(py, px, H, W);
         for (int c = og * CPOG; c < (og + 1) * CPOG; c++) {
             const float gc = gradCols[(c * K + k) * L + q * P + p];
             const Cell cell = cell_at(input + (n * C + c) * H * W, H, W, py, px);
             gy += gc * cell_slope_y(cell);
             gx += gc * cell_slope_x(cell);
-            gm += gc * cell_value(cell);
+            if (readsValue) gm += gc * cell_value(cell);
         }
     }
     const int sample = (n * OG + og) * K + k;

@@ -63,10 +63,29 @@ inline int bin_count(const float wstart, const float hstart, const float subW, c
     return count;
 }
 
+/* Clamps a taken coordinate into [0, hi]; a NaN stays NaN (as Java's Math.min/max in the
+ * reference; OpenCL's fmin/fmax would drop it). */
+inline float clamp_taken(const float v, const float hi)
+{
+    return v < 0.0f ? 0.0f : (v > hi ? hi : v);
+}
+
+/* floor / ceil as a pixel index; a NaN coordinate indexes 0, as Java's (int) conversion in the
+ * reference, so the fraction (and the result) is NaN and no index is ever out of range. */
+inline int lo_index(const float v)
+{
+    return isnan(v) ? 0 : (int) floor(v);
+}
+
+inline int hi_index(const float v)
+{
+    return isnan(v) ? 0 : (int) ceil(v);
+}
+
 /* The official bilinear_interp: corners floor/ceil of the (clamped) point. */
 inline float interp(__global const float* plane, const int W, const float x, const float y)
 {
-    const int x1 = (int) floor(x), x2 = (int) ceil(x), y1 = (int) floor(y), y2 = (int) ceil(y);
+    const int x1 = lo_index(x), x2 = hi_index(x), y1 = lo_index(y), y2 = hi_index(y);
     const float dx = x - (float) x1, dy = y - (float) y1;
     const float v11 = plane[y1 * W + x1], v12 = plane[y2 * W + x1];
     const float v21 = plane[y1 * W + x2], v22 = plane[y2 * W + x2];
@@ -95,8 +114,8 @@ __kernel void psroi_forward(__global const float* input, __global const float* o
             float w = wstart + (float) iw * q[6];
             float h = hstart + (float) ih * q[7];
             if (!taken(w, h, H, W)) continue;
-            w = min(max(w, 0.0f), (float) (W - 1));
-            h = min(max(h, 0.0f), (float) (H - 1));
+            w = clamp_taken(w, (float) (W - 1));
+            h = clamp_taken(h, (float) (H - 1));
             sum += interp(plane, W, w, h);
             count++;
         }
@@ -133,10 +152,11 @@ __kernel void psroi_input_grad(__global const float* gradOut, __global const flo
                 float wstart, hstart;
                 bin_start(geo, tab, offset, g, transStd, r, ctop, ph, pw, &wstart, &hstart);
                 /* Clamping is monotone: every clamped sample lies in [clamp(first), clamp(last)]. */
-                const float wlo = min(max(wstart, 0.0f), (float) (W - 1));
-                const float whi = min(max(wstart + (float) (SPP - 1) * subW, 0.0f), (float) (W - 1));
-                const float hlo = min(max(hstart, 0.0f), (float) (H - 1));
-                const float hhi = min(max(hstart + (float) (SPP - 1) * subH, 0.0f), (float) (H - 1));
+                /* (A NaN start compares false everywhere: never skipped here, the samples decide.) */
+                const float wlo = clamp_taken(wstart, (float) (W - 1));
+                const float whi = clamp_taken(wstart + (float) (SPP - 1) * subW, (float) (W - 1));
+                const float hlo = clamp_taken(hstart, (float) (H - 1));
+                const float hhi = clamp_taken(hstart + (float) (SPP - 1) * subH, (float) (H - 1));
                 if (whi <= fx - 1.0f || wlo >= fx + 1.0f || hhi <= fy - 1.0f || hlo >= fy + 1.0f) continue;
                 const int count = bin_count(wstart, hstart, subW, subH, SPP, H, W);
                 if (count == 0) continue;
@@ -146,9 +166,9 @@ __kernel void psroi_input_grad(__global const float* gradOut, __global const flo
                         float w = wstart + (float) iw * subW;
                         float h = hstart + (float) ih * subH;
                         if (!taken(w, h, H, W)) continue;
-                        w = min(max(w, 0.0f), (float) (W - 1));
-                        h = min(max(h, 0.0f), (float) (H - 1));
-                        const int x0 = (int) floor(w), x1 = (int) ceil(w), y0 = (int) floor(h), y1 = (int) ceil(h);
+                        w = clamp_taken(w, (float) (W - 1));
+                        h = clamp_taken(h, (float) (H - 1));
+                        const int x0 = lo_index(w), x1 = hi_index(w), y0 = lo_index(h), y1 = hi_index(h);
                         if (x0 != x && x1 != x) continue;
                         if (y0 != y && y1 != y) continue;
                         const float dx = w - (float) x0, dy = h - (float) y0;
@@ -200,9 +220,9 @@ __kernel void psroi_offset_grad(__global const float* input, __global const floa
                         float w = wstart + (float) iw * subW;
                         float h = hstart + (float) ih * subH;
                         if (!taken(w, h, H, W)) continue;
-                        w = min(max(w, 0.0f), (float) (W - 1));
-                        h = min(max(h, 0.0f), (float) (H - 1));
-                        const int x0 = (int) floor(w), x1 = (int) ceil(w), y0 = (int) floor(h), y1 = (int) ceil(h);
+                        w = clamp_taken(w, (float) (W - 1));
+                        h = clamp_taken(h, (float) (H - 1));
+                        const int x0 = lo_index(w), x1 = hi_index(w), y0 = lo_index(h), y1 = hi_index(h);
                         const float dx = w - (float) x0, dy = h - (float) y0;
                         const float u00 = plane[y0 * W + x0], u01 = plane[y1 * W + x0];
                         const float u10 = plane[y0 * W + x1], u11 = plane[y1 * W + x1];
