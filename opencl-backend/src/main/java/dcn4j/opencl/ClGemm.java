@@ -79,7 +79,7 @@ final class ClGemm {
             if (lb[2] != 1) throw new IllegalStateException("gemm_block needs a row-major B, got layout cs=" + lb[2]);
             backend.call(PROGRAM, "gemm_block").i(m).i(n).i(k).buf(a).vec(la).buf(b).vec(lb).buf(c).vec(lc)
                     .buf(bias).i(biasOff).i(flags)
-                    .run(new long[] {ceilDiv(n, BLOCK_N), ceilDiv(m, BLOCK_M)}, new long[] {1, 1});
+                    .run(new long[] {ceilDiv(m, BLOCK_M), ceilDiv(n, BLOCK_N)}, new long[] {1, 1});
         } else {
             backend.call(PROGRAM, "gemm").i(m).i(n).i(k).buf(a).vec(la).buf(b).vec(lb).buf(c).vec(lc)
                     .buf(bias).i(biasOff).i(flags)

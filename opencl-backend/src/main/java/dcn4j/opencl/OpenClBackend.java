@@ -58,6 +58,8 @@ final class OpenClBackend implements Backend {
     /** Which gemm.cl kernel and tiling this device gets, fixed per context. */
     private final ClGemm gemm;
 
+    /** Scratch buffers reused between calls; used under {@link #lock}. */
+    private final Workspace workspace = new Workspace(this);
     private final OpenClDeformConv2d conv;
     private final OpenClDeformPsRoiPool pool;
 
@@ -220,6 +222,11 @@ final class OpenClBackend implements Backend {
 
     OpenClDeformConv2d conv() {
         return conv;
+    }
+
+    /** The scratch buffers; call under {@link #lock()}. */
+    Workspace workspace() {
+        return workspace;
     }
 
     ClGemm gemm() {

@@ -46,18 +46,19 @@ final class OpenClDeformConv2d {
         OpenClTensor msk = backend.own("mask", mask), w = backend.own("weight", weight);
         OpenClTensor b = backend.own("bias", bias);
         int ck = s.inChannels() * s.kernelSize(), p = s.outHeight() * s.outWidth();
-        int chunk = chunk(s, (long) ck * p * 4);
-        List<ClBuffer> temps = new ArrayList<>();
+        int og0 = s.spec().offsetGroups(), k0 = s.kernelSize();
+        int chunk = chunk(s, (long) ck * p * 4 + 32L * og0 * k0 * p); // columns + sample table
         OpenClTensor out = null;
         synchronized (backend.lock()) {
             try {
+                Workspace ws = backend.workspace();
                 out = backend.newTensor(s.outputShape());
-                ClBuffer cols = temp(temps, (long) ck * chunk * p, "columns");
-                ClBuffer dummy = temp(temps, 1, "absent argument");
+                ClBuffer cols = ws.get("columns", (long) ck * chunk * p);
+                ClBuffer dummy = ws.get("absent argument", 1);
                 int[] g = geometry(s);
                 for (int n0 = 0; n0 < s.batch(); n0 += chunk) {
                     int q = Math.min(chunk, s.batch() - n0);
-                    im2col(g, in, off, msk, dummy, cols, n0, q, s);
+                    im2col(g, in, off, msk, dummy, ws, cols, n0, q, s);
                     int og = s.outChannelsPerGroup(), cgk = s.inChannelsPerGroup() * s.kernelSize();
                     int l = q * p;
                     for (int grp = 0; grp < s.spec().groups(); grp++) {
@@ -75,7 +76,6 @@ final class OpenClDeformConv2d {
                 if (out != null) out.close();
                 throw e;
             } finally {
-                for (ClBuffer t : temps) t.release();
                 OpenClBackend.keepAlive(new Object[] {in, off, msk, w, b});
             }
         }
@@ -100,33 +100,33 @@ final class OpenClDeformConv2d {
         int c = s.inChannels(), k = s.kernelSize(), p = s.outHeight() * s.outWidth();
         int og = s.spec().offsetGroups(), cells = (s.inHeight() + 1) * (s.inWidth() + 1);
         long perImage = 0;
-        if (wantWeight) perImage += (long) c * k * p * 4;                  // cols
+        if (wantWeight) perImage += (long) c * k * p * 4 + 32L * og * k * p; // cols, sample table
         if (needGradCols) perImage += (long) c * k * p * 4;                // gradCols
         if (needGradCols) perImage += (long) s.outChannels() * p * 4;      // gradOut as [O, Q*P]
         if (wantWeight) perImage += (long) s.outChannels() * p * 4;        // gradOut as [Q*P, O]
         if (wantInput) perImage += (long) og * (5L * k * p + 2L * cells + 1) * 4; // keys, frac, column, list, counts, cursor
         int chunk = chunk(s, Math.max(perImage, 1));
 
-        List<ClBuffer> temps = new ArrayList<>();
         List<OpenClTensor> made = new ArrayList<>();
         synchronized (backend.lock()) {
             try {
+                Workspace ws = backend.workspace();
                 OpenClTensor gIn = wantInput ? keep(made, backend.newTensor(s.inputShape())) : null;
                 OpenClTensor gOff = wantOffset ? keep(made, backend.newTensor(s.offsetShape())) : null;
                 OpenClTensor gMask = wantMask ? keep(made, backend.newTensor(s.maskShape())) : null;
                 OpenClTensor gW = wantWeight ? keep(made, backend.newTensor(s.weightShape())) : null;
                 OpenClTensor gB = wantBias ? keep(made, backend.newTensor(new int[] {s.outChannels()})) : null;
-                ClBuffer dummy = temp(temps, 1, "absent argument");
+                ClBuffer dummy = ws.get("absent argument", 1);
                 int[] g = geometry(s);
                 if (gB != null) {
                     backend.call(CONV, "bias_grad").buf(go.buffer()).buf(gB.buffer()).i(s.batch())
                             .i(s.outChannels()).i(p).run(s.outChannels());
                 }
-                ClBuffer cols = wantWeight ? temp(temps, (long) c * k * chunk * p, "columns") : null;
-                ClBuffer gradCols = needGradCols ? temp(temps, (long) c * k * chunk * p, "column gradients") : null;
-                ClBuffer goRows = needGradCols ? temp(temps, (long) s.outChannels() * chunk * p, "gradOut [O, Q*P]") : null;
-                ClBuffer goCols = wantWeight ? temp(temps, (long) s.outChannels() * chunk * p, "gradOut [Q*P, O]") : null;
-                CellBuffers cb = wantInput ? new CellBuffers(temps, chunk * og, k * p, cells) : null;
+                ClBuffer cols = wantWeight ? ws.get("columns", (long) c * k * chunk * p) : null;
+                ClBuffer gradCols = needGradCols ? ws.get("column gradients", (long) c * k * chunk * p) : null;
+                ClBuffer goRows = needGradCols ? ws.get("gradOut [O, Q*P]", (long) s.outChannels() * chunk * p) : null;
+                ClBuffer goCols = wantWeight ? ws.get("gradOut [Q*P, O]", (long) s.outChannels() * chunk * p) : null;
+                CellBuffers cb = wantInput ? new CellBuffers(ws, chunk * og, k * p, cells) : null;
                 int ocg = s.outChannelsPerGroup(), cgk = s.inChannelsPerGroup() * k, o = s.outChannels();
                 for (int n0 = 0; n0 < s.batch(); n0 += chunk) {
                     int q = Math.min(chunk, s.batch() - n0);
@@ -134,7 +134,7 @@ final class OpenClDeformConv2d {
                     if (gW != null) {
                         // gradW_g (+)= gradOut_g · cols_gᵀ, computed transposed so that both operands are
                         // row-major: gradW_gᵀ [cgk, ocg] = cols_g [cgk, l] · gradOut_gᵀ [l, ocg].
-                        im2col(g, in, off, msk, dummy, cols, n0, q, s);
+                        im2col(g, in, off, msk, dummy, ws, cols, n0, q, s);
                         backend.call(CONV, "gather_cols").buf(go.buffer()).buf(goCols).i(n0).i(q).i(o).i(p)
                                 .run(new long[] {o, p, q}, null);
                         for (int grp = 0; grp < s.spec().groups(); grp++) {
@@ -172,23 +172,22 @@ final class OpenClDeformConv2d {
                 return new DeformConv2dGradients(gIn, gOff, gMask, gW, gB);
             } finally {
                 for (OpenClTensor t : made) t.close(); // only on failure: made is cleared on success
-                for (ClBuffer t : temps) t.release();
                 OpenClBackend.keepAlive(new Object[] {go, in, off, msk, w});
             }
         }
     }
 
     /** The sample buckets of {@code deform_conv2d.cl} (cells_*), for {@code t} (image, offset group) pairs. */
-    private final class CellBuffers {
+    private static final class CellBuffers {
         final ClBuffer keys, frac, column, counts, cursor, list;
 
-        CellBuffers(List<ClBuffer> temps, int t, int samples, int cells) {
-            keys = temp(temps, (long) t * samples, "sample cells");
-            frac = temp(temps, 2L * t * samples, "sample fractions");
-            column = temp(temps, (long) t * samples, "sample columns");
-            list = temp(temps, (long) t * samples, "cell buckets");
-            counts = temp(temps, (long) t * (cells + 1), "cell starts");
-            cursor = temp(temps, (long) t * cells, "cell cursors");
+        CellBuffers(Workspace ws, int t, int samples, int cells) {
+            keys = ws.get("sample cells", (long) t * samples);
+            frac = ws.get("sample fractions", 2L * t * samples);
+            column = ws.get("sample columns", (long) t * samples);
+            list = ws.get("cell buckets", (long) t * samples);
+            counts = ws.get("cell starts", (long) t * (cells + 1));
+            cursor = ws.get("cell cursors", (long) t * cells);
         }
     }
 
@@ -210,11 +209,16 @@ final class OpenClDeformConv2d {
                 .run(new long[] {s.inWidth(), s.inHeight(), (long) q * s.inChannels()}, null);
     }
 
-    private void im2col(int[] g, OpenClTensor in, OpenClTensor off, OpenClTensor msk, ClBuffer dummy, ClBuffer cols,
-                        int n0, int q, DeformConv2dShape s) {
-        backend.call(CONV, "deform_im2col").buf(in.buffer()).buf(orDummy(off, dummy)).buf(orDummy(msk, dummy))
-                .buf(cols).vec(g).i(n0).i(q)
-                .run(new long[] {s.outWidth(), s.outHeight(), (long) q * s.inChannels() * s.kernelSize()}, null);
+    /** Fills the sample table of the chunk, then the column buffer from it (deform_conv2d.cl). */
+    private void im2col(int[] g, OpenClTensor in, OpenClTensor off, OpenClTensor msk, ClBuffer dummy,
+                        Workspace ws, ClBuffer cols, int n0, int q, DeformConv2dShape s) {
+        int k = s.kernelSize(), p = s.outHeight() * s.outWidth(), og = s.spec().offsetGroups();
+        ClBuffer corner = ws.get("sample corners", 4L * q * og * k * p);
+        ClBuffer weight = ws.get("sample weights", 4L * q * og * k * p);
+        backend.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
+                .vec(g).i(n0).i(q).run(new long[] {s.outWidth(), s.outHeight(), (long) q * og * k}, null);
+        backend.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight).buf(cols).vec(g).i(n0).i(q)
+                .run(new long[] {p, k, (long) q * s.inChannels()}, null);
     }
 
     /** The int16 geometry of deform_conv2d.cl. */
@@ -235,12 +239,6 @@ final class OpenClDeformConv2d {
         long q = Math.max(1, budget / perImageBytes);
         long intLimit = Math.max(1, (Integer.MAX_VALUE / 4) / Math.max(1, perImageBytes / 4));
         return (int) Math.min(s.batch(), Math.min(q, intLimit));
-    }
-
-    private ClBuffer temp(List<ClBuffer> temps, long floats, String what) {
-        ClBuffer b = backend.allocate(floats, null, what);
-        temps.add(b);
-        return b;
     }
 
     private static OpenClTensor keep(List<OpenClTensor> made, OpenClTensor t) {

@@ -100,48 +100,59 @@ INLINE float cell_slope_x(const Cell c)
     return (1.0f - c.ly) * (c.v01 - c.v00) + c.ly * (c.v11 - c.v10);
 }
 
-/* Bilinear sample without branches (so that CPU compilers vectorise the work-item loop): corner
- * indices are clamped into the plane and corners outside it are selected away (never multiplied,
- * so a non-finite pixel elsewhere cannot leak in); a point outside reads 0, as Bilinear.value. */
-INLINE float sample_flat(__global const float* plane, const int H, const int W, const float py, const float px)
+/*
+ * Forward sampling in two steps. Where a sample lands depends on (image, offset group, kernel
+ * point, output pixel) but not on the channel, so sample_table computes it once per sample: the
+ * plane indices of the four corners of the cell [floor(p), floor(p)+1] (-1 for a corner outside
+ * the image, or for every corner when the point reads nothing: Bilinear.value) and their bilinear
+ * weights times the mask. deform_im2col then only blends four pixels per column element.
+ */
+__kernel void sample_table(__global const float* offset, __global const float* mask, __global int4* corner,
+                           __global float4* weight, const int16 g, const int n0, const int Q)
 {
+    UNPACK(g)
+    /* NDRange (Wo, Ho, Q*OG*K), launched exactly: no work-item out of range, no branch. */
+    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
+    const int k = z % K, og = (z / K) % OG, q = z / (K * OG);
+    const int n = n0 + q, p = y * WO + x;
+    float py, px;
+    sample_point(offset, g, n, og, k, y, x, &py, &px);
     const int in = inside(py, px, H, W);
     /* Clamp before converting: far-away or NaN coordinates must not overflow the int conversion. */
     const float cy = in ? py : 0.0f, cx = in ? px : 0.0f;
     const float fy = floor(cy), fx = floor(cx);
     const int y0 = (int) fy, x0 = (int) fx;
     const float ly = cy - fy, lx = cx - fx;
-    const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
-    const int ya = max(y0, 0) * W, yb = min(y0 + 1, H - 1) * W;
-    const int xa = max(x0, 0), xb = min(x0 + 1, W - 1);
-    const float v00 = (y0in && x0in) ? plane[ya + xa] : 0.0f;
-    const float v01 = (y0in && x1in) ? plane[ya + xb] : 0.0f;
-    const float v10 = (y1in && x0in) ? plane[yb + xa] : 0.0f;
-    const float v11 = (y1in && x1in) ? plane[yb + xb] : 0.0f;
-    const float v = (1.0f - ly) * (1.0f - lx) * v00 + (1.0f - ly) * lx * v01
-                  + ly * (1.0f - lx) * v10 + ly * lx * v11;
-    return in ? v : 0.0f;
+    const int y0in = in && y0 >= 0, y1in = in && y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
+    const float m = mask[HAS_MASK ? ((n * OG + og) * K + k) * P + p : 0];
+    const float mm = HAS_MASK ? m : 1.0f;
+    const int e = ((q * OG + og) * K + k) * P + p;
+    corner[e] = (int4) (y0in && x0in ? y0 * W + x0 : -1, y0in && x1in ? y0 * W + x0 + 1 : -1,
+                        y1in && x0in ? (y0 + 1) * W + x0 : -1, y1in && x1in ? (y0 + 1) * W + x0 + 1 : -1);
+    weight[e] = (float4) ((1.0f - ly) * (1.0f - lx), (1.0f - ly) * lx, ly * (1.0f - lx), ly * lx) * mm;
 }
 
-/* Bilinear im2col: cols[c*K + k, q*P + p] = mask * bilinear(input[n0+q, c], py, px).
- * One work-item per column element, NDRange (Wo, Ho, Q*C*K): no loop and no branch in the body,
- * and no division by a non-constant along x, so CPU devices vectorise across work-items. */
-__kernel void deform_im2col(__global const float* input, __global const float* offset,
-                            __global const float* mask, __global float* cols,
+/* Bilinear im2col: cols[c*K + k, q*P + p] = mask * bilinear(input[n0+q, c], py, px), from the
+ * sample table. NDRange (P, K, Q*C), launched exactly: no loop, no branch, no division along the
+ * first dimension, so CPU devices vectorise across work-items. A corner outside the image is
+ * selected away, never multiplied (a non-finite pixel elsewhere must not leak in). */
+__kernel void deform_im2col(__global const float* input, __global const int4* corner,
+                            __global const float4* weight, __global float* cols,
                             const int16 g, const int n0, const int Q)
 {
     UNPACK(g)
-    /* Launched with exactly this NDRange and no work-group size: no work-item is out of range. */
-    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
-    const int k = z % K, c = (z / K) % C, q = z / (K * C);
-    const int L = Q * P, p = y * WO + x;
-    const int n = n0 + q;
-    const int og = c / CPOG;
-    float py, px;
-    sample_point(offset, g, n, og, k, y, x, &py, &px);
-    const float v = sample_flat(input + (n * C + c) * H * W, H, W, py, px);
-    const float m = mask[HAS_MASK ? ((n * OG + og) * K + k) * P + p : 0];
-    cols[(c * K + k) * L + q * P + p] = HAS_MASK ? v * m : v;
+    const int p = get_global_id(0), k = get_global_id(1), z = get_global_id(2);
+    const int q = z / C, c = z % C;
+    const int L = Q * P;
+    const int e = ((q * OG + c / CPOG) * K + k) * P + p;
+    __global const float* plane = input + ((n0 + q) * C + c) * H * W;
+    const int4 i = corner[e];
+    const float4 w = weight[e];
+    const float v00 = i.s0 >= 0 ? plane[max(i.s0, 0)] : 0.0f;
+    const float v01 = i.s1 >= 0 ? plane[max(i.s1, 0)] : 0.0f;
+    const float v10 = i.s2 >= 0 ? plane[max(i.s2, 0)] : 0.0f;
+    const float v11 = i.s3 >= 0 ? plane[max(i.s3, 0)] : 0.0f;
+    cols[(c * K + k) * L + q * P + p] = w.s0 * v00 + w.s1 * v01 + w.s2 * v10 + w.s3 * v11;
 }
 
 /* gradBias[o] = sum over n, then pixels, of gradOutput[n, o, :]: one work-item per o. */

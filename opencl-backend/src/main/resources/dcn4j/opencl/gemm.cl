@@ -142,8 +142,10 @@ __kernel void gemm_block(const int M, const int N, const int K,
                          __global float* Cm, const int8 lc,
                          __global const float* bias, const int biasOff, const int flags)
 {
-    const int n0 = get_global_id(0) * BN;
-    const int m0 = get_global_id(1) * BM;
+    /* Dimension 0 walks the row blocks: consecutive work-groups share a column block of B, which
+     * then stays in cache while every row block of A passes over it. */
+    const int m0 = get_global_id(0) * BM;
+    const int n0 = get_global_id(1) * BN;
     if (n0 >= N || m0 >= M) return;
     /* Rows past M read row M-1 (their results are not stored): no branch in the k loop. */
     int ra[BM];

@@ -45,14 +45,19 @@ public final class LeakProbe {
             int buffers = cl.liveBuffers();
             long bytes = cl.liveBytes(), fds = fds(), threads = status("Threads:"), rss = status("VmRSS:");
             int midBuffers = -1;
+            long midRss = -1;
             for (int i = 0; i < rounds; i++) {
                 round(cl, a, pIn, rois, pOff, pGo);
-                if (i == rounds / 2) midBuffers = cl.liveBuffers();
+                if (i == rounds / 2) {
+                    midBuffers = cl.liveBuffers();
+                    midRss = status("VmRSS:");
+                }
             }
             System.gc();
             System.out.println("buffers=" + buffers + ":" + cl.liveBuffers() + " midBuffers=" + buffers + ":" + midBuffers
                     + " bytes=" + bytes + ":" + cl.liveBytes() + " fds=" + fds + ":" + fds() + " threads=" + threads
-                    + ":" + status("Threads:") + " rssKiB=" + rss + ":" + status("VmRSS:"));
+                    + ":" + status("Threads:") + " rssKiB=" + rss + ":" + status("VmRSS:") + " secondHalfRssKiB="
+                    + midRss + ":" + status("VmRSS:"));
         }
     }
 
