@@ -51,6 +51,8 @@ final class OpenClBackend implements Backend {
     private final Object lock = new Object();
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
+    /** Work-group width of each kernel's element-wise launches (see {@link KernelCall#range}). */
+    private final Map<String, Integer> widths = new HashMap<>();
     private final Set<ClBuffer> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong liveBytes = new AtomicLong();
     private final AtomicLong hostReads = new AtomicLong();
@@ -273,18 +275,33 @@ final class OpenClBackend implements Backend {
 
     /** Starts setting the arguments of a kernel; call under {@link #lock()}. */
     KernelCall call(String program, String kernel) {
-        return new KernelCall(kernel(program, kernel), kernel);
+        cl_kernel k = kernel(program, kernel);
+        String key = program + "#" + kernel;
+        Integer width = widths.get(key);
+        if (width == null) {
+            // A fixed width per kernel: PoCL (and other CPU runtimes) compile one variant per work-group
+            // size, so letting the runtime pick it from the global size would recompile for every shape.
+            long max = Math.min(LAUNCH_WIDTH, Cl.kernelWorkGroupSize(k, device.id(), kernel));
+            width = Integer.highestOneBit((int) Math.max(1, max));
+            widths.put(key, width);
+        }
+        return new KernelCall(k, kernel, width);
     }
+
+    /** Work-items per work-group along dimension 0 of element-wise kernels (a multiple of warp sizes). */
+    static final int LAUNCH_WIDTH = 64;
 
     /** Arguments set in order, then one enqueue. */
     final class KernelCall {
         private final cl_kernel kernel;
         private final String name;
+        private final int width;
         private int index;
 
-        private KernelCall(cl_kernel kernel, String name) {
+        private KernelCall(cl_kernel kernel, String name, int width) {
             this.kernel = kernel;
             this.name = name;
+            this.width = width;
         }
 
         KernelCall buf(ClBuffer b) {
@@ -308,16 +325,35 @@ final class OpenClBackend implements Backend {
             return this;
         }
 
-        /** One work-item per element of {@code [0, global)}; nothing when {@code global == 0}. */
-        void run(long global) {
-            run(new long[] {global}, null);
+        /** {@link #range(long, long, long)} in one dimension. */
+        void range(long x) {
+            range(x, 1, 1);
+        }
+
+        /**
+         * An element-wise launch over {@code x * y * z} work-items: dimension 0 is padded up to a
+         * multiple of the kernel's fixed work-group width (the kernel guards it), dimensions 1 and 2
+         * are exact. Nothing when a size is 0.
+         */
+        void range(long x, long y, long z) {
+            if (x <= 0 || y <= 0 || z <= 0) return;
+            run(new long[] {(x + width - 1) / width * width, y, z}, new long[] {width, 1, 1});
         }
 
         void run(long[] global, long[] local) {
             for (long g : global) if (g <= 0) return;
+            java.util.function.ObjLongConsumer<String> timer = kernelTimer;
+            long t0 = timer == null ? 0 : System.nanoTime();
             Cl.enqueue(queue, kernel, name, global, local);
+            if (timer != null) {
+                Cl.finish(queue, name);
+                timer.accept(name, System.nanoTime() - t0);
+            }
         }
     }
+
+    /** Diagnostics: when set, every kernel is waited for and its wall time reported (name, ns). */
+    static volatile java.util.function.ObjLongConsumer<String> kernelTimer;
 
     /** Waits for the queue; call under {@link #lock()} at the end of every operation. */
     void finish(String what) {

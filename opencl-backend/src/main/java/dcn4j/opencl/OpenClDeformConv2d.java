@@ -120,7 +120,7 @@ final class OpenClDeformConv2d {
                 int[] g = geometry(s);
                 if (gB != null) {
                     backend.call(CONV, "bias_grad").buf(go.buffer()).buf(gB.buffer()).i(s.batch())
-                            .i(s.outChannels()).i(p).run(s.outChannels());
+                            .i(s.outChannels()).i(p).range(s.outChannels());
                 }
                 ClBuffer cols = wantWeight ? ws.get("columns", (long) c * k * chunk * p) : null;
                 ClBuffer gradCols = needGradCols ? ws.get("column gradients", (long) c * k * chunk * p) : null;
@@ -136,7 +136,7 @@ final class OpenClDeformConv2d {
                         // row-major: gradW_gᵀ [cgk, ocg] = cols_g [cgk, l] · gradOut_gᵀ [l, ocg].
                         im2col(g, in, off, msk, dummy, ws, cols, n0, q, s);
                         backend.call(CONV, "gather_cols").buf(go.buffer()).buf(goCols).i(n0).i(q).i(o).i(p)
-                                .run(new long[] {o, p, q}, null);
+                                .range(p, o, q);
                         for (int grp = 0; grp < s.spec().groups(); grp++) {
                             backend.gemm().run(cgk, ocg, l,
                                     cols, ClGemm.matrix(grp * cgk * l, l, 1),
@@ -147,7 +147,7 @@ final class OpenClDeformConv2d {
                     }
                     if (!needGradCols) continue;
                     backend.call(CONV, "gather_rows").buf(go.buffer()).buf(goRows).i(n0).i(q).i(o).i(p)
-                            .run(new long[] {p, q, o}, null);
+                            .range(p, q, o);
                     for (int grp = 0; grp < s.spec().groups(); grp++) {
                         // gradCols_g [cgk, l] = W_gᵀ [cgk, ocg] · gradOut_g [ocg, l]
                         backend.gemm().run(cgk, l, ocg,
@@ -164,7 +164,7 @@ final class OpenClDeformConv2d {
                                 .buf(orDummy(msk, dummy)).buf(gradCols)
                                 .buf(gOff == null ? dummy : gOff.buffer()).buf(gMask == null ? dummy : gMask.buffer())
                                 .vec(g).i(n0).i(q).i((gOff != null ? 1 : 0) | (gMask != null ? 2 : 0))
-                                .run(new long[] {s.outWidth(), s.outHeight(), (long) q * og * k}, null);
+                                .range(p, k, (long) q * og);
                     }
                 }
                 backend.finish("deform_conv2d backward");
@@ -198,15 +198,15 @@ final class OpenClDeformConv2d {
         Cl.fill(backend.queue(), cb.counts.mem(), (long) t * (cells + 1) * 4, "cell starts");
         backend.call(CONV, "cells_count").buf(orDummy(off, dummy)).buf(cb.keys).buf(cb.frac).buf(cb.column)
                 .buf(cb.counts).vec(g).i(n0).i(q)
-                .run(new long[] {s.outWidth(), s.outHeight(), (long) t * s.kernelSize()}, null);
-        backend.call(CONV, "cells_scan").buf(cb.counts).buf(cb.cursor).i(cells).i(t).run(t);
-        backend.call(CONV, "cells_fill").buf(cb.keys).buf(cb.cursor).buf(cb.list).i(samples).i(cells).i(t)
-                .run(new long[] {samples, t}, null);
-        backend.call(CONV, "cells_sort").buf(cb.counts).buf(cb.list).i(samples).i(cells).i(t)
-                .run((long) t * cells);
+                .range((long) s.outHeight() * s.outWidth(), s.kernelSize(), t);
+        backend.call(CONV, "cells_scan").buf(cb.counts).buf(cb.cursor).i(cells).i(t).range(t);
+        backend.call(CONV, "cells_fill").buf(cb.keys).buf(cb.cursor).buf(cb.list).i(samples).i(cells)
+                .range(samples, t, 1);
+        backend.call(CONV, "cells_sort").buf(cb.counts).buf(cb.list).i(samples).i(cells)
+                .range(cells, t, 1);
         backend.call(CONV, "col2im_gather").buf(gradCols).buf(orDummy(msk, dummy)).buf(cb.counts).buf(cb.list)
                 .buf(cb.frac).buf(cb.column).buf(gIn.buffer()).vec(g).i(n0).i(q)
-                .run(new long[] {s.inWidth(), s.inHeight(), (long) q * s.inChannels()}, null);
+                .range((long) s.inHeight() * s.inWidth(), s.inChannels(), q);
     }
 
     /** Fills the sample table of the chunk, then the column buffer from it (deform_conv2d.cl). */
@@ -216,9 +216,9 @@ final class OpenClDeformConv2d {
         ClBuffer corner = ws.get("sample corners", 4L * q * og * k * p);
         ClBuffer weight = ws.get("sample weights", 4L * q * og * k * p);
         backend.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
-                .vec(g).i(n0).i(q).run(new long[] {s.outWidth(), s.outHeight(), (long) q * og * k}, null);
+                .vec(g).i(n0).i(q).range(p, k, (long) q * og);
         backend.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight).buf(cols).vec(g).i(n0).i(q)
-                .run(new long[] {p, k, (long) q * s.inChannels()}, null);
+                .range(p, k, (long) q * s.inChannels());
     }
 
     /** The int16 geometry of deform_conv2d.cl. */

@@ -41,7 +41,7 @@ final class OpenClDeformPsRoiPool {
                     ClBuffer dummy = temp(temps, 1);
                     backend.call(POOL, "psroi_forward").buf(in.buffer()).buf(off == null ? dummy : off.buffer())
                             .buf(geo.floats).buf(geo.ints).buf(out.buffer()).vec(geo.g).f((float) spec.transStd())
-                            .run((long) s.roiCount() * spec.outputDim() * spec.pooledSize() * spec.pooledSize());
+                            .range((long) s.roiCount() * spec.outputDim() * spec.pooledSize() * spec.pooledSize());
                 }
                 backend.finish("deform_psroi_pool forward");
             } catch (RuntimeException | Error e) {
@@ -76,12 +76,12 @@ final class OpenClDeformPsRoiPool {
                 if (gIn != null) {
                     backend.call(POOL, "psroi_input_grad").buf(go.buffer()).buf(off == null ? dummy : off.buffer())
                             .buf(geo.floats).buf(geo.ints).buf(gIn.buffer()).vec(geo.g).f(transStd)
-                            .run(gIn.count());
+                            .range(gIn.count());
                 }
                 if (gOff != null) {
                     backend.call(POOL, "psroi_offset_grad").buf(in.buffer()).buf(go.buffer()).buf(off.buffer())
                             .buf(geo.floats).buf(geo.ints).buf(gOff.buffer()).vec(geo.g).f(transStd)
-                            .run(gOff.count() / 2);
+                            .range(gOff.count() / 2);
                 }
                 backend.finish("deform_psroi_pool backward");
                 made.clear();

@@ -9,13 +9,13 @@
  * and a batch chunk: images n0 .. n0+Q-1. Column buffers are [C*kh*kw, Q*Ho*Wo]: row c*K + k,
  * column q*P + p (K = kh*kw, P = Ho*Wo).
  *
+ * Launch convention: NDRange dimension 0 is padded up to a multiple of the fixed work-group width
+ * (so that the runtime compiles one variant per kernel, not one per shape) and guarded; dimensions
+ * 1 and 2 are exact.
+ *
  * No float atomics anywhere: every output element is written by exactly one work-item that sums
  * its terms in a fixed order, so results are bit-identical run to run.
  */
-
-/* Helpers are force-inlined: a call left in a kernel body stops CPU compilers (PoCL) from
- * vectorising the loop over work-items. */
-#define INLINE inline __attribute__((always_inline))
 
 #define UNPACK(g) \
     const int C = (g).s0, H = (g).s1, W = (g).s2, KH = (g).s3, KW = (g).s4, HO = (g).s5, WO = (g).s6; \
@@ -30,22 +30,24 @@
 /* Where kernel point k of output pixel p samples, for offset group og of image n (DESIGN.md):
  *   py = y*sh - ph + i*dh + offset[n, 2*(og*K + k), y, x]
  *   px = x*sw - pw + j*dw + offset[n, 2*(og*K + k) + 1, y, x] */
-INLINE void sample_point(__global const float* offset, const int16 g, const int n, const int og, const int k,
-                         const int y, const int x, float* py, float* px)
+inline void sample_point(__global const float* offset, const int16 g, const int n, const int og, const int k,
+                         const int p, float* py, float* px)
 {
     UNPACK(g)
-    const int p = y * WO + x, i = k / KW, j = k % KW;
-    /* Without offsets, index 0 of the placeholder buffer is read and ignored: an unconditional
-     * load keeps the body free of branches. */
-    const int ch = 2 * ((n * OG + og) * K + k);
-    const float dy = offset[HAS_OFFSET ? ch * P + p : 0];
-    const float dx = offset[HAS_OFFSET ? (ch + 1) * P + p : 0];
-    *py = (float) (y * SH - PH + i * DH) + (HAS_OFFSET ? dy : 0.0f);
-    *px = (float) (x * SW - PW + j * DW) + (HAS_OFFSET ? dx : 0.0f);
+    const int y = p / WO, x = p % WO, i = k / KW, j = k % KW;
+    float sy = (float) (y * SH - PH + i * DH);
+    float sx = (float) (x * SW - PW + j * DW);
+    if (HAS_OFFSET) {
+        const int ch = 2 * ((n * OG + og) * K + k);
+        sy += offset[ch * P + p];
+        sx += offset[(ch + 1) * P + p];
+    }
+    *py = sy;
+    *px = sx;
 }
 
 /* Whether (py, px) reads anything: Bilinear.inside (a NaN coordinate reads nothing). */
-INLINE int inside(const float py, const float px, const int H, const int W)
+inline int inside(const float py, const float px, const int H, const int W)
 {
     return py > -1.0f && py < (float) H && px > -1.0f && px < (float) W;
 }
@@ -53,23 +55,24 @@ INLINE int inside(const float py, const float px, const int H, const int W)
 /* Whether the cell [floor(p), floor(p)+1] has a corner in the image: Bilinear.cellTouchesImage.
  * Wider than inside() by the lines py = -1 and px = -1, where the value is 0 but the right
  * derivative is not (row or column 0 enters the cell [-1, 0]). */
-INLINE int cell_touches(const float py, const float px, const int H, const int W)
+inline int cell_touches(const float py, const float px, const int H, const int W)
 {
     return py >= -1.0f && py < (float) H && px >= -1.0f && px < (float) W;
 }
 
-INLINE float pixel(__global const float* plane, const int H, const int W, const int y, const int x)
+inline float pixel(__global const float* plane, const int H, const int W, const int y, const int x)
 {
     return (y >= 0 && y < H && x >= 0 && x < W) ? plane[y * W + x] : 0.0f;
 }
 
 /* The four corners of the cell [floor(p), floor(p)+1] (a corner outside the image is 0) and the
- * fractional position inside it: Bilinear.value / slopeY / slopeX share these. */
+ * fractional position inside it: Bilinear.value / slopeY / slopeX share these. Call only where
+ * cell_touches(), so that the int conversions are in range. */
 typedef struct {
     float v00, v01, v10, v11, ly, lx;
 } Cell;
 
-INLINE Cell cell_at(__global const float* plane, const int H, const int W, const float py, const float px)
+inline Cell cell_at(__global const float* plane, const int H, const int W, const float py, const float px)
 {
     Cell c;
     const float fy = floor(py), fx = floor(px);
@@ -83,19 +86,19 @@ INLINE Cell cell_at(__global const float* plane, const int H, const int W, const
     return c;
 }
 
-INLINE float cell_value(const Cell c)
+inline float cell_value(const Cell c)
 {
     return (1.0f - c.ly) * (1.0f - c.lx) * c.v00 + (1.0f - c.ly) * c.lx * c.v01
          + c.ly * (1.0f - c.lx) * c.v10 + c.ly * c.lx * c.v11;
 }
 
 /* d value / d py on the cell: the right derivative at integer coordinates, as torchvision. */
-INLINE float cell_slope_y(const Cell c)
+inline float cell_slope_y(const Cell c)
 {
     return (1.0f - c.lx) * (c.v10 - c.v00) + c.lx * (c.v11 - c.v01);
 }
 
-INLINE float cell_slope_x(const Cell c)
+inline float cell_slope_x(const Cell c)
 {
     return (1.0f - c.ly) * (c.v01 - c.v00) + c.ly * (c.v11 - c.v10);
 }
@@ -106,53 +109,55 @@ INLINE float cell_slope_x(const Cell c)
  * plane indices of the four corners of the cell [floor(p), floor(p)+1] (-1 for a corner outside
  * the image, or for every corner when the point reads nothing: Bilinear.value) and their bilinear
  * weights times the mask. deform_im2col then only blends four pixels per column element.
+ * NDRange (P, K, Q*OG); entry e = ((q*OG + og)*K + k)*P + p.
  */
 __kernel void sample_table(__global const float* offset, __global const float* mask, __global int4* corner,
                            __global float4* weight, const int16 g, const int n0, const int Q)
 {
     UNPACK(g)
-    /* NDRange (Wo, Ho, Q*OG*K), launched exactly: no work-item out of range, no branch. */
-    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
-    const int k = z % K, og = (z / K) % OG, q = z / (K * OG);
-    const int n = n0 + q, p = y * WO + x;
+    const int p = get_global_id(0), k = get_global_id(1), t = get_global_id(2);
+    if (p >= P) return;
+    const int og = t % OG, q = t / OG, n = n0 + q;
     float py, px;
-    sample_point(offset, g, n, og, k, y, x, &py, &px);
-    const int in = inside(py, px, H, W);
-    /* Clamp before converting: far-away or NaN coordinates must not overflow the int conversion. */
-    const float cy = in ? py : 0.0f, cx = in ? px : 0.0f;
-    const float fy = floor(cy), fx = floor(cx);
+    sample_point(offset, g, n, og, k, p, &py, &px);
+    const int e = (t * K + k) * P + p;
+    if (!inside(py, px, H, W)) {
+        corner[e] = (int4) (-1);
+        weight[e] = (float4) (0.0f);
+        return;
+    }
+    const float fy = floor(py), fx = floor(px);
     const int y0 = (int) fy, x0 = (int) fx;
-    const float ly = cy - fy, lx = cx - fx;
-    const int y0in = in && y0 >= 0, y1in = in && y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
-    const float m = mask[HAS_MASK ? ((n * OG + og) * K + k) * P + p : 0];
-    const float mm = HAS_MASK ? m : 1.0f;
-    const int e = ((q * OG + og) * K + k) * P + p;
+    const float ly = py - fy, lx = px - fx;
+    const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
+    const float m = HAS_MASK ? mask[((n * OG + og) * K + k) * P + p] : 1.0f;
     corner[e] = (int4) (y0in && x0in ? y0 * W + x0 : -1, y0in && x1in ? y0 * W + x0 + 1 : -1,
                         y1in && x0in ? (y0 + 1) * W + x0 : -1, y1in && x1in ? (y0 + 1) * W + x0 + 1 : -1);
-    weight[e] = (float4) ((1.0f - ly) * (1.0f - lx), (1.0f - ly) * lx, ly * (1.0f - lx), ly * lx) * mm;
+    weight[e] = (float4) ((1.0f - ly) * (1.0f - lx), (1.0f - ly) * lx, ly * (1.0f - lx), ly * lx) * m;
 }
 
 /* Bilinear im2col: cols[c*K + k, q*P + p] = mask * bilinear(input[n0+q, c], py, px), from the
- * sample table. NDRange (P, K, Q*C), launched exactly: no loop, no branch, no division along the
- * first dimension, so CPU devices vectorise across work-items. A corner outside the image is
- * selected away, never multiplied (a non-finite pixel elsewhere must not leak in). */
+ * sample table. NDRange (P, K, Q*C). A corner outside the image is skipped, never multiplied (a
+ * non-finite pixel elsewhere must not leak in). */
 __kernel void deform_im2col(__global const float* input, __global const int4* corner,
                             __global const float4* weight, __global float* cols,
                             const int16 g, const int n0, const int Q)
 {
     UNPACK(g)
     const int p = get_global_id(0), k = get_global_id(1), z = get_global_id(2);
+    if (p >= P) return;
     const int q = z / C, c = z % C;
     const int L = Q * P;
     const int e = ((q * OG + c / CPOG) * K + k) * P + p;
     __global const float* plane = input + ((n0 + q) * C + c) * H * W;
     const int4 i = corner[e];
     const float4 w = weight[e];
-    const float v00 = i.s0 >= 0 ? plane[max(i.s0, 0)] : 0.0f;
-    const float v01 = i.s1 >= 0 ? plane[max(i.s1, 0)] : 0.0f;
-    const float v10 = i.s2 >= 0 ? plane[max(i.s2, 0)] : 0.0f;
-    const float v11 = i.s3 >= 0 ? plane[max(i.s3, 0)] : 0.0f;
-    cols[(c * K + k) * L + q * P + p] = w.s0 * v00 + w.s1 * v01 + w.s2 * v10 + w.s3 * v11;
+    float v = 0.0f;
+    if (i.s0 >= 0) v += w.s0 * plane[i.s0];
+    if (i.s1 >= 0) v += w.s1 * plane[i.s1];
+    if (i.s2 >= 0) v += w.s2 * plane[i.s2];
+    if (i.s3 >= 0) v += w.s3 * plane[i.s3];
+    cols[(c * K + k) * L + q * P + p] = v;
 }
 
 /* gradBias[o] = sum over n, then pixels, of gradOutput[n, o, :]: one work-item per o. */
@@ -181,20 +186,19 @@ __kernel void bias_grad(__global const float* gradOut, __global float* gradBias,
  * whatever the order, and the sort removes the order of insertion, so the result is deterministic.
  */
 
-/* One work-item per sample (t = q*OG + og, s = k*P + p), NDRange (Wo, Ho, Q*OG*K): cell key (or -1
+/* One work-item per sample (t = q*OG + og, s = k*P + p), NDRange (P, K, Q*OG): cell key (or -1
  * outside), fractions, the sample's column in the column buffers, and the bucket counts. */
 __kernel void cells_count(__global const float* offset, __global int* keys, __global float* frac,
                           __global int* column, __global int* counts, const int16 g, const int n0, const int Q)
 {
     UNPACK(g)
-    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
-    if (x >= WO || y >= HO || z >= Q * OG * K) return;
-    const int k = z % K, t = z / K;
+    const int p = get_global_id(0), k = get_global_id(1), t = get_global_id(2);
+    if (p >= P) return;
     const int og = t % OG, q = t / OG;
-    const int S = K * P, NC = (H + 1) * (W + 1), p = y * WO + x;
+    const int S = K * P, NC = (H + 1) * (W + 1);
     const int idx = t * S + k * P + p;
     float py, px;
-    sample_point(offset, g, n0 + q, og, k, y, x, &py, &px);
+    sample_point(offset, g, n0 + q, og, k, p, &py, &px);
     int key = -1;
     float ly = 0.0f, lx = 0.0f;
     if (inside(py, px, H, W)) {
@@ -230,22 +234,22 @@ __kernel void cells_scan(__global int* counts, __global int* cursor, const int N
 /* Places each sample index s in its bucket (order inside a bucket fixed later by cells_sort).
  * NDRange (S, T). */
 __kernel void cells_fill(__global const int* keys, __global int* cursor, __global int* list, const int S,
-                         const int NC, const int T)
+                         const int NC)
 {
     const int s = get_global_id(0), t = get_global_id(1);
-    if (s >= S || t >= T) return;
+    if (s >= S) return;
     const int key = keys[t * S + s];
     if (key < 0) return;
     const int pos = atomic_inc(&cursor[t * NC + key]);
     list[t * S + pos] = s;
 }
 
-/* Heap sort of one bucket (ascending sample index): O(b log b) even if every sample lands in one cell. */
-__kernel void cells_sort(__global const int* starts, __global int* list, const int S, const int NC, const int T)
+/* Heap sort of one bucket (ascending sample index): O(b log b) even if every sample lands in one
+ * cell. NDRange (NC, T). */
+__kernel void cells_sort(__global const int* starts, __global int* list, const int S, const int NC)
 {
-    const int gid = get_global_id(0);
-    if (gid >= T * NC) return;
-    const int t = gid / NC, cell = gid % NC;
+    const int cell = get_global_id(0), t = get_global_id(1);
+    if (cell >= NC) return;
     const int begin = starts[t * (NC + 1) + cell], end = starts[t * (NC + 1) + cell + 1];
     const int n = end - begin;
     if (n < 2) return;
@@ -277,16 +281,16 @@ __kernel void cells_sort(__global const int* starts, __global int* list, const i
 
 /* gradInput[n0+q, c, y, x] = sum over the samples of the four cells having (y, x) as a corner of
  * mask * gradCols * bilinear weight (the adjoint of Bilinear.value). One work-item per pixel,
- * NDRange (W, H, Q*C). */
+ * NDRange (H*W, C, Q). */
 __kernel void col2im_gather(__global const float* gradCols, __global const float* mask,
                             __global const int* starts, __global const int* list, __global const float* frac,
                             __global const int* column, __global float* gradInput,
                             const int16 g, const int n0, const int Q)
 {
     UNPACK(g)
-    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
-    if (x >= W || y >= H || z >= Q * C) return;
-    const int q = z / C, c = z % C;
+    const int pix = get_global_id(0), c = get_global_id(1), q = get_global_id(2);
+    if (pix >= H * W) return;
+    const int y = pix / W, x = pix % W;
     const int S = K * P, NC = (H + 1) * (W + 1), L = Q * P;
     const int n = n0 + q, og = c / CPOG, t = q * OG + og;
     __global const int* st = starts + t * (NC + 1);
@@ -317,20 +321,20 @@ __kernel void col2im_gather(__global const float* gradCols, __global const float
 /* Offset and mask gradients: one work-item per sample (q, og, k, p) sums over the channels of its
  * offset group in order: d/d offset = mask * sum_c gradCols * slope (Bilinear.slopeY/X, non-zero
  * wherever the cell touches the image), d/d mask = sum_c gradCols * value (Bilinear.value).
- * NDRange (Wo, Ho, Q*OG*K). */
+ * NDRange (P, K, Q*OG). */
 __kernel void offset_mask_grad(__global const float* input, __global const float* offset,
                                __global const float* mask, __global const float* gradCols,
                                __global float* gradOffset, __global float* gradMask,
                                const int16 g, const int n0, const int Q, const int want)
 {
     UNPACK(g)
-    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
-    if (x >= WO || y >= HO || z >= Q * OG * K) return;
-    const int k = z % K, og = (z / K) % OG, q = z / (K * OG);
-    const int L = Q * P, p = y * WO + x;
+    const int p = get_global_id(0), k = get_global_id(1), t = get_global_id(2);
+    if (p >= P) return;
+    const int og = t % OG, q = t / OG;
+    const int L = Q * P;
     const int n = n0 + q;
     float py, px;
-    sample_point(offset, g, n, og, k, y, x, &py, &px);
+    sample_point(offset, g, n, og, k, p, &py, &px);
     float gy = 0.0f, gx = 0.0f, gm = 0.0f;
     if (cell_touches(py, px, H, W)) {
         /* The value (mask gradient) is read only where Bilinear.value reads: inside(). */
@@ -358,16 +362,16 @@ __kernel void gather_rows(__global const float* gradOut, __global float* rows, c
                           const int O, const int P)
 {
     const int p = get_global_id(0), q = get_global_id(1), o = get_global_id(2);
-    if (p >= P || q >= Q || o >= O) return;
+    if (p >= P) return;
     rows[(o * Q + q) * P + p] = gradOut[((n0 + q) * O + o) * P + p];
 }
 
 /* cols[q*P + p, o] = gradOut[n0+q, o, p]: the chunk's output gradient as a row-major [Q*P, O]
- * matrix (the right-hand operand of the weight gradient). NDRange (O, P, Q). */
+ * matrix (the right-hand operand of the weight gradient). NDRange (P, O, Q). */
 __kernel void gather_cols(__global const float* gradOut, __global float* cols, const int n0, const int Q,
                           const int O, const int P)
 {
-    const int o = get_global_id(0), p = get_global_id(1), q = get_global_id(2);
-    if (o >= O || p >= P || q >= Q) return;
+    const int p = get_global_id(0), o = get_global_id(1), q = get_global_id(2);
+    if (p >= P) return;
     cols[(q * P + p) * O + o] = gradOut[((n0 + q) * O + o) * P + p];
 }
