@@ -281,15 +281,21 @@ final class OpenClBackend implements Backend {
         if (width == null) {
             // A fixed width per kernel: PoCL (and other CPU runtimes) compile one variant per work-group
             // size, so letting the runtime pick it from the global size would recompile for every shape.
-            long max = Math.min(LAUNCH_WIDTH, Cl.kernelWorkGroupSize(k, device.id(), kernel));
+            long max = Math.min(launchWidth(), Cl.kernelWorkGroupSize(k, device.id(), kernel));
             width = Integer.highestOneBit((int) Math.max(1, max));
             widths.put(key, width);
         }
         return new KernelCall(k, kernel, width);
     }
 
-    /** Work-items per work-group along dimension 0 of element-wise kernels (a multiple of warp sizes). */
-    static final int LAUNCH_WIDTH = 64;
+    /**
+     * Work-items per work-group along dimension 0 of element-wise kernels: 128 on GPUs (a multiple of
+     * warp and wavefront sizes); 1024 on CPU devices, where every work-group is a task for the
+     * runtime's thread pool and small ones cost more to schedule than to run.
+     */
+    int launchWidth() {
+        return device.hasDedicatedLocalMemory() ? 128 : 1024;
+    }
 
     /** Arguments set in order, then one enqueue. */
     final class KernelCall {

@@ -217,8 +217,13 @@ final class OpenClDeformConv2d {
         ClBuffer weight = ws.get("sample weights", 4L * q * og * k * p);
         backend.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
                 .vec(g).i(n0).i(q).range(p, k, (long) q * og);
+        // Channels per work-item: all of the offset group on CPU devices (the sample's table entry is
+        // read once, few work-items suffice), a few on GPUs (many work-items needed).
+        int cpog = s.channelsPerOffsetGroup();
+        int cb = Math.min(cpog, backend.device().hasDedicatedLocalMemory() ? 4 : 64);
+        int blocks = (cpog + cb - 1) / cb;
         backend.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight).buf(cols).vec(g).i(n0).i(q)
-                .range(p, k, (long) q * s.inChannels());
+                .i(cb).range(p, k, (long) q * og * blocks);
     }
 
     /** The int16 geometry of deform_conv2d.cl. */

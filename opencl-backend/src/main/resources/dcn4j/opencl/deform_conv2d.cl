@@ -137,27 +137,37 @@ __kernel void sample_table(__global const float* offset, __global const float* m
 }
 
 /* Bilinear im2col: cols[c*K + k, q*P + p] = mask * bilinear(input[n0+q, c], py, px), from the
- * sample table. NDRange (P, K, Q*C). A corner outside the image is skipped, never multiplied (a
- * non-finite pixel elsewhere must not leak in). */
+ * sample table. One work-item per table entry and block of CB channels of its offset group (the
+ * entry is read once for the block); NDRange (P, K, Q*OG*blocks), blocks = ceil((C/OG) / CB).
+ * A corner outside the image is skipped, never multiplied (a non-finite pixel elsewhere must not
+ * leak in). */
 __kernel void deform_im2col(__global const float* input, __global const int4* corner,
                             __global const float4* weight, __global float* cols,
-                            const int16 g, const int n0, const int Q)
+                            const int16 g, const int n0, const int Q, const int CB)
 {
     UNPACK(g)
     const int p = get_global_id(0), k = get_global_id(1), z = get_global_id(2);
     if (p >= P) return;
-    const int q = z / C, c = z % C;
+    const int blocks = (CPOG + CB - 1) / CB;
+    const int b = z % blocks, t = z / blocks;      /* t = q*OG + og */
+    const int og = t % OG, q = t / OG;
     const int L = Q * P;
-    const int e = ((q * OG + c / CPOG) * K + k) * P + p;
-    __global const float* plane = input + ((n0 + q) * C + c) * H * W;
+    const int e = (t * K + k) * P + p;
     const int4 i = corner[e];
     const float4 w = weight[e];
-    float v = 0.0f;
-    if (i.s0 >= 0) v += w.s0 * plane[i.s0];
-    if (i.s1 >= 0) v += w.s1 * plane[i.s1];
-    if (i.s2 >= 0) v += w.s2 * plane[i.s2];
-    if (i.s3 >= 0) v += w.s3 * plane[i.s3];
-    cols[(c * K + k) * L + q * P + p] = v;
+    const int c0 = og * CPOG + b * CB, c1 = min(c0 + CB, (og + 1) * CPOG);
+    __global const float* plane = input + ((n0 + q) * C + c0) * H * W;
+    __global float* out = cols + (c0 * K + k) * L + q * P + p;
+    for (int c = c0; c < c1; c++) {
+        float v = 0.0f;
+        if (i.s0 >= 0) v += w.s0 * plane[i.s0];
+        if (i.s1 >= 0) v += w.s1 * plane[i.s1];
+        if (i.s2 >= 0) v += w.s2 * plane[i.s2];
+        if (i.s3 >= 0) v += w.s3 * plane[i.s3];
+        *out = v;
+        plane += H * W;
+        out += K * L;
+    }
 }
 
 /* gradBias[o] = sum over n, then pixels, of gradOutput[n, o, :]: one work-item per o. */
