@@ -204,9 +204,11 @@ final class OpenClDeformConv2d {
                 .range(samples, t, 1);
         backend.call(CONV, "cells_sort").buf(cb.counts).buf(cb.list).i(samples).i(cells)
                 .range(cells, t, 1);
+        int block = channelBlock(s, 16); // at most CBMAX of deform_conv2d.cl
+        int blocks = (s.channelsPerOffsetGroup() + block - 1) / block;
         backend.call(CONV, "col2im_gather").buf(gradCols).buf(orDummy(msk, dummy)).buf(cb.counts).buf(cb.list)
-                .buf(cb.frac).buf(cb.column).buf(gIn.buffer()).vec(g).i(n0).i(q)
-                .range((long) s.inHeight() * s.inWidth(), s.inChannels(), q);
+                .buf(cb.frac).buf(cb.column).buf(gIn.buffer()).vec(g).i(n0).i(q).i(block)
+                .range((long) s.inHeight() * s.inWidth(), (long) og * blocks, q);
     }
 
     /** Fills the sample table of the chunk, then the column buffer from it (deform_conv2d.cl). */
@@ -217,13 +219,19 @@ final class OpenClDeformConv2d {
         ClBuffer weight = ws.get("sample weights", 4L * q * og * k * p);
         backend.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
                 .vec(g).i(n0).i(q).range(p, k, (long) q * og);
-        // Channels per work-item: all of the offset group on CPU devices (the sample's table entry is
-        // read once, few work-items suffice), a few on GPUs (many work-items needed).
-        int cpog = s.channelsPerOffsetGroup();
-        int cb = Math.min(cpog, backend.device().hasDedicatedLocalMemory() ? 4 : 64);
-        int blocks = (cpog + cb - 1) / cb;
+        int block = channelBlock(s, 64);
+        int blocks = (s.channelsPerOffsetGroup() + block - 1) / block;
         backend.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight).buf(cols).vec(g).i(n0).i(q)
-                .i(cb).range(p, k, (long) q * og * blocks);
+                .i(block).range(p, k, (long) q * og * blocks);
+    }
+
+    /**
+     * Channels of one offset group per work-item, for kernels that share per-sample work across
+     * channels: up to {@code cpuMax} on CPU devices (few work-items keep every core busy), 4 on GPUs
+     * (which need many work-items).
+     */
+    private int channelBlock(DeformConv2dShape s, int cpuMax) {
+        return Math.min(s.channelsPerOffsetGroup(), backend.device().hasDedicatedLocalMemory() ? 4 : cpuMax);
     }
 
     /** The int16 geometry of deform_conv2d.cl. */

@@ -290,26 +290,33 @@ __kernel void cells_sort(__global const int* starts, __global int* list, const i
 }
 
 /* gradInput[n0+q, c, y, x] = sum over the samples of the four cells having (y, x) as a corner of
- * mask * gradCols * bilinear weight (the adjoint of Bilinear.value). One work-item per pixel,
- * NDRange (H*W, C, Q). */
+ * mask * gradCols * bilinear weight (the adjoint of Bilinear.value). One work-item per pixel and
+ * block of up to CBMAX channels of one offset group (the bucket walk is shared by the block),
+ * NDRange (H*W, OG*blocks, Q), blocks = ceil((C/OG) / CB). */
+#define CBMAX 16
 __kernel void col2im_gather(__global const float* gradCols, __global const float* mask,
                             __global const int* starts, __global const int* list, __global const float* frac,
                             __global const int* column, __global float* gradInput,
-                            const int16 g, const int n0, const int Q)
+                            const int16 g, const int n0, const int Q, const int CB)
 {
     UNPACK(g)
-    const int pix = get_global_id(0), c = get_global_id(1), q = get_global_id(2);
+    const int pix = get_global_id(0), z = get_global_id(1), q = get_global_id(2);
     if (pix >= H * W) return;
+    const int blocks = (CPOG + CB - 1) / CB;
+    const int og = z / blocks, b = z % blocks;
+    const int c0 = og * CPOG + b * CB, cn = min(CB, (og + 1) * CPOG - c0);
     const int y = pix / W, x = pix % W;
     const int S = K * P, NC = (H + 1) * (W + 1), L = Q * P;
-    const int n = n0 + q, og = c / CPOG, t = q * OG + og;
+    const int n = n0 + q, t = q * OG + og;
     __global const int* st = starts + t * (NC + 1);
     __global const int* ls = list + t * S;
     __global const float* fr = frac + 2 * t * S;
     __global const int* col = column + t * S;
-    __global const float* gc = gradCols + c * K * L;
+    __global const float* gc = gradCols + c0 * K * L;
     __global const float* mk = mask + (n * OG + og) * S; /* mask[n, og*K + k, p] = mk[s] */
-    float acc = 0.0f;
+    const int rowStride = K * L;
+    float acc[CBMAX];
+    for (int j = 0; j < CBMAX; j++) acc[j] = 0.0f;
     /* Cell (y-1+dy, x-1+dx): the pixel is its corner (1-dy, 1-dx), weight ly or 1-ly, lx or 1-lx. */
     for (int d = 0; d < 4; d++) {
         const int dy = d >> 1, dx = d & 1;
@@ -318,19 +325,20 @@ __kernel void col2im_gather(__global const float* gradCols, __global const float
         for (int e = st[key]; e < end; e++) {
             const int s = ls[e];
             const float ly = fr[2 * s], lx = fr[2 * s + 1];
-            const float wy = dy ? 1.0f - ly : ly;
-            const float wx = dx ? 1.0f - lx : lx;
-            float v = gc[col[s]];
-            if (HAS_MASK) v *= mk[s];
-            acc += v * wy * wx;
+            float wgt = (dy ? 1.0f - ly : ly) * (dx ? 1.0f - lx : lx);
+            if (HAS_MASK) wgt *= mk[s];
+            __global const float* v = gc + col[s];
+            for (int j = 0; j < cn; j++) acc[j] += v[j * rowStride] * wgt;
         }
     }
-    gradInput[((n * C + c) * H + y) * W + x] = acc;
+    __global float* out = gradInput + ((n * C + c0) * H + y) * W + x;
+    for (int j = 0; j < cn; j++) out[j * H * W] = acc[j];
 }
 
 /* Offset and mask gradients: one work-item per sample (q, og, k, p) sums over the channels of its
  * offset group in order: d/d offset = mask * sum_c gradCols * slope (Bilinear.slopeY/X, non-zero
  * wherever the cell touches the image), d/d mask = sum_c gradCols * value (Bilinear.value).
+ * The cell's corner indices are found once (-1 outside the image); per channel only four reads.
  * NDRange (P, K, Q*OG). */
 __kernel void offset_mask_grad(__global const float* input, __global const float* offset,
                                __global const float* mask, __global const float* gradCols,
@@ -347,14 +355,30 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
     sample_point(offset, g, n, og, k, p, &py, &px);
     float gy = 0.0f, gx = 0.0f, gm = 0.0f;
     if (cell_touches(py, px, H, W)) {
+        const float fy = floor(py), fx = floor(px);
+        const int y0 = (int) fy, x0 = (int) fx;
+        const float ly = py - fy, lx = px - fx;
+        const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
+        const int i00 = y0in && x0in ? y0 * W + x0 : -1, i01 = y0in && x1in ? y0 * W + x0 + 1 : -1;
+        const int i10 = y1in && x0in ? (y0 + 1) * W + x0 : -1, i11 = y1in && x1in ? (y0 + 1) * W + x0 + 1 : -1;
         /* The value (mask gradient) is read only where Bilinear.value reads: inside(). */
         const int readsValue = inside(py, px, H, W);
-        for (int c = og * CPOG; c < (og + 1) * CPOG; c++) {
-            const float gc = gradCols[(c * K + k) * L + q * P + p];
-            const Cell cell = cell_at(input + (n * C + c) * H * W, H, W, py, px);
+        __global const float* plane = input + (n * C + og * CPOG) * H * W;
+        __global const float* gcol = gradCols + (og * CPOG * K + k) * L + q * P + p;
+        for (int c = 0; c < CPOG; c++) {
+            const float gc = *gcol;
+            Cell cell;
+            cell.ly = ly;
+            cell.lx = lx;
+            cell.v00 = i00 >= 0 ? plane[i00] : 0.0f;
+            cell.v01 = i01 >= 0 ? plane[i01] : 0.0f;
+            cell.v10 = i10 >= 0 ? plane[i10] : 0.0f;
+            cell.v11 = i11 >= 0 ? plane[i11] : 0.0f;
             gy += gc * cell_slope_y(cell);
             gx += gc * cell_slope_x(cell);
             if (readsValue) gm += gc * cell_value(cell);
+            plane += H * W;
+            gcol += K * L;
         }
     }
     const int sample = (n * OG + og) * K + k;
