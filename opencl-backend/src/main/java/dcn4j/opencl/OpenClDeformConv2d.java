@@ -248,10 +248,19 @@ final class OpenClDeformConv2d {
      * one, and few enough that every index of a kernel fits in an {@code int}.
      */
     private int chunk(DeformConv2dShape s, long perImageBytes) {
+        // The kernels index a chunk's buffers with 32-bit ints: the largest is the column buffer
+        // (C*K*P per image), then the sample fractions (2*OG*K*P).
+        long elements = Math.max((long) s.inChannels(), 2L * s.spec().offsetGroups()) * s.kernelSize()
+                * s.outHeight() * s.outWidth();
+        if (elements > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("input: expected at most " + Integer.MAX_VALUE + " column elements "
+                    + "(C*kh*kw*Ho*Wo) per image on the opencl backend, got " + elements + " for "
+                    + java.util.Arrays.toString(s.inputShape()) + " and kernel " + s.kernelHeight() + "x"
+                    + s.kernelWidth());
+        }
         long budget = Math.min(workspaceBudget, backend.device().globalMemory() / 8);
         long q = Math.max(1, budget / perImageBytes);
-        long intLimit = Math.max(1, (Integer.MAX_VALUE / 4) / Math.max(1, perImageBytes / 4));
-        return (int) Math.min(s.batch(), Math.min(q, intLimit));
+        return (int) Math.min(s.batch(), Math.min(q, Integer.MAX_VALUE / elements));
     }
 
     private static OpenClTensor keep(List<OpenClTensor> made, OpenClTensor t) {

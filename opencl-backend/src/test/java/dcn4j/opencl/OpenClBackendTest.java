@@ -127,6 +127,21 @@ class OpenClBackendTest {
     }
 
     @Test
+    void columnsBeyondIntIndicesAreRejectedBeforeAnyDeviceWork() {
+        // Padding 23000 on a 1x1 image: 46001 x 46001 output pixels, 2 channels: 4.2e9 column
+        // elements per image, more than the kernels' 32-bit indices reach.
+        DeformConv2dSpec spec = new DeformConv2dSpec(1, 1, 23000, 23000, 1, 1, 1, 1);
+        try (Tensor in = cl.tensor(new int[] {1, 2, 1, 1}, new float[2]);
+             Tensor w = cl.tensor(new int[] {1, 2, 1, 1}, new float[2])) {
+            int live = cl.liveBuffers();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> cl.deformConv2d(spec, in, null, null, w, null));
+            assertTrue(e.getMessage().startsWith("input: expected at most 2147483647 column elements"), e.getMessage());
+            assertEquals(live, cl.liveBuffers());
+        }
+    }
+
+    @Test
     void openClErrorsCarryTheirNameAndTheFailedCall() {
         OpenClException e = assertThrows(OpenClException.class,
                 () -> Cl.createBuffer(cl.context(), 0, null, "an empty buffer"));
