@@ -53,6 +53,8 @@ final class OpenClBackend implements Backend {
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     /** Work-group width of each kernel's element-wise launches (see {@link KernelCall#range}). */
     private final Map<String, Integer> widths = new HashMap<>();
+    /** GPU-style or CPU-style launch shapes (see {@link #gpuStyle()}). */
+    private volatile boolean gpuStyle;
     private final Set<ClBuffer> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong liveBytes = new AtomicLong();
     private final AtomicLong hostReads = new AtomicLong();
@@ -75,6 +77,7 @@ final class OpenClBackend implements Backend {
             throw e;
         }
         this.context = c;
+        this.gpuStyle = device.hasDedicatedLocalMemory();
         this.gemm = new ClGemm(this, ClGemm.Tiling.forDevice(device));
         this.conv = new OpenClDeformConv2d(this);
         this.pool = new OpenClDeformPsRoiPool(this);
@@ -294,7 +297,24 @@ final class OpenClBackend implements Backend {
      * runtime's thread pool and small ones cost more to schedule than to run.
      */
     int launchWidth() {
-        return device.hasDedicatedLocalMemory() ? 128 : 1024;
+        return gpuStyle ? 128 : 1024;
+    }
+
+    /**
+     * Whether launches are shaped for a GPU (many small work-items) rather than a CPU device (few,
+     * wide ones): true where local memory is dedicated on-chip memory. Results do not depend on it.
+     */
+    boolean gpuStyle() {
+        return gpuStyle;
+    }
+
+    /** Switches launch shapes and GEMM kernel, so that tests run the GPU paths on a CPU device too. */
+    void useGpuStyle(boolean gpu) {
+        synchronized (lock) {
+            gpuStyle = gpu;
+            widths.clear();
+            gemm.useBlockKernel(!gpu);
+        }
     }
 
     /** Arguments set in order, then one enqueue. */

@@ -231,7 +231,7 @@ final class OpenClDeformConv2d {
      * (which need many work-items).
      */
     private int channelBlock(DeformConv2dShape s, int cpuMax) {
-        return Math.min(s.channelsPerOffsetGroup(), backend.device().hasDedicatedLocalMemory() ? 4 : cpuMax);
+        return Math.min(s.channelsPerOffsetGroup(), backend.gpuStyle() ? 4 : cpuMax);
     }
 
     /** The int16 geometry of deform_conv2d.cl. */

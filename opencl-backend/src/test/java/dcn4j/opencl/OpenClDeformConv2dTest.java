@@ -42,7 +42,7 @@ class OpenClDeformConv2dTest {
     @AfterAll
     void close() {
         if (cl != null) {
-            cl.gemm().useBlockKernel(ClGemm.Tiling.forDevice(cl.device()).block());
+            cl.useGpuStyle(cl.device().hasDedicatedLocalMemory());
             System.out.println("[opencl conv] " + Compare.report());
             cl.close();
         }
@@ -87,6 +87,8 @@ class OpenClDeformConv2dTest {
                 Offsets.NONE, false, true, 15));
         l.add(new ConvCase("no offset, mask", 1, 4, 5, 5, 3, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 2), Offsets.NONE, true,
                 false, 16));
+        l.add(new ConvCase("channel blocks with a partial last block", 1, 90, 5, 4, 3, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 1, 1), Offsets.RANDOM, true, true, 18));
         l.add(new ConvCase("several GEMM tiles", 2, 32, 20, 21, 70, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 1),
                 Offsets.RANDOM, true, true, 17));
         return l;
@@ -133,17 +135,19 @@ class OpenClDeformConv2dTest {
         for (Tensor t : a) if (t != null) t.close();
     }
 
+    /** CPU-style launches: wide work-groups, whole offset groups per work-item, register-blocked GEMM. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("allCases")
-    void matchesReferenceWithRegisterBlockedGemm(ConvCase cc) {
-        cl.gemm().useBlockKernel(true);
+    void matchesReferenceWithCpuStyleLaunches(ConvCase cc) {
+        cl.useGpuStyle(false);
         checkAgainstReference(cc);
     }
 
+    /** GPU-style launches: narrow work-groups, channel blocks of 4, local-memory tiled GEMM. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("edgeCases")
-    void matchesReferenceWithLocalMemoryTiledGemm(ConvCase cc) {
-        cl.gemm().useBlockKernel(false);
+    @MethodSource("allCases")
+    void matchesReferenceWithGpuStyleLaunches(ConvCase cc) {
+        cl.useGpuStyle(true);
         checkAgainstReference(cc);
     }
 

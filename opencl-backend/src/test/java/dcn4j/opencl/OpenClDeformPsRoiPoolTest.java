@@ -40,6 +40,7 @@ class OpenClDeformPsRoiPoolTest {
     @AfterAll
     void close() {
         if (cl != null) {
+            cl.useGpuStyle(cl.device().hasDedicatedLocalMemory());
             System.out.println("[opencl psroi] " + Compare.report());
             cl.close();
         }
@@ -100,7 +101,19 @@ class OpenClDeformPsRoiPoolTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("allCases")
-    void matchesReference(PoolCase pc) {
+    void matchesReferenceWithCpuStyleLaunches(PoolCase pc) {
+        cl.useGpuStyle(false);
+        matchesReference(pc);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("edgeCases")
+    void matchesReferenceWithGpuStyleLaunches(PoolCase pc) {
+        cl.useGpuStyle(true);
+        matchesReference(pc);
+    }
+
+    private void matchesReference(PoolCase pc) {
         float[][] d = pc.data();
         Tensor[] a = pc.tensors(cl, d);
         Tensor[] b = pc.tensors(ref, d);
