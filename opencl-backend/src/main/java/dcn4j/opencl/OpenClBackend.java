@@ -58,6 +58,8 @@ final class OpenClBackend implements Backend {
     private final Set<ClBuffer> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong liveBytes = new AtomicLong();
     private final AtomicLong hostReads = new AtomicLong();
+    /** Programs compiled in this context (guarded by {@link #lock}): one per {@code .cl} resource used. */
+    private int programBuilds;
     private volatile boolean closed;
     /** Which gemm.cl kernel and tiling this device gets, fixed per context. */
     private final ClGemm gemm;
@@ -248,6 +250,7 @@ final class OpenClBackend implements Backend {
             if (p == null) {
                 p = Cl.buildProgram(context, device.id(), program, source(program), options(program));
                 programs.put(program, p);
+                programBuilds++;
             }
             k = Cl.createKernel(p, kernel);
             kernels.put(key, k);
@@ -265,6 +268,13 @@ final class OpenClBackend implements Backend {
             return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw new UncheckedIOException("reading kernel source " + program, e);
+        }
+    }
+
+    /** How many programs this context has compiled: at most one per {@code .cl} resource, whatever the calls. */
+    int programBuilds() {
+        synchronized (lock) {
+            return programBuilds;
         }
     }
 

@@ -164,6 +164,43 @@ class OpenClBackendTest {
     }
 
     @Test
+    void programsAreCompiledOncePerContextNotPerCall() {
+        try (OpenClBackend fresh = OpenClTestSupport.open()) {
+            assertEquals(0, fresh.programBuilds(), "nothing compiled before the first call");
+            for (ConvCase cc : OpenClDeformConv2dTest.edgeCases()) {
+                Tensor[] a = cc.tensors(fresh, cc.data());
+                ConvCase.forward(fresh, cc, a).close();
+                ConvCase.backward(fresh, cc, a, Gradient.all()).close();
+            }
+            // deform_conv2d.cl and gemm.cl, once each, for 18 shapes, forward and backward.
+            assertEquals(2, fresh.programBuilds());
+            PoolCase pc = OpenClDeformPsRoiPoolTest.edgeCases().get(1);
+            Tensor[] p = pc.tensors(fresh, pc.data());
+            for (int i = 0; i < 3; i++) fresh.deformPsRoiPool(pc.spec(), p[0], p[1], p[2]).close();
+            assertEquals(3, fresh.programBuilds());
+        }
+    }
+
+    @Test
+    void batchesAreProcessedInChunksWithinTheWorkspaceBudget() {
+        // With a 1-byte budget every image is its own chunk: one sample table, one im2col and one
+        // GEMM per group for each of the 3 images.
+        java.util.Map<String, Integer> launches = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            cl.conv().workspaceBudget(1);
+            OpenClBackend.kernelTimer = (name, ns) -> launches.merge(name, 1, Integer::sum);
+            Tensor[] a = CASE.tensors(cl, CASE.data());
+            ConvCase.forward(cl, CASE, a).close();
+        } finally {
+            OpenClBackend.kernelTimer = null;
+            cl.conv().workspaceBudget(OpenClDeformConv2d.WORKSPACE_BUDGET);
+        }
+        assertEquals(3, launches.get("sample_table"));
+        assertEquals(3, launches.get("deform_im2col"));
+        assertEquals(3 * CASE.spec().groups(), launches.get(cl.gemm().tiling().block() ? "gemm_block" : "gemm"));
+    }
+
+    @Test
     void repeatedCallsAreBitIdentical() {
         Tensor[] a = CASE.tensors(cl, CASE.data());
         float[] out = ConvCase.forward(cl, CASE, a).toFloatArray();
