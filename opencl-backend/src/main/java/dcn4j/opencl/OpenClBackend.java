@@ -231,6 +231,10 @@ final class OpenClBackend implements Backend {
         return conv;
     }
 
+    OpenClDeformPsRoiPool pool() {
+        return pool;
+    }
+
     /** The scratch buffers; call under {@link #lock()}. */
     Workspace workspace() {
         return workspace;
@@ -248,7 +252,12 @@ final class OpenClBackend implements Backend {
         if (k == null) {
             cl_program p = programs.get(program);
             if (p == null) {
-                p = Cl.buildProgram(context, device.id(), program, source(program), options(program));
+                StringBuilder src = new StringBuilder();
+                for (String include : INCLUDES.getOrDefault(program, java.util.List.of())) {
+                    src.append(source(include)).append('\n');
+                }
+                src.append(source(program));
+                p = Cl.buildProgram(context, device.id(), program, src.toString(), options(program));
                 programs.put(program, p);
                 programBuilds++;
             }
@@ -257,6 +266,11 @@ final class OpenClBackend implements Backend {
         }
         return k;
     }
+
+    /** Shared sources compiled into a program ahead of its own (OpenCL C 1.2 has no #include of resources). */
+    private static final Map<String, java.util.List<String>> INCLUDES = Map.of(
+            "deform_conv2d.cl", java.util.List.of("buckets.cl"),
+            "deform_psroi_pool.cl", java.util.List.of("buckets.cl"));
 
     private String options(String program) {
         return program.equals(ClGemm.PROGRAM) ? gemm.tiling().options() : "";

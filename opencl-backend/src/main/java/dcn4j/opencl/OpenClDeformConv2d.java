@@ -14,8 +14,10 @@ import java.util.Set;
  * before any device memory is touched), workspace sizing and the order of kernels; the arithmetic
  * is in {@code deform_conv2d.cl} and {@code gemm.cl}.
  *
- * <p>Forward, per chunk of images: bilinear im2col into {@code cols [C*kh*kw, Q*Ho*Wo]}, then per
- * group {@code out = W_g · cols_g (+ bias)} written straight into {@code [N, O, Ho, Wo]}.
+ * <p>Forward, per chunk of images: a sample table (where each kernel point of each output pixel
+ * samples, shared by the channels of an offset group), bilinear im2col into
+ * {@code cols [C*kh*kw, Q*Ho*Wo]}, then per group {@code out = W_g · cols_g (+ bias)} written
+ * straight into {@code [N, O, Ho, Wo]}.
  * Backward, per chunk: {@code gradW_g += gradOut_g · cols_gᵀ}; {@code gradCols_g = W_gᵀ · gradOut_g};
  * input gradient by gathering (each input pixel sums its samples in a fixed order), offset and mask
  * gradients with one work-item per sample. The chunk {@code Q} keeps the workspace under
@@ -104,7 +106,7 @@ final class OpenClDeformConv2d {
         if (needGradCols) perImage += (long) c * k * p * 4;                // gradCols
         if (needGradCols) perImage += (long) s.outChannels() * p * 4;      // gradOut as [O, Q*P]
         if (wantWeight) perImage += (long) s.outChannels() * p * 4;        // gradOut as [Q*P, O]
-        if (wantInput) perImage += (long) og * (5L * k * p + 2L * cells + 1) * 4; // keys, frac, column, list, counts, cursor
+        if (wantInput) perImage += (long) og * (5L * k * p + 2L * cells + 1) * 4; // keys, frac, column, list, starts, cursor
         int chunk = chunk(s, Math.max(perImage, 1));
 
         List<OpenClTensor> made = new ArrayList<>();
@@ -177,17 +179,16 @@ final class OpenClDeformConv2d {
         }
     }
 
-    /** The sample buckets of {@code deform_conv2d.cl} (cells_*), for {@code t} (image, offset group) pairs. */
+    /** The per-sample arrays of the input gradient (deform_conv2d.cl, cells_count) and its buckets. */
     private static final class CellBuffers {
-        final ClBuffer keys, frac, column, counts, cursor, list;
+        final ClBuffer keys, frac, column;
+        final ClBuckets buckets;
 
         CellBuffers(Workspace ws, int t, int samples, int cells) {
             keys = ws.get("sample cells", (long) t * samples);
             frac = ws.get("sample fractions", 2L * t * samples);
             column = ws.get("sample columns", (long) t * samples);
-            list = ws.get("cell buckets", (long) t * samples);
-            counts = ws.get("cell starts", (long) t * (cells + 1));
-            cursor = ws.get("cell cursors", (long) t * cells);
+            buckets = new ClBuckets(ws, "cell", t * samples, t * cells);
         }
     }
 
@@ -195,19 +196,15 @@ final class OpenClDeformConv2d {
                            CellBuffers cb, OpenClTensor gIn, int n0, int q, DeformConv2dShape s) {
         int og = s.spec().offsetGroups(), samples = s.kernelSize() * s.outHeight() * s.outWidth();
         int cells = (s.inHeight() + 1) * (s.inWidth() + 1), t = q * og;
-        Cl.fill(backend.queue(), cb.counts.mem(), (long) t * (cells + 1) * 4, "cell starts");
+        cb.buckets.zero(backend, t * cells);
         backend.call(CONV, "cells_count").buf(orDummy(off, dummy)).buf(cb.keys).buf(cb.frac).buf(cb.column)
-                .buf(cb.counts).vec(g).i(n0).i(q)
+                .buf(cb.buckets.starts).vec(g).i(n0).i(q)
                 .range((long) s.outHeight() * s.outWidth(), s.kernelSize(), t);
-        backend.call(CONV, "cells_scan").buf(cb.counts).buf(cb.cursor).i(cells).i(t).range(t);
-        backend.call(CONV, "cells_fill").buf(cb.keys).buf(cb.cursor).buf(cb.list).i(samples).i(cells)
-                .range(samples, t, 1);
-        backend.call(CONV, "cells_sort").buf(cb.counts).buf(cb.list).i(samples).i(cells)
-                .range(cells, t, 1);
+        cb.buckets.sort(backend, CONV, cb.keys, t * samples, t * cells);
         int block = channelBlock(s, 16); // at most CBMAX of deform_conv2d.cl
         int blocks = (s.channelsPerOffsetGroup() + block - 1) / block;
-        backend.call(CONV, "col2im_gather").buf(gradCols).buf(orDummy(msk, dummy)).buf(cb.counts).buf(cb.list)
-                .buf(cb.frac).buf(cb.column).buf(gIn.buffer()).vec(g).i(n0).i(q).i(block)
+        backend.call(CONV, "col2im_gather").buf(gradCols).buf(orDummy(msk, dummy)).buf(cb.buckets.starts)
+                .buf(cb.buckets.list).buf(cb.frac).buf(cb.column).buf(gIn.buffer()).vec(g).i(n0).i(q).i(block)
                 .range((long) s.inHeight() * s.inWidth(), (long) og * blocks, q);
     }
 

@@ -22,9 +22,15 @@ final class OpenClDeformPsRoiPool {
     private static final String POOL = "deform_psroi_pool.cl";
 
     private final OpenClBackend backend;
+    private volatile long workspaceBudget = OpenClDeformConv2d.WORKSPACE_BUDGET;
 
     OpenClDeformPsRoiPool(OpenClBackend backend) {
         this.backend = backend;
+    }
+
+    /** Sets the workspace bound (tests use a tiny one to force one RoI per chunk). */
+    void workspaceBudget(long bytes) {
+        workspaceBudget = bytes;
     }
 
     Tensor forward(DeformPsRoiPoolSpec spec, Tensor input, Tensor rois, Tensor offset) {
@@ -73,11 +79,7 @@ final class OpenClDeformPsRoiPool {
                 Geometry geo = new Geometry(s, roisHost, temps);
                 ClBuffer dummy = temp(temps, 1);
                 float transStd = (float) spec.transStd();
-                if (gIn != null) {
-                    backend.call(POOL, "psroi_input_grad").buf(go.buffer()).buf(off == null ? dummy : off.buffer())
-                            .buf(geo.floats).buf(geo.ints).buf(gIn.buffer()).vec(geo.g).f(transStd)
-                            .range(gIn.count());
-                }
+                if (gIn != null) inputGradient(s, go, off, dummy, geo, gIn, transStd);
                 if (gOff != null) {
                     backend.call(POOL, "psroi_offset_grad").buf(in.buffer()).buf(go.buffer()).buf(off.buffer())
                             .buf(geo.floats).buf(geo.ints).buf(gOff.buffer()).vec(geo.g).f(transStd)
@@ -91,6 +93,48 @@ final class OpenClDeformPsRoiPool {
                 for (ClBuffer t : temps) t.release();
                 OpenClBackend.keepAlive(new Object[] {go, in, off});
             }
+        }
+    }
+
+    /**
+     * The input gradient, RoIs in chunks whose samples fit the workspace budget: per chunk, the
+     * samples are bucketed by (image, channel, cell), then every input element gathers its terms
+     * (deform_psroi_pool.cl), adding to the previous chunks' sum in chunk order.
+     */
+    private void inputGradient(DeformPsRoiPoolShape s, OpenClTensor go, OpenClTensor off, ClBuffer dummy,
+                               Geometry geo, OpenClTensor gIn, float transStd) {
+        DeformPsRoiPoolSpec sp = s.spec();
+        int bins = sp.outputDim() * sp.pooledSize() * sp.pooledSize();
+        long perRoi = (long) bins * sp.samplePerPart() * sp.samplePerPart();
+        int elements = gIn.count();
+        if (s.roiCount() == 0 || perRoi > Integer.MAX_VALUE / 2) {
+            if (perRoi > Integer.MAX_VALUE / 2) {
+                throw new IllegalArgumentException("spec: expected at most " + (Integer.MAX_VALUE / 2) + " samples per "
+                        + "RoI (outputDim*pooledSize^2*samplePerPart^2) on the opencl backend, got " + perRoi);
+            }
+            Cl.fill(backend.queue(), gIn.buffer().mem(), (long) elements * 4, "input gradient");
+            return;
+        }
+        long budget = Math.min(workspaceBudget, backend.device().globalMemory() / 8);
+        long fixed = 8L * elements;                       // bucket starts and cursors
+        long chunkBytes = perRoi * 16 + (long) bins * 4;  // keys, fractions, lists; diffs
+        int chunk = (int) Math.max(1, Math.min(s.roiCount(), Math.max(0, budget - fixed) / chunkBytes));
+        chunk = (int) Math.max(1, Math.min(chunk, (Integer.MAX_VALUE / 2) / perRoi));
+        Workspace ws = backend.workspace();
+        ClBuffer keys = ws.get("psroi sample cells", chunk * perRoi);
+        ClBuffer frac = ws.get("psroi sample fractions", 2 * chunk * perRoi);
+        ClBuffer diffs = ws.get("psroi bin gradients", (long) chunk * bins);
+        ClBuckets buckets = new ClBuckets(ws, "psroi cell", chunk * perRoi, elements);
+        for (int r0 = 0; r0 < s.roiCount(); r0 += chunk) {
+            int rc = Math.min(chunk, s.roiCount() - r0);
+            int samples = (int) (rc * perRoi);
+            buckets.zero(backend, elements);
+            backend.call(POOL, "psroi_samples").buf(go.buffer()).buf(off == null ? dummy : off.buffer())
+                    .buf(geo.floats).buf(geo.ints).buf(keys).buf(frac).buf(diffs).buf(buckets.starts).vec(geo.g)
+                    .f(transStd).i(r0).i(rc).range((long) rc * bins);
+            buckets.sort(backend, POOL, keys, samples, elements);
+            backend.call(POOL, "psroi_input_gather").buf(buckets.starts).buf(buckets.list).buf(frac).buf(diffs)
+                    .buf(gIn.buffer()).vec(geo.g).i(r0 > 0 ? 1 : 0).range(elements);
         }
     }
 

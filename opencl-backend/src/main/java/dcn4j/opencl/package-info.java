@@ -16,16 +16,17 @@
  *   <li>{@code OpenClDeformConv2d}: validation first ({@link dcn4j.spi.DeformConv2dShape}), then per
  *       chunk of images (bounded workspace): sample table, bilinear im2col, tiled GEMM per group;
  *       backward by GEMMs, a gather-formulated col2im (input pixels sum their samples in a fixed
- *       order, found through cell buckets built with integer atomics and sorted) and per-sample
- *       offset/mask gradients. No float atomics: deterministic.</li>
+ *       order, found through cell buckets: {@code ClBuckets}, a counting sort with integer atomics
+ *       and a sort per bucket) and per-sample offset/mask gradients. No float atomics:
+ *       deterministic.</li>
  *   <li>{@code OpenClDeformPsRoiPool}: RoIs read back and validated on the host
  *       ({@link dcn4j.spi.DeformPsRoiPoolShape}), their geometry computed there in float64 as the
- *       reference does; one work-item per output, per input element (gather over RoIs and bins) and
- *       per offset element.</li>
+ *       reference does; one work-item per output and per offset element; the input gradient
+ *       gathered per input element from samples bucketed by (image, channel, cell).</li>
  *   <li>{@code ClGemm}: local-memory tiled GEMM on devices with dedicated local memory, register-blocked
  *       on CPU devices; {@code Workspace}: scratch buffers reused between calls; {@code Cl},
  *       {@code ClErrors}, {@code ClDevice}: the OpenCL calls, error names, device list.</li>
  * </ul>
- * Kernels: {@code src/main/resources/dcn4j/opencl/{deform_conv2d,gemm,deform_psroi_pool}.cl}.
+ * Kernels: {@code src/main/resources/dcn4j/opencl/{deform_conv2d,deform_psroi_pool,gemm,buckets}.cl}.
  */
 package dcn4j.opencl;

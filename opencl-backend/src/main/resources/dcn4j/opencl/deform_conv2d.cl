@@ -189,24 +189,24 @@ __kernel void bias_grad(__global const float* gradOut, __global float* gradBias,
 /*
  * Input gradient without atomics on floats. A sample (kernel point k, output pixel p) of offset
  * group og lies in the cell (floor(py), floor(px)); its gradient goes to the cell's four corners.
- * We bucket the samples of each (image, offset group) by cell, sort every bucket, and let one
- * work-item per input pixel sum the samples of the four cells it is a corner of, in sorted order.
- * Cells are keyed (cy + 1)*(W + 1) + (cx + 1) for cy in [-1, H-1], cx in [-1, W-1].
- * The bucket counts use the 32-bit integer atomic_inc of OpenCL 1.1+ core: integer sums are exact
- * whatever the order, and the sort removes the order of insertion, so the result is deterministic.
+ * The samples of each (image, offset group) t are bucketed by cell with the counting sort of
+ * buckets.cl, and one work-item per input pixel sums the samples of the four cells it is a corner
+ * of, cell by cell, each in ascending sample order: a fixed order, so the result is deterministic.
+ * Sample g = t*S + s (s = k*P + p); its cell key t*NC + (cy + 1)*(W + 1) + (cx + 1) for cy in
+ * [-1, H-1], cx in [-1, W-1] (NC = (H + 1)*(W + 1)).
  */
 
-/* One work-item per sample (t = q*OG + og, s = k*P + p), NDRange (P, K, Q*OG): cell key (or -1
- * outside), fractions, the sample's column in the column buffers, and the bucket counts. */
+/* One work-item per sample, NDRange (P, K, Q*OG): cell key (or -1: reads nothing), fractions, the
+ * sample's column in the column buffers, and the bucket count (starts zeroed beforehand). */
 __kernel void cells_count(__global const float* offset, __global int* keys, __global float* frac,
-                          __global int* column, __global int* counts, const int16 g, const int n0, const int Q)
+                          __global int* column, __global int* starts, const int16 g, const int n0, const int Q)
 {
     UNPACK(g)
     const int p = get_global_id(0), k = get_global_id(1), t = get_global_id(2);
     if (p >= P) return;
     const int og = t % OG, q = t / OG;
     const int S = K * P, NC = (H + 1) * (W + 1);
-    const int idx = t * S + k * P + p;
+    const int gs = t * S + k * P + p;
     float py, px;
     sample_point(offset, g, n0 + q, og, k, p, &py, &px);
     int key = -1;
@@ -215,78 +215,13 @@ __kernel void cells_count(__global const float* offset, __global int* keys, __gl
         const float fy = floor(py), fx = floor(px);
         ly = py - fy;
         lx = px - fx;
-        key = ((int) fy + 1) * (W + 1) + ((int) fx + 1);
-        atomic_inc(&counts[t * (NC + 1) + key]);
+        key = t * NC + ((int) fy + 1) * (W + 1) + ((int) fx + 1);
+        atomic_inc(&starts[key]);
     }
-    keys[idx] = key;
-    frac[2 * idx] = ly;
-    frac[2 * idx + 1] = lx;
-    column[idx] = k * (Q * P) + q * P + p;
-}
-
-/* Exclusive prefix sum of the counts of each t, in place (entry NC = total), copied to cursor. */
-__kernel void cells_scan(__global int* counts, __global int* cursor, const int NC, const int T)
-{
-    const int t = get_global_id(0);
-    if (t >= T) return;
-    __global int* c = counts + t * (NC + 1);
-    __global int* cur = cursor + t * NC;
-    int run = 0;
-    for (int i = 0; i < NC; i++) {
-        const int v = c[i];
-        c[i] = run;
-        cur[i] = run;
-        run += v;
-    }
-    c[NC] = run;
-}
-
-/* Places each sample index s in its bucket (order inside a bucket fixed later by cells_sort).
- * NDRange (S, T). */
-__kernel void cells_fill(__global const int* keys, __global int* cursor, __global int* list, const int S,
-                         const int NC)
-{
-    const int s = get_global_id(0), t = get_global_id(1);
-    if (s >= S) return;
-    const int key = keys[t * S + s];
-    if (key < 0) return;
-    const int pos = atomic_inc(&cursor[t * NC + key]);
-    list[t * S + pos] = s;
-}
-
-/* Heap sort of one bucket (ascending sample index): O(b log b) even if every sample lands in one
- * cell. NDRange (NC, T). */
-__kernel void cells_sort(__global const int* starts, __global int* list, const int S, const int NC)
-{
-    const int cell = get_global_id(0), t = get_global_id(1);
-    if (cell >= NC) return;
-    const int begin = starts[t * (NC + 1) + cell], end = starts[t * (NC + 1) + cell + 1];
-    const int n = end - begin;
-    if (n < 2) return;
-    __global int* a = list + t * S + begin;
-    for (int start = n / 2 - 1; start >= 0; start--) {
-        int root = start;
-        for (;;) {
-            int child = 2 * root + 1;
-            if (child >= n) break;
-            if (child + 1 < n && a[child + 1] > a[child]) child++;
-            if (a[root] >= a[child]) break;
-            const int tmp = a[root]; a[root] = a[child]; a[child] = tmp;
-            root = child;
-        }
-    }
-    for (int last = n - 1; last > 0; last--) {
-        const int tmp = a[0]; a[0] = a[last]; a[last] = tmp;
-        int root = 0;
-        for (;;) {
-            int child = 2 * root + 1;
-            if (child >= last) break;
-            if (child + 1 < last && a[child + 1] > a[child]) child++;
-            if (a[root] >= a[child]) break;
-            const int t2 = a[root]; a[root] = a[child]; a[child] = t2;
-            root = child;
-        }
-    }
+    keys[gs] = key;
+    frac[2 * gs] = ly;
+    frac[2 * gs + 1] = lx;
+    column[gs] = k * (Q * P) + q * P + p;
 }
 
 /* gradInput[n0+q, c, y, x] = sum over the samples of the four cells having (y, x) as a corner of
@@ -308,12 +243,9 @@ __kernel void col2im_gather(__global const float* gradCols, __global const float
     const int y = pix / W, x = pix % W;
     const int S = K * P, NC = (H + 1) * (W + 1), L = Q * P;
     const int n = n0 + q, t = q * OG + og;
-    __global const int* st = starts + t * (NC + 1);
-    __global const int* ls = list + t * S;
-    __global const float* fr = frac + 2 * t * S;
-    __global const int* col = column + t * S;
+    __global const int* st = starts + t * NC;
     __global const float* gc = gradCols + c0 * K * L;
-    __global const float* mk = mask + (n * OG + og) * S; /* mask[n, og*K + k, p] = mk[s] */
+    __global const float* mk = mask + n0 * OG * S; /* mask[n0+q, og*K + k, p] = mk[t*S + s] */
     const int rowStride = K * L;
     float acc[CBMAX];
     for (int j = 0; j < CBMAX; j++) acc[j] = 0.0f;
@@ -323,11 +255,11 @@ __kernel void col2im_gather(__global const float* gradCols, __global const float
         const int key = (y + dy) * (W + 1) + (x + dx);
         const int end = st[key + 1];
         for (int e = st[key]; e < end; e++) {
-            const int s = ls[e];
-            const float ly = fr[2 * s], lx = fr[2 * s + 1];
+            const int gs = list[e];
+            const float ly = frac[2 * gs], lx = frac[2 * gs + 1];
             float wgt = (dy ? 1.0f - ly : ly) * (dx ? 1.0f - lx : lx);
-            if (HAS_MASK) wgt *= mk[s];
-            __global const float* v = gc + col[s];
+            if (HAS_MASK) wgt *= mk[gs];
+            __global const float* v = gc + column[gs];
             for (int j = 0; j < cn; j++) acc[j] += v[j * rowStride] * wgt;
         }
     }

@@ -12,8 +12,9 @@
  * The int16 g holds: s0 N, s1 C, s2 H, s3 W, s4 outputDim, s5 groupSize, s6 pooledSize,
  * s7 partSize, s8 samplePerPart, s9 R, sa numClasses, sb hasOffset; transStd is a float argument.
  *
- * No atomics: each output, input-gradient and offset-gradient element is owned by one work-item
- * that sums its terms in a fixed order (RoI, bin, sample), so results are bit-identical run to run.
+ * No float atomics: each output, input-gradient and offset-gradient element is owned by one
+ * work-item that sums its terms in a fixed order, so results are bit-identical run to run (the
+ * input gradient finds its terms through the integer counting sort of buckets.cl).
  */
 
 #define UNPACK(g) \
@@ -124,64 +125,87 @@ __kernel void psroi_forward(__global const float* input, __global const float* o
 }
 
 /*
- * Input gradient by gathering: one work-item per input element (b, c, y, x) visits, in order, every
- * RoI of image b and every bin that reads channel c (c = (ctop*G + gh)*G + gw), and adds
- * gradOut/count times the bilinear weight of each sample of which (y, x) is a floor/ceil corner
- * (a clamped integer coordinate has floor == ceil: both corners add, as in the official kernel).
- * Bins whose clamped sample range cannot reach (y, x) are skipped before counting.
+ * Input gradient by gathering, without float atomics. Every sample of the backward (a taken
+ * sample of a bin with its output gradient / count) lands, after clamping, in the pixel cell
+ * (floor(h), floor(w)) of its score map; the samples are bucketed by (image, channel, cell) with
+ * the counting sort of buckets.cl, and one work-item per input element sums the samples of the
+ * four cells it can be a corner of, cell by cell, each in ascending sample order (a fixed order:
+ * deterministic). Sample s of RoI chunk [r0, r0 + RC) is
+ *   s = ((((r - r0)*OD + ctop)*P + ph)*P + pw)*SPP^2 + ih*SPP + iw,
+ * the official kernel's order; its bin b = s / SPP^2.
  */
-__kernel void psroi_input_grad(__global const float* gradOut, __global const float* offset,
-                               __global const float* geo, __global const int* tab, __global float* gradInput,
-                               const int16 g, const float transStd)
+
+/* One work-item per bin of the chunk: its gradient share gradOut/count, and for each of its
+ * samples the cell key (-1 when not taken), the fractions dx, dy and the bucket count. */
+__kernel void psroi_samples(__global const float* gradOut, __global const float* offset,
+                            __global const float* geo, __global const int* tab, __global int* keys,
+                            __global float* frac, __global float* diffs, __global int* starts,
+                            const int16 g, const float transStd, const int r0, const int RC)
+{
+    UNPACK(g)
+    const int bin = get_global_id(0);
+    if (bin >= RC * OD * P * P) return;
+    const int pw = bin % P, ph = (bin / P) % P, ctop = (bin / (P * P)) % OD, r = r0 + bin / (P * P * OD);
+    __global const float* q = geo + r * 8;
+    const float subW = q[6], subH = q[7];
+    float wstart, hstart;
+    bin_start(geo, tab, offset, g, transStd, r, ctop, ph, pw, &wstart, &hstart);
+    const int count = bin_count(wstart, hstart, subW, subH, SPP, H, W);
+    diffs[bin] = count == 0 ? 0.0f : gradOut[((r * OD + ctop) * P + ph) * P + pw] / (float) count;
+    const int c = (ctop * G + tab[P + ph]) * G + tab[P + pw];
+    const int plane = (tab[2 * P + r] * C + c) * H;
+    for (int ih = 0; ih < SPP; ih++) {
+        for (int iw = 0; iw < SPP; iw++) {
+            const int s = bin * SPP * SPP + ih * SPP + iw;
+            float w = wstart + (float) iw * subW;
+            float h = hstart + (float) ih * subH;
+            if (!taken(w, h, H, W)) {
+                keys[s] = -1;
+                continue;
+            }
+            w = clamp_taken(w, (float) (W - 1));
+            h = clamp_taken(h, (float) (H - 1));
+            const int x0 = lo_index(w), y0 = lo_index(h);
+            frac[2 * s] = w - (float) x0;
+            frac[2 * s + 1] = h - (float) y0;
+            const int key = (plane + y0) * W + x0;
+            keys[s] = key;
+            atomic_inc(&starts[key]);
+        }
+    }
+}
+
+/* gradInput[b, c, y, x] (+)= the official backward's terms of every sample whose floor/ceil corners
+ * include (y, x): q00 = (1-dx)(1-dy) at (floor h, floor w), q01 = (1-dx) dy at (ceil h, floor w),
+ * q10 = dx (1-dy) at (floor h, ceil w), q11 = dx dy at (ceil h, ceil w), each times gradOut/count.
+ * ceil = floor + 1 unless the coordinate is an integer (dx = 0) or NaN, where ceil = floor as in
+ * the reference (both corners then add to one pixel). One work-item per input element. */
+__kernel void psroi_input_gather(__global const int* starts, __global const int* list,
+                                 __global const float* frac, __global const float* diffs,
+                                 __global float* gradInput, const int16 g, const int accumulate)
 {
     UNPACK(g)
     const int gid = get_global_id(0);
     if (gid >= N * C * H * W) return;
-    const int x = gid % W, y = (gid / W) % H, c = (gid / (W * H)) % C, b = gid / (W * H * C);
-    const int gw = c % G, gh = (c / G) % G, ctop = c / (G * G);
-    const float fx = (float) x, fy = (float) y;
+    const int x = gid % W, y = (gid / W) % H, plane = gid / (W * H); /* plane = b*C + c */
     float acc = 0.0f;
-    for (int r = 0; r < R; r++) {
-        if (tab[2 * P + r] != b) continue;
-        __global const float* q = geo + r * 8;
-        const float subW = q[6], subH = q[7];
-        for (int ph = 0; ph < P; ph++) {
-            if (tab[P + ph] != gh) continue;
-            for (int pw = 0; pw < P; pw++) {
-                if (tab[P + pw] != gw) continue;
-                float wstart, hstart;
-                bin_start(geo, tab, offset, g, transStd, r, ctop, ph, pw, &wstart, &hstart);
-                /* Clamping is monotone: every clamped sample lies in [clamp(first), clamp(last)]. */
-                /* (A NaN start compares false everywhere: never skipped here, the samples decide.) */
-                const float wlo = clamp_taken(wstart, (float) (W - 1));
-                const float whi = clamp_taken(wstart + (float) (SPP - 1) * subW, (float) (W - 1));
-                const float hlo = clamp_taken(hstart, (float) (H - 1));
-                const float hhi = clamp_taken(hstart + (float) (SPP - 1) * subH, (float) (H - 1));
-                if (whi <= fx - 1.0f || wlo >= fx + 1.0f || hhi <= fy - 1.0f || hlo >= fy + 1.0f) continue;
-                const int count = bin_count(wstart, hstart, subW, subH, SPP, H, W);
-                if (count == 0) continue;
-                const float diff = gradOut[((r * OD + ctop) * P + ph) * P + pw] / (float) count;
-                for (int ih = 0; ih < SPP; ih++) {
-                    for (int iw = 0; iw < SPP; iw++) {
-                        float w = wstart + (float) iw * subW;
-                        float h = hstart + (float) ih * subH;
-                        if (!taken(w, h, H, W)) continue;
-                        w = clamp_taken(w, (float) (W - 1));
-                        h = clamp_taken(h, (float) (H - 1));
-                        const int x0 = lo_index(w), x1 = hi_index(w), y0 = lo_index(h), y1 = hi_index(h);
-                        if (x0 != x && x1 != x) continue;
-                        if (y0 != y && y1 != y) continue;
-                        const float dx = w - (float) x0, dy = h - (float) y0;
-                        if (y0 == y && x0 == x) acc += (1.0f - dx) * (1.0f - dy) * diff;
-                        if (y1 == y && x0 == x) acc += (1.0f - dx) * dy * diff;
-                        if (y0 == y && x1 == x) acc += dx * (1.0f - dy) * diff;
-                        if (y1 == y && x1 == x) acc += dx * dy * diff;
-                    }
-                }
-            }
+    for (int d = 0; d < 4; d++) {
+        const int cy = y - 1 + (d >> 1), cx = x - 1 + (d & 1);
+        if (cy < 0 || cx < 0) continue;
+        const int key = (plane * H + cy) * W + cx;
+        const int end = starts[key + 1];
+        for (int e = starts[key]; e < end; e++) {
+            const int s = list[e];
+            const float dx = frac[2 * s], dy = frac[2 * s + 1];
+            const float diff = diffs[s / (SPP * SPP)];
+            const int x1 = dx > 0.0f ? cx + 1 : cx, y1 = dy > 0.0f ? cy + 1 : cy;
+            if (cy == y && cx == x) acc += (1.0f - dx) * (1.0f - dy) * diff;
+            if (y1 == y && cx == x) acc += (1.0f - dx) * dy * diff;
+            if (cy == y && x1 == x) acc += dx * (1.0f - dy) * diff;
+            if (y1 == y && x1 == x) acc += dx * dy * diff;
         }
     }
-    gradInput[gid] = acc;
+    gradInput[gid] = accumulate ? gradInput[gid] + acc : acc;
 }
 
 /*

@@ -3,6 +3,7 @@ package dcn4j.opencl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dcn4j.Backend;
 import dcn4j.DeformPsRoiPoolGradients;
@@ -132,17 +133,56 @@ class OpenClDeformPsRoiPoolTest {
     }
 
     @Test
-    void nanOffsetGivesNanLikeTheReference() {
+    void nanOffsetGivesNanWhereTheReferenceDoes() {
         PoolCase pc = edgeCases().get(1);
         float[][] d = pc.data();
         d[2][0] = Float.NaN;
         Tensor[] a = pc.tensors(cl, d);
         Tensor[] b = pc.tensors(ref, d);
-        double[] got = cl.deformPsRoiPool(pc.spec(), a[0], a[1], a[2]).toDoubleArray();
-        double[] want = ref.deformPsRoiPool(pc.spec(), b[0], b[1], b[2]).toDoubleArray();
+        assertSameNaNs("forward", ref.deformPsRoiPool(pc.spec(), b[0], b[1], b[2]).toDoubleArray(),
+                cl.deformPsRoiPool(pc.spec(), a[0], a[1], a[2]).toDoubleArray());
+        DeformPsRoiPoolGradients want = ref.deformPsRoiPoolBackward(pc.spec(), b[3], b[0], b[1], b[2],
+                EnumSet.of(Gradient.INPUT, Gradient.OFFSET));
+        DeformPsRoiPoolGradients got = cl.deformPsRoiPoolBackward(pc.spec(), a[3], a[0], a[1], a[2],
+                EnumSet.of(Gradient.INPUT, Gradient.OFFSET));
+        assertSameNaNs("grad input", want.input().toDoubleArray(), got.input().toDoubleArray());
+        assertSameNaNs("grad offset", want.offset().toDoubleArray(), got.offset().toDoubleArray());
+    }
+
+    private static void assertSameNaNs(String what, double[] want, double[] got) {
+        boolean any = false;
         for (int i = 0; i < want.length; i++) {
-            assertEquals(Double.isNaN(want[i]), Double.isNaN(got[i]), "NaN pattern at " + i);
+            assertEquals(Double.isNaN(want[i]), Double.isNaN(got[i]), what + ": NaN pattern at " + i);
+            any |= Double.isNaN(want[i]);
         }
+        if (what.equals("forward")) assertTrue(any, "the NaN offset reaches the output");
+    }
+
+    @Test
+    void roisInChunksMatchAllAtOnce() {
+        // A 1-byte budget: one RoI per chunk, the input gradient summed over chunks in RoI order.
+        PoolCase pc = edgeCases().get(5);
+        Tensor[] a = pc.tensors(cl, pc.data());
+        float[] whole, chunked;
+        try (DeformPsRoiPoolGradients g = cl.deformPsRoiPoolBackward(pc.spec(), a[3], a[0], a[1], a[2],
+                EnumSet.of(Gradient.INPUT))) {
+            whole = g.input().toFloatArray();
+        }
+        try {
+            cl.pool().workspaceBudget(1);
+            try (DeformPsRoiPoolGradients g = cl.deformPsRoiPoolBackward(pc.spec(), a[3], a[0], a[1], a[2],
+                    EnumSet.of(Gradient.INPUT))) {
+                chunked = g.input().toFloatArray();
+            }
+        } finally {
+            cl.pool().workspaceBudget(OpenClDeformConv2d.WORKSPACE_BUDGET);
+        }
+        double[] w = new double[whole.length], c = new double[whole.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = whole[i];
+            c[i] = chunked[i];
+        }
+        assertTrue(Compare.relativeError(c, w) < 1e-6, "chunked vs whole: " + Compare.relativeError(c, w));
     }
 
     @Test
