@@ -37,7 +37,8 @@ import org.jocl.cl_program;
  * <p>Thread safety: every enqueue sequence (setting kernel arguments is not thread-safe in OpenCL)
  * runs under one lock, so concurrent callers are serialised on the queue and compute exactly what
  * they would alone. Every operation ends with {@code clFinish}: an error surfaces in the call that
- * caused it, temporary buffers are released at once, and timings measure the work done.
+ * caused it, the scratch {@link Workspace} is free for the next call, and timings measure the work
+ * done. Reading a tensor back to the host is explicit ({@link OpenClTensor#toFloatArray()}).
  */
 final class OpenClBackend implements Backend {
 
@@ -84,7 +85,6 @@ final class OpenClBackend implements Backend {
         this.conv = new OpenClDeformConv2d(this);
         this.pool = new OpenClDeformPsRoiPool(this);
     }
-
 
     @Override
     public String name() {
