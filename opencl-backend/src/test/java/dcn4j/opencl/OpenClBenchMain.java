@@ -16,7 +16,9 @@ import java.util.Random;
  * A small side-by-side timing of deformable convolution forward on several backends, by name
  * through {@link Backends#open}, for when {@code dcn4j bench} is not at hand. Not a test: run it
  * with {@code java ... dcn4j.opencl.OpenClBenchMain [--backends opencl,vector] [--reps 5]
- * [--backward] [N,C,H,W,O ...]}. Shapes use a 3x3 kernel, padding 1, random offsets.
+ * [--warmup 3] [--backward] [N,C,H,W,O ...]}. Shapes use a 3x3 kernel, padding 1, random offsets;
+ * the median of the timed calls is printed, and GFLOP/s as 2*N*O*C*9*Ho*Wo per forward (x3 with
+ * {@code --backward}, a rough count for input and weight gradients).
  */
 public final class OpenClBenchMain {
 
@@ -27,11 +29,13 @@ public final class OpenClBenchMain {
         List<String> backends = new ArrayList<>(List.of("opencl", "vector"));
         List<int[]> shapes = new ArrayList<>();
         int reps = 5;
+        int warmup = 3;
         boolean backward = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--backends" -> backends = Arrays.asList(args[++i].split(","));
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--backward" -> backward = true;
                 default -> shapes.add(Arrays.stream(args[i].split(",")).mapToInt(Integer::parseInt).toArray());
             }
@@ -44,7 +48,7 @@ public final class OpenClBenchMain {
         for (int[] sh : shapes) {
             for (String name : backends) {
                 try (Backend b = Backends.open(name, BackendOptions.defaults())) {
-                    double ms = time(b, sh, reps, backward);
+                    double ms = time(b, sh, reps, warmup, backward);
                     double flops = 2.0 * sh[0] * sh[4] * sh[1] * 9 * sh[2] * sh[3] * (backward ? 3 : 1);
                     System.out.printf(Locale.ROOT, "%-18s %-8s %12.2f %10.2f%n", join(sh), name, ms, flops / ms / 1e6);
                 } catch (RuntimeException e) {
@@ -54,7 +58,7 @@ public final class OpenClBenchMain {
         }
     }
 
-    private static double time(Backend b, int[] sh, int reps, boolean backward) {
+    private static double time(Backend b, int[] sh, int reps, int warmup, boolean backward) {
         int n = sh[0], c = sh[1], h = sh[2], w = sh[3], o = sh[4];
         Random r = new Random(42);
         DeformConv2dSpec spec = DeformConv2dSpec.defaults().withPadding(1, 1);
@@ -63,7 +67,7 @@ public final class OpenClBenchMain {
         Tensor wt = b.tensor(new int[] {o, c, 3, 3}, random(r, o * c * 9, 0.05f));
         Tensor go = b.tensor(new int[] {n, o, h, w}, random(r, n * o * h * w, 1));
         double[] t = new double[reps];
-        for (int i = -1; i < reps; i++) { // one warm-up (kernel compilation)
+        for (int i = -warmup; i < reps; i++) { // warm-up: kernel compilation, JIT
             long t0 = System.nanoTime();
             if (backward) {
                 b.deformConv2dBackward(spec, go, in, off, null, wt, null, Gradient.all()).close();
