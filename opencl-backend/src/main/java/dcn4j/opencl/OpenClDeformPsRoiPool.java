@@ -161,7 +161,8 @@ final class OpenClDeformPsRoiPool {
             float[] geo = new float[Math.max(1, r * 8)];
             int[] tab = new int[2 * p + r];
             for (int i = 0; i < p; i++) {
-                tab[i] = partCell(i, p, sp.partSize());
+                // In [0, partSize) mathematically; clamped so that no rounding can index past the offsets.
+                tab[i] = Math.min(partCell(i, p, sp.partSize()), sp.partSize() - 1);
                 tab[p + i] = groupCell(i, p, sp.groupSize());
             }
             for (int i = 0; i < r; i++) {
