@@ -1,0 +1,274 @@
+package dcn4j.vector;
+
+import static dcn4j.vector.Sgemm.L;
+import static dcn4j.vector.Sgemm.NR;
+import static dcn4j.vector.Sgemm.SPECIES;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Bilinear "im2col" (DESIGN.md "Semantics"): the modulated samples
+ * {@code mask * bilinear(input[n, c], py, px)} of a chunk of output pixels, written as the rows of
+ * the matrix that multiplies the weights.
+ *
+ * <p>The input is first copied to a padded channel-last image ({@link #padNhwc}), so that the four
+ * corners of a sample are four runs of contiguous channels: one entry of the {@link SampleTable}
+ * (corner index and weights, shared by the channels of an offset group) then fills a whole row
+ * segment with plain vector loads and FMAs, no gathers. The result for group {@code g} and local pixel
+ * {@code q} is the row {@code cols[(g*rowsPerGroup + q)*Kg + kpt*Cg + cl]} (kernel point major).
+ */
+final class BilinearIm2col {
+
+    private BilinearIm2col() {
+    }
+
+    /**
+     * Rows {@code yFrom .. yTo-1} of the padded NHWC copy of {@code input[n]}: padded row {@code r} is
+     * image row {@code r-1}; rows 0 and H+1 and the first and last position of each row are zero.
+     */
+    static void padNhwc(ConvGeometry g, float[] input, int n, float[] padded, int yFrom, int yTo) {
+        int c = g.channels, h = g.height, w = g.width, rowLen = g.paddedWidth * c;
+        for (int r = yFrom; r < yTo; r++) {
+            int row = r * rowLen;
+            if (r == 0 || r == h + 1) {
+                Arrays.fill(padded, row, row + rowLen, 0f);
+                continue;
+            }
+            Arrays.fill(padded, row, row + c, 0f);
+            Arrays.fill(padded, row + (w + 1) * c, row + rowLen, 0f);
+            int y = r - 1;
+            int dst = row + c;
+            int src = (n * c * h + y) * w;
+            int hw = h * w;
+            int ch = 0;
+            // Four channel planes at a time: four sequential read streams, short strided writes.
+            for (; ch + 4 <= c; ch += 4) {
+                int s0 = src + ch * hw, s1 = s0 + hw, s2 = s1 + hw, s3 = s2 + hw;
+                for (int x = 0; x < w; x++) {
+                    int d = dst + x * c + ch;
+                    padded[d] = input[s0 + x];
+                    padded[d + 1] = input[s1 + x];
+                    padded[d + 2] = input[s2 + x];
+                    padded[d + 3] = input[s3 + x];
+                }
+            }
+            for (; ch < c; ch++) {
+                int s0 = src + ch * hw;
+                for (int x = 0; x < w; x++) padded[dst + x * c + ch] = input[s0 + x];
+            }
+        }
+    }
+
+    /**
+     * Writes the sample rows of local pixels {@code q0 .. q0+count-1} from the entries of {@code table}
+     * (filled for the same local pixels) into {@code cols}, each group's block holding {@code rows} pixel
+     * rows. Row-major layout: element {@code (q, k)} of group {@code grp} at {@code (grp*rows + q)*Kg + k}
+     * (the forward reads pixel rows). Panel-major layout: at
+     * {@code grp*kPanels*rows*NR + ((k/NR)*rows + q)*NR + k%NR}, i.e. {@code NR}-wide column panels with
+     * pixels as rows, which is the packed B operand of the weight-gradient product.
+     */
+    static void sample(ConvGeometry g, SampleTable table, float[] padded, int q0, int count, float[] cols,
+                       int rows, boolean panelMajor) {
+        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int groupBlock = panelMajor ? (kg + NR - 1) / NR * rows * NR : rows * kg;
+        boolean plain = !g.hasOffset;
+        int[] base = table.base;
+        float[] wt = table.weight;
+        FloatVector zero = FloatVector.zero(SPECIES);
+        for (int q = q0; q < q0 + count; q++) {
+            int e = q * ogs * kk;
+            for (int og = 0; og < ogs; og++) {
+                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                    int b = base[e];
+                    FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
+                    FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
+                    FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
+                    FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                    for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+                        int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
+                        // k of channel ch is kOff + ch
+                        int kOff = kpt * cg - grp * cg;
+                        int block = grp * groupBlock;
+                        int ch = cs;
+                        for (; ch <= ce - L; ch += L) {
+                            FloatVector v;
+                            if (b < 0) {
+                                v = zero;
+                            } else if (plain) {
+                                // Integer sampling position: the bilinear blend is the top-left corner itself.
+                                v = FloatVector.fromArray(SPECIES, padded, b + ch).mul(w00);
+                            } else {
+                                int at = b + ch;
+                                v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                            }
+                            int k = kOff + ch;
+                            if (!panelMajor) {
+                                v.intoArray(cols, block + q * kg + k);
+                            } else if ((k & (NR - 1)) + L <= NR) {
+                                v.intoArray(cols, block + ((k / NR) * rows + q) * NR + (k & (NR - 1)));
+                            } else {
+                                store(v, FULL, cols, true, block, rows, kg, q, k);
+                            }
+                        }
+                        if (ch < ce) {
+                            VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
+                            FloatVector v;
+                            if (b < 0) {
+                                v = zero;
+                            } else if (plain) {
+                                v = FloatVector.fromArray(SPECIES, padded, b + ch, m).mul(w00);
+                            } else {
+                                int at = b + ch;
+                                v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d01, m).fma(w01, v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d10, m).fma(w10, v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d11, m).fma(w11, v);
+                            }
+                            store(v, m, cols, panelMajor, block, rows, kg, q, kOff + ch);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #sample} into the row-major layout (the forward's A operand), with the loops arranged for
+     * speed: the out-of-image and integer-position cases leave the channel loop. Same arithmetic, so the
+     * same bits, as {@link #sample}.
+     */
+    static void sampleRows(ConvGeometry g, SampleTable table, float[] padded, int count, float[] cols, int rows) {
+        if (g.groups == 1 && g.offsetGroups == 1 && g.hasOffset) {
+            sampleRowsOneSegment(g, table, padded, count, cols);
+            return;
+        }
+        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        boolean plain = !g.hasOffset;
+        int[] base = table.base;
+        float[] wt = table.weight;
+        for (int q = 0; q < count; q++) {
+            int e = q * ogs * kk;
+            for (int og = 0; og < ogs; og++) {
+                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                    int b = base[e];
+                    float f00 = wt[4 * e];
+                    for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+                        int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
+                        // Element (q, k) with k = kpt*Cg + (ch - grp*Cg) of the group's block.
+                        int dst = (grp * rows + q) * kg + kpt * cg - grp * cg;
+                        if (b < 0) {
+                            Arrays.fill(cols, dst + cs, dst + ce, 0f);
+                            continue;
+                        }
+                        FloatVector w00 = FloatVector.broadcast(SPECIES, f00);
+                        int ch = cs;
+                        if (plain) {
+                            // Integer sampling position: the bilinear blend is the top-left corner itself.
+                            for (; ch <= ce - L; ch += L) {
+                                FloatVector.fromArray(SPECIES, padded, b + ch).mul(w00).intoArray(cols, dst + ch);
+                            }
+                        } else {
+                            FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
+                            FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
+                            FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                            for (; ch <= ce - L; ch += L) {
+                                int at = b + ch;
+                                FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                                v.intoArray(cols, dst + ch);
+                            }
+                        }
+                        if (ch < ce) {
+                            VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
+                            int at = b + ch;
+                            FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
+                            if (!plain) {
+                                v = FloatVector.fromArray(SPECIES, padded, at + d01, m)
+                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 1]), v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d10, m)
+                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 2]), v);
+                                v = FloatVector.fromArray(SPECIES, padded, at + d11, m)
+                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 3]), v);
+                            }
+                            v.intoArray(cols, dst + ch, m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #sampleRows} for one group and one offset group (the common layer): the shortest loop. */
+    private static void sampleRowsOneSegment(ConvGeometry g, SampleTable table, float[] padded, int count,
+                                             float[] cols) {
+        int kk = g.kernelSize, c = g.channels, kg = g.groupK;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int full = c - c % L;
+        int[] base = table.base;
+        float[] wt = table.weight;
+        for (int q = 0; q < count; q++) {
+            int e = q * kk;
+            for (int kpt = 0; kpt < kk; kpt++, e++) {
+                int b = base[e];
+                int dst = q * kg + kpt * c;
+                if (b < 0) {
+                    Arrays.fill(cols, dst, dst + c, 0f);
+                    continue;
+                }
+                FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
+                FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
+                FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
+                FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                for (int ch = 0; ch < full; ch += L) {
+                    int at = b + ch;
+                    FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                    v.intoArray(cols, dst + ch);
+                }
+                if (full < c) {
+                    VectorMask<Float> m = SPECIES.indexInRange(full, c);
+                    int at = b + full;
+                    FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d01, m).fma(w01, v);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d10, m).fma(w10, v);
+                    v = FloatVector.fromArray(SPECIES, padded, at + d11, m).fma(w11, v);
+                    v.intoArray(cols, dst + full, m);
+                }
+            }
+        }
+    }
+
+    private static final VectorMask<Float> FULL = SPECIES.maskAll(true);
+
+    /** Stores lanes {@code m} of {@code v} as elements {@code (q, k .. k+L-1)} of a group block of {@code cols}. */
+    private static void store(FloatVector v, VectorMask<Float> m, float[] cols, boolean panelMajor, int block,
+                              int rows, int kg, int q, int k) {
+        if (!panelMajor) {
+            v.intoArray(cols, block + q * kg + k, m);
+            return;
+        }
+        int kp = k / NR, j = k - kp * NR;
+        int at = block + (kp * rows + q) * NR + j;
+        if (j + L <= NR) {
+            v.intoArray(cols, at, m);
+        } else {
+            // The vector straddles two panels: lanes [0, NR-j) here, the others at the start of the
+            // next panel's row q.
+            int first = NR - j;
+            VectorMask<Float> head = SPECIES.indexInRange(0, first).and(m);
+            v.intoArray(cols, at, head);
+            v.intoArray(cols, block + ((kp + 1) * rows + q) * NR - first, m.andNot(head));
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package dcn4j.vector;
+
+import static dcn4j.vector.Sgemm.L;
+import static dcn4j.vector.Sgemm.SPECIES;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+
+/**
+ * The adjoint of {@link BilinearIm2col}: gradients of the sample rows ({@code gradCols}, same layout
+ * as the rows) sent back to the input image, the offsets and the mask (DESIGN.md "Semantics":
+ * backward is the exact derivative, right derivative at integer coordinates).
+ *
+ * <p>Determinism without atomics: {@link #scatter} handles a block of channels, and every input
+ * element of those channels receives its contributions in the fixed order (pixel, offset group,
+ * kernel point, corner) whatever the block boundaries, so the result does not depend on how many
+ * threads split the channels. {@link #offsetMaskGrads} owns whole pixels and reduces over channels in
+ * a fixed order with a fixed lane tree ({@link #sumLanes}).
+ */
+final class Col2im {
+
+    /** Butterfly shuffles {@code i -> i ^ h}; those wider than the species are unused ({@code null}). */
+    private static final VectorShuffle<Float> SWAP32 = L >= 64 ? butterfly(32) : null;
+    private static final VectorShuffle<Float> SWAP16 = L >= 32 ? butterfly(16) : null;
+    private static final VectorShuffle<Float> SWAP8 = L >= 16 ? butterfly(8) : null;
+    private static final VectorShuffle<Float> SWAP4 = L >= 8 ? butterfly(4) : null;
+    private static final VectorShuffle<Float> SWAP2 = L >= 4 ? butterfly(2) : null;
+    private static final VectorShuffle<Float> SWAP1 = L >= 2 ? butterfly(1) : null;
+
+    private Col2im() {
+    }
+
+    private static VectorShuffle<Float> butterfly(int half) {
+        return VectorShuffle.fromOp(SPECIES, lane -> lane ^ half);
+    }
+
+    /**
+     * The sum of the lanes of {@code v} by a fixed butterfly tree: unlike {@code reduceLanes(ADD)},
+     * whose float order is unspecified (and may differ between interpreted and compiled code), this is
+     * bit-reproducible everywhere.
+     */
+    static float sumLanes(FloatVector v) {
+        if (L >= 64) v = v.add(v.rearrange(SWAP32));
+        if (L >= 32) v = v.add(v.rearrange(SWAP16));
+        if (L >= 16) v = v.add(v.rearrange(SWAP8));
+        if (L >= 8) v = v.add(v.rearrange(SWAP4));
+        if (L >= 4) v = v.add(v.rearrange(SWAP2));
+        if (L >= 2) v = v.add(v.rearrange(SWAP1));
+        return v.lane(0);
+    }
+
+    /**
+     * Adds, for channels {@code [cFrom, cTo)}, the gradient of every sample of local pixels
+     * {@code 0 .. count-1} to the four corners it was read from, in the padded NHWC gradient
+     * {@code gradPadded}: corner weight times {@code gradCols} (the weights include the mask).
+     */
+    static void scatter(ConvGeometry g, SampleTable table, float[] gradCols, int rowsPerGroup, int count,
+                        int cFrom, int cTo, float[] gradPadded) {
+        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int ogFrom = cFrom / g.channelsPerOffsetGroup, ogTo = (cTo - 1) / g.channelsPerOffsetGroup;
+        int[] base = table.base;
+        float[] wt = table.weight;
+        for (int q = 0; q < count; q++) {
+            for (int og = ogFrom; og <= ogTo; og++) {
+                int e = (q * ogs + og) * kk;
+                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                    int b = base[e];
+                    if (b < 0) continue;
+                    FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
+                    FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
+                    FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
+                    FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                    for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+                        int grp = g.segGroup[s];
+                        int cs = Math.max(g.segStart[s], cFrom), ce = Math.min(g.segEnd[s], cTo);
+                        int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+                        int ch = cs;
+                        for (; ch <= ce - L; ch += L) {
+                            FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
+                            int at = b + ch;
+                            gs.fma(w00, FloatVector.fromArray(SPECIES, gradPadded, at)).intoArray(gradPadded, at);
+                            gs.fma(w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01))
+                                    .intoArray(gradPadded, at + d01);
+                            gs.fma(w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10))
+                                    .intoArray(gradPadded, at + d10);
+                            gs.fma(w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11))
+                                    .intoArray(gradPadded, at + d11);
+                        }
+                        if (ch < ce) {
+                            VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
+                            FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, m);
+                            int at = b + ch;
+                            gs.fma(w00, FloatVector.fromArray(SPECIES, gradPadded, at, m)).intoArray(gradPadded, at, m);
+                            gs.fma(w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01, m))
+                                    .intoArray(gradPadded, at + d01, m);
+                            gs.fma(w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10, m))
+                                    .intoArray(gradPadded, at + d10, m);
+                            gs.fma(w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11, m))
+                                    .intoArray(gradPadded, at + d11, m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Offset and mask gradients of local pixels {@code q0 .. q0+count-1} (global pixel {@code p0 + q}
+     * for local {@code q}) of batch item {@code n}: for each (offset group, kernel point),
+     * {@code d/d offset_y = mask * sum_c gradCols * dBilinear/dpy} (and x), and
+     * {@code d/d mask = sum_c gradCols * bilinear}, with the slopes of the cell {@code [floor p, floor p + 1]}.
+     * A point that reads nothing gets 0. Either output may be {@code null}.
+     */
+    static void offsetMaskGrads(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols,
+                                int rowsPerGroup, int n, int p0, int q0, int count, float[] gradOffset,
+                                float[] gradMask) {
+        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        int pixels = g.pixels;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int offBase = n * 2 * ogs * kk * pixels, maskBase = n * ogs * kk * pixels;
+        int[] base = table.base;
+        float[] frac = table.frac;
+        boolean withMask = gradMask != null;
+        for (int q = q0; q < q0 + count; q++) {
+            int p = p0 + q;
+            int e = q * ogs * kk;
+            for (int og = 0; og < ogs; og++) {
+                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                    int b = base[e];
+                    float gy = 0f, gx = 0f, gm = 0f;
+                    if (b >= 0) {
+                        float ly = frac[3 * e], lx = frac[3 * e + 1];
+                        FloatVector vly = FloatVector.broadcast(SPECIES, ly);
+                        FloatVector vlx = FloatVector.broadcast(SPECIES, lx);
+                        FloatVector hy = FloatVector.broadcast(SPECIES, 1f - ly);
+                        FloatVector hx = FloatVector.broadcast(SPECIES, 1f - lx);
+                        FloatVector accY = FloatVector.zero(SPECIES), accX = accY, accM = accY;
+                        for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+                            int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
+                            int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+                            int ch = cs;
+                            for (; ch <= ce - L; ch += L) {
+                                int at = b + ch;
+                                FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
+                                FloatVector v00 = FloatVector.fromArray(SPECIES, padded, at);
+                                FloatVector v01 = FloatVector.fromArray(SPECIES, padded, at + d01);
+                                FloatVector v10 = FloatVector.fromArray(SPECIES, padded, at + d10);
+                                FloatVector v11 = FloatVector.fromArray(SPECIES, padded, at + d11);
+                                // d/dpy = (1-lx)(v10 - v00) + lx (v11 - v01); d/dpx = (1-ly)(v01 - v00) + ly (v11 - v10)
+                                FloatVector top = v01.sub(v00), bottom = v11.sub(v10);
+                                FloatVector left = v10.sub(v00), right = v11.sub(v01);
+                                FloatVector dy = left.mul(hx).add(right.mul(vlx));
+                                FloatVector dx = top.mul(hy).add(bottom.mul(vly));
+                                accY = gs.fma(dy, accY);
+                                accX = gs.fma(dx, accX);
+                                if (withMask) {
+                                    FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
+                                    accM = gs.fma(lower.sub(upper).fma(vly, upper), accM);
+                                }
+                            }
+                            if (ch < ce) {
+                                // Same arithmetic on the masked tail (masked-off lanes load 0 and add 0).
+                                VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
+                                int at = b + ch;
+                                FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, m);
+                                FloatVector v00 = FloatVector.fromArray(SPECIES, padded, at, m);
+                                FloatVector v01 = FloatVector.fromArray(SPECIES, padded, at + d01, m);
+                                FloatVector v10 = FloatVector.fromArray(SPECIES, padded, at + d10, m);
+                                FloatVector v11 = FloatVector.fromArray(SPECIES, padded, at + d11, m);
+                                FloatVector top = v01.sub(v00), bottom = v11.sub(v10);
+                                FloatVector left = v10.sub(v00), right = v11.sub(v01);
+                                FloatVector dy = left.mul(hx).add(right.mul(vlx));
+                                FloatVector dx = top.mul(hy).add(bottom.mul(vly));
+                                accY = gs.fma(dy, accY);
+                                accX = gs.fma(dx, accX);
+                                if (withMask) {
+                                    FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
+                                    accM = gs.fma(lower.sub(upper).fma(vly, upper), accM);
+                                }
+                            }
+                        }
+                        float mk = frac[3 * e + 2];
+                        gy = mk * sumLanes(accY);
+                        gx = mk * sumLanes(accX);
+                        if (withMask) gm = sumLanes(accM);
+                    }
+                    if (gradOffset != null) {
+                        int ch = 2 * (og * kk + kpt);
+                        gradOffset[offBase + ch * pixels + p] = gy;
+                        gradOffset[offBase + (ch + 1) * pixels + p] = gx;
+                    }
+                    if (gradMask != null) gradMask[maskBase + (og * kk + kpt) * pixels + p] = gm;
+                }
+            }
+        }
+    }
+
+    /** Channels {@code [cFrom, cTo)} of the interior of {@code gradPadded} into {@code gradInput[n]} (NCHW). */
+    static void unpadNhwc(ConvGeometry g, float[] gradPadded, int n, float[] gradInput, int cFrom, int cTo) {
+        int c = g.channels, h = g.height, w = g.width, wp = g.paddedWidth, hw = h * w;
+        for (int y = 0; y < h; y++) {
+            int src = ((y + 1) * wp + 1) * c;
+            int ch = cFrom;
+            // Four channel planes at a time (see BilinearIm2col.padNhwc).
+            for (; ch + 4 <= cTo; ch += 4) {
+                int d0 = (n * c + ch) * hw + y * w, d1 = d0 + hw, d2 = d1 + hw, d3 = d2 + hw;
+                for (int x = 0; x < w; x++) {
+                    int s = src + x * c + ch;
+                    gradInput[d0 + x] = gradPadded[s];
+                    gradInput[d1 + x] = gradPadded[s + 1];
+                    gradInput[d2 + x] = gradPadded[s + 2];
+                    gradInput[d3 + x] = gradPadded[s + 3];
+                }
+            }
+            for (; ch < cTo; ch++) {
+                int d0 = (n * c + ch) * hw + y * w;
+                for (int x = 0; x < w; x++) gradInput[d0 + x] = gradPadded[src + x * c + ch];
+            }
+        }
+    }
+
+    /** Zeroes padded rows {@code [rFrom, rTo)} of {@code gradPadded}. */
+    static void clearRows(ConvGeometry g, float[] gradPadded, int rFrom, int rTo) {
+        int rowLen = g.paddedWidth * g.channels;
+        Arrays.fill(gradPadded, rFrom * rowLen, rTo * rowLen, 0f);
+    }
+}

@@ -1,0 +1,210 @@
+package dcn4j.vector;
+
+import dcn4j.Backend;
+import dcn4j.DType;
+import dcn4j.DeformConv2dGradients;
+import dcn4j.DeformConv2dSpec;
+import dcn4j.DeformPsRoiPoolGradients;
+import dcn4j.DeformPsRoiPoolSpec;
+import dcn4j.Gradient;
+import dcn4j.Tensor;
+import dcn4j.spi.Checks;
+import dcn4j.spi.DeformConv2dShape;
+import dcn4j.spi.DeformPsRoiPoolShape;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@code vector} backend: float32 on the host CPU. Arguments are validated by the shared SPI
+ * checks ({@link DeformConv2dShape}, {@link DeformPsRoiPoolShape}) before any storage is read; the
+ * operators live in {@link VectorDeformConv2d} and {@link VectorDeformPsRoiPool}; this class owns the
+ * worker threads and the pool of {@link Workspace}s.
+ *
+ * <p>Thread-safe: calls from several threads at once share the workers, each call using its own
+ * workspace, and give the same bits as when made alone.
+ */
+final class VectorBackend implements Backend {
+
+    private final WorkerPool pool;
+    private final ConcurrentLinkedDeque<Workspace> workspaces = new ConcurrentLinkedDeque<>();
+    private final AtomicLong peakWorkspaceBytes = new AtomicLong();
+    private final long forwardChunkBytes, backwardChunkBytes;
+    private volatile boolean closed;
+
+    VectorBackend(int threads) {
+        this(threads, VectorDeformConv2d.FORWARD_CHUNK_BYTES, VectorDeformConv2d.BACKWARD_CHUNK_BYTES);
+    }
+
+    /** With explicit column-chunk budgets (tests use tiny ones to exercise chunking). */
+    VectorBackend(int threads, long forwardChunkBytes, long backwardChunkBytes) {
+        pool = new WorkerPool(threads);
+        this.forwardChunkBytes = forwardChunkBytes;
+        this.backwardChunkBytes = backwardChunkBytes;
+    }
+
+    /** One line about the host and the vector shape used. */
+    static String describeHost(int threads) {
+        return "host CPU, " + threads + (threads == 1 ? " thread" : " threads") + ", Vector API "
+                + Sgemm.SPECIES.vectorBitSize() + "-bit float32 (" + Sgemm.L + " lanes), GEMM tile " + Sgemm.MR + "x"
+                + Sgemm.NR;
+    }
+
+    @Override
+    public String name() {
+        return VectorProvider.NAME;
+    }
+
+    @Override
+    public String description() {
+        return describeHost(pool.parallelism());
+    }
+
+    @Override
+    public DType nativeDType() {
+        return DType.F32;
+    }
+
+    @Override
+    public boolean supports(DType dtype) {
+        return dtype == DType.F32;
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, double[] data) {
+        requireF32(dtype);
+        if (data == null) throw new IllegalArgumentException("data: expected an array, got null");
+        Checks.elementCount(shape, data.length);
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) data[i];
+        return new VectorTensor(shape, f);
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, float[] data) {
+        requireF32(dtype);
+        if (data == null) throw new IllegalArgumentException("data: expected an array, got null");
+        Checks.elementCount(shape, data.length);
+        return new VectorTensor(shape, data.clone());
+    }
+
+    @Override
+    public Tensor deformConv2d(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight,
+                               Tensor bias) {
+        DeformConv2dShape s = DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
+        ConvGeometry g = new ConvGeometry(s);
+        float[] in = data("input", input), off = data("offset", offset), m = data("mask", mask);
+        float[] w = data("weight", weight), b = data("bias", bias);
+        Workspace ws = acquire();
+        try {
+            return new VectorTensor(s.outputShape(), VectorDeformConv2d.forward(pool, ws, forwardChunkBytes, g, in, off, m, w, b));
+        } finally {
+            release(ws);
+        }
+    }
+
+    @Override
+    public DeformConv2dGradients deformConv2dBackward(DeformConv2dSpec spec, Tensor gradOutput, Tensor input,
+                                                      Tensor offset, Tensor mask, Tensor weight, Tensor bias,
+                                                      Set<Gradient> wanted) {
+        DeformConv2dShape s = DeformConv2dShape.ofBackward(name(), spec, gradOutput, input, offset, mask, weight, bias,
+                wanted);
+        ConvGeometry g = new ConvGeometry(s);
+        float[] go = data("gradOutput", gradOutput), in = data("input", input);
+        float[] off = data("offset", offset), m = data("mask", mask), w = data("weight", weight);
+        Workspace ws = acquire();
+        VectorDeformConv2d.Grads r;
+        try {
+            r = VectorDeformConv2d.backward(pool, ws, backwardChunkBytes, g, go, in, off, m, w, wanted.contains(Gradient.INPUT),
+                    wanted.contains(Gradient.OFFSET), wanted.contains(Gradient.MASK), wanted.contains(Gradient.WEIGHT),
+                    wanted.contains(Gradient.BIAS));
+        } finally {
+            release(ws);
+        }
+        return new DeformConv2dGradients(wrap(input, r.input()), wrap(offset, r.offset()), wrap(mask, r.mask()),
+                wrap(weight, r.weight()), wrap(bias, r.bias()));
+    }
+
+    @Override
+    public Tensor deformPsRoiPool(DeformPsRoiPoolSpec spec, Tensor input, Tensor rois, Tensor offset) {
+        DeformPsRoiPoolShape s = DeformPsRoiPoolShape.of(name(), spec, input, rois, roisOnHost(rois), offset);
+        float[] in = data("input", input), off = data("offset", offset);
+        double[] r = roisOnHost(rois);
+        Workspace ws = acquire();
+        try {
+            return new VectorTensor(s.outputShape(), VectorDeformPsRoiPool.forward(pool, ws, s, in, r, off));
+        } finally {
+            release(ws);
+        }
+    }
+
+    @Override
+    public DeformPsRoiPoolGradients deformPsRoiPoolBackward(DeformPsRoiPoolSpec spec, Tensor gradOutput,
+                                                            Tensor input, Tensor rois, Tensor offset,
+                                                            Set<Gradient> wanted) {
+        DeformPsRoiPoolShape s = DeformPsRoiPoolShape.ofBackward(name(), spec, gradOutput, input, rois,
+                roisOnHost(rois), offset, wanted);
+        float[] go = data("gradOutput", gradOutput), in = data("input", input), off = data("offset", offset);
+        double[] r = roisOnHost(rois);
+        Workspace ws = acquire();
+        VectorDeformPsRoiPool.Grads g;
+        try {
+            g = VectorDeformPsRoiPool.backward(pool, ws, s, go, in, r, off, wanted.contains(Gradient.INPUT),
+                    wanted.contains(Gradient.OFFSET));
+        } finally {
+            release(ws);
+        }
+        return new DeformPsRoiPoolGradients(wrap(input, g.input()), wrap(offset, g.offset()));
+    }
+
+    /** The largest workspace (bytes) any call of this backend has held so far. */
+    long peakWorkspaceBytes() {
+        return peakWorkspaceBytes.get();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pool.close();
+        workspaces.clear();
+    }
+
+    private Workspace acquire() {
+        if (closed) throw new IllegalStateException("backend 'vector' is closed");
+        Workspace ws = workspaces.pollFirst();
+        return ws != null ? ws : new Workspace();
+    }
+
+    private void release(Workspace ws) {
+        peakWorkspaceBytes.accumulateAndGet(ws.bytes(), Math::max);
+        if (!closed) workspaces.offerFirst(ws);
+    }
+
+    private static void requireF32(DType dtype) {
+        if (dtype != DType.F32) {
+            throw new IllegalArgumentException("dtype: expected F32, got " + dtype);
+        }
+    }
+
+    /** Storage of a validated argument, {@code null} when absent. */
+    private static float[] data(String argument, Tensor t) {
+        if (t == null) return null;
+        if (!(t instanceof VectorTensor v)) {
+            throw new IllegalArgumentException(argument + ": expected a tensor created by backend 'vector', got "
+                    + t.getClass().getName());
+        }
+        return v.data();
+    }
+
+    /** RoIs as float64 on the host (exact widening), for the shared RoI checks and the bin geometry. */
+    private static double[] roisOnHost(Tensor rois) {
+        if (rois == null) throw new IllegalArgumentException("rois: expected a tensor, got null");
+        Checks.owned("rois", rois, VectorProvider.NAME, DType.F32);
+        data("rois", rois);
+        return rois.toDoubleArray();
+    }
+
+    private static Tensor wrap(Tensor like, float[] grad) {
+        return grad == null ? null : new VectorTensor(like.shape(), grad);
+    }
+}

@@ -1,0 +1,566 @@
+package dcn4j.vector;
+
+import static dcn4j.vector.Sgemm.L;
+import static dcn4j.vector.Sgemm.MR;
+import static dcn4j.vector.Sgemm.NR;
+import static dcn4j.vector.Sgemm.SPECIES;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Deformable convolution 2D on the vector backend (DESIGN.md "Deformable convolution"; paper eq. 2,
+ * modulated as DCNv2): the memory plan and the phases of a call; the arithmetic is in
+ * {@link BilinearIm2col}, {@link Sgemm} and {@link Col2im}.
+ *
+ * <p>Per group {@code g} the output is a matrix product {@code out_g[p][o] = sum_k cols_g[p][k] * W_g[k][o]}
+ * with {@code k = kpt*Cg + cl} (kernel point major, so that a row of {@code cols} for one kernel point is a
+ * run of contiguous channels). The columns are never materialised for the whole batch: a call handles one
+ * batch item at a time and its pixels in chunks whose size comes from a fixed memory budget, so the
+ * workspace does not grow with the batch (the official code's {@code im2col_step}, chosen automatically).
+ *
+ * <p>Determinism: every output element is computed by one thread in an order fixed by the shape and the
+ * constants below (never by the thread count); reductions that cross chunks (weight gradient, input
+ * gradient) accumulate chunk after chunk into memory that a single item owns.
+ */
+final class VectorDeformConv2d {
+
+    /** Reduction block of the forward and input-gradient products: keeps a B panel ({@code KC x NR}) in L1/L2. */
+    static final int KC = 256;
+    /** Pixel block of the weight-gradient product. */
+    static final int KC_PIXELS = 256;
+    /** Largest pixel block of a backward sampling or offset-gradient item. */
+    static final int MAX_PIXEL_BLOCK = 8 * MR;
+    /** Pixel block of a column-gradient item (its packed gradOut panels, {@code Og x GC_PIXELS}, stay in L2). */
+    static final int GC_PIXELS = 32 * MR;
+    /**
+     * Default budget of one forward worker's column chunk. Only a {@code KC}-deep block of it needs to stay
+     * in L2 at a time; a bigger chunk means fewer passes over the weights.
+     */
+    static final long FORWARD_CHUNK_BYTES = 2L << 20;
+    /** Output pixels a forward phase should have at least: smaller images are grouped (at most 8). */
+    static final int MIN_PHASE_PIXELS = 2048;
+    /** Default budget of the backward chunk (columns, their gradient and the sample table), shared by all workers. */
+    static final long BACKWARD_CHUNK_BYTES = 8L << 20;
+
+    private VectorDeformConv2d() {
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Plans: chunk sizes and buffer sizes, functions of the shape (and for the forward, of the thread
+    // count, which only changes how pixels are split, never an output value).
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * How the forward pass splits the pixels of one batch item, and how many batch items share a phase
+     * (small images are grouped so that a phase has enough work to amortise its barrier).
+     */
+    record ForwardPlan(int chunks, int rowsPerGroup, int oPanels, int imagesPerPhase) {
+
+        static ForwardPlan of(ConvGeometry g, int threads, long budget) {
+            int panels = ceilDiv(g.pixels, MR);
+            long bytesPerPixel = 4L * g.totalK();
+            int byBudget = (int) Math.max(1, Math.min(panels, budget / bytesPerPixel / MR));
+            int chunks = ceilDiv(panels, byBudget);
+            // Up to four chunks per worker (so that a worker slowed by another process does not hold up
+            // the phase), as long as a chunk keeps at least 8 panels to amortise its pass over the weights.
+            chunks = Math.max(chunks, Math.min(4 * threads, panels / 24));
+            chunks = Math.max(1, Math.min(panels, ceilDiv(chunks, threads) * threads));
+            int rows = ceilDiv(panels, chunks) * MR;
+            // Independent of the batch size, so that the workspace is too.
+            int span = Math.max(1, Math.min(8, MIN_PHASE_PIXELS / g.pixels));
+            return new ForwardPlan(chunks, rows, ceilDiv(g.outPerGroup, NR), span);
+        }
+
+        int chunkStart(ConvGeometry g, int chunk) {
+            int panels = ceilDiv(g.pixels, MR);
+            return Math.min(g.pixels, (int) ((long) chunk * panels / chunks) * MR);
+        }
+
+        long packedWeightSize(ConvGeometry g) {
+            return (long) g.groups * oPanels * g.groupK * NR;
+        }
+
+        long columnsSize(ConvGeometry g) {
+            return (long) g.groups * rowsPerGroup * g.groupK + NR;
+        }
+
+        /** Bytes of every array a forward call with {@code threads} workers holds. */
+        long bytes(ConvGeometry g, int threads) {
+            long shared = 2L * imagesPerPhase * g.paddedSize + packedWeightSize(g);
+            long entries = SampleTable.entries(g, rowsPerGroup);
+            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + MR * NR + 5 * entries;
+            return 4 * (shared + threads * perWorker);
+        }
+    }
+
+    /** How the backward pass splits the pixels of one batch item; independent of the thread count. */
+    record BackwardPlan(int chunkPixels, int rowsPerGroup, int kPanels, boolean columns, boolean gradColumns) {
+
+        static BackwardPlan of(ConvGeometry g, boolean columns, boolean gradColumns, long budget) {
+            long perPixel = 4L * ((g.totalK() + NR) * ((columns ? 1 : 0) + (gradColumns ? 1 : 0))
+                    + 8L * g.entriesPerPixel());
+            long fit = budget / perPixel / MR * MR;
+            int chunk = (int) Math.max(MR, Math.min(fit, (long) ceilDiv(g.pixels, MR) * MR));
+            chunk = Math.min(chunk, g.pixels);
+            int rows = ceilDiv(chunk, MR) * MR;
+            return new BackwardPlan(chunk, rows, ceilDiv(g.groupK, NR), columns, gradColumns);
+        }
+
+        int chunks(ConvGeometry g) {
+            return ceilDiv(g.pixels, chunkPixels);
+        }
+
+        /** Row-major gradient of the columns: {@code [groups][rows][Kg]}. */
+        long gradColumnsSize(ConvGeometry g) {
+            return (long) g.groups * rowsPerGroup * g.groupK + NR;
+        }
+
+        /** Panel-major columns (packed B of the weight gradient): {@code [groups][kPanels][rows][NR]}. */
+        long columnsSize(ConvGeometry g) {
+            return (long) g.groups * kPanels * rowsPerGroup * NR;
+        }
+
+        long packedWeightSize(ConvGeometry g) {
+            return (long) g.groups * kPanels * g.outPerGroup * NR;
+        }
+
+        /** Per-worker packed A panels: the larger of a pixel block's gradOut panels and the weight-gradient ones. */
+        static long aPanelSize(ConvGeometry g) {
+            return Math.max((long) GC_PIXELS * g.outPerGroup, (long) ceilDiv(g.outPerGroup, MR) * MR * KC_PIXELS);
+        }
+
+        /** Bytes of every array a backward call with {@code threads} workers holds (as {@link Backward} asks for them). */
+        long bytes(ConvGeometry g, int threads, boolean wantInput, boolean wantWeight) {
+            long shared = g.paddedSize + (wantInput ? g.paddedSize : 0)
+                    + (gradColumns ? packedWeightSize(g) + gradColumnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
+                    + 8L * SampleTable.entries(g, rowsPerGroup)
+                    + (wantWeight ? (long) g.outChannels * g.groupK : 0);
+            long perWorker = MR * NR + aPanelSize(g);
+            return 4 * (shared + threads * perWorker);
+        }
+
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Forward
+    // ------------------------------------------------------------------------------------------------
+
+    static float[] forward(WorkerPool pool, Workspace ws, long budget, ConvGeometry g, float[] input, float[] offset,
+                           float[] mask, float[] weight, float[] bias) {
+        int threads = pool.parallelism();
+        ForwardPlan plan = ForwardPlan.of(g, threads, budget);
+        float[] out = new float[length("output", (long) g.batch * g.outChannels * g.pixels)];
+        float[][] padded = new float[2 * plan.imagesPerPhase()][];
+        for (int i = 0; i < padded.length; i++) padded[i] = ws.floats("padded#" + i, g.paddedSize);
+        float[] packed = ws.floats("packedW", plan.packedWeightSize(g));
+        long entries = SampleTable.entries(g, plan.rowsPerGroup());
+        float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
+        float[][] cbuf = ws.perWorker("cbuf", threads, (long) plan.oPanels() * plan.rowsPerGroup() * NR);
+        float[][] tiles = ws.perWorker("tile", threads, MR * NR);
+        SampleTable[] tables = new SampleTable[threads];
+        for (int w = 0; w < threads; w++) {
+            tables[w] = new SampleTable(ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries), null);
+        }
+
+        int oPanels = plan.oPanels();
+        int rowBlocks = rowBlocks(g, threads);
+        int rows = g.height + 2, span = plan.imagesPerPhase(), phases = ceilDiv(g.batch, span);
+        // Phase j computes the chunks of images [j*span, (j+1)*span) and pads the next span of images
+        // into the other half of the buffers: one barrier per span of images. Phase -1 packs the
+        // weights and pads the first span.
+        for (int j = -1; j < phases; j++) {
+            int phase = j;
+            int first = j * span, count = j < 0 ? 0 : Math.min(span, g.batch - first);
+            int nextFirst = (j + 1) * span, nextCount = Math.max(0, Math.min(span, g.batch - nextFirst));
+            int padItems = nextCount * rowBlocks;
+            int workItems = j < 0 ? g.groups * oPanels : count * plan.chunks();
+            pool.forEach(padItems + workItems, (it, w) -> {
+                if (it < padItems) {
+                    int image = it / rowBlocks, b = it % rowBlocks;
+                    BilinearIm2col.padNhwc(g, input, nextFirst + image, padded[((phase + 1) & 1) * span + image],
+                            blockStart(rows, rowBlocks, b), blockStart(rows, rowBlocks, b + 1));
+                } else if (phase < 0) {
+                    int i = it - padItems;
+                    packForward(g, weight, packed, i / oPanels, i % oPanels);
+                } else {
+                    int image = (it - padItems) / plan.chunks(), chunk = (it - padItems) % plan.chunks();
+                    int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
+                    if (p1 > p0) {
+                        forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask,
+                                padded[(phase & 1) * span + image], packed, bias, tables[w], cols[w], cbuf[w],
+                                tiles[w], out);
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    /** One chunk of pixels {@code [p0, p0+count)} of batch item {@code n}: sample, multiply, write. */
+    private static void forwardChunk(ConvGeometry g, ForwardPlan plan, int n, int p0, int count, float[] offset,
+                                     float[] mask, float[] padded, float[] packed, float[] bias, SampleTable table,
+                                     float[] cols, float[] cbuf, float[] tile, float[] out) {
+        int rpg = plan.rowsPerGroup(), kg = g.groupK, og = g.outPerGroup, oPanels = plan.oPanels();
+        table.fill(g, offset, mask, n, p0, count, 0, false);
+        BilinearIm2col.sampleRows(g, table, padded, count, cols, rpg);
+        for (int grp = 0; grp < g.groups; grp++) {
+            // GotoBLAS order: a KC-deep block of the sample rows stays in cache while every output panel
+            // passes over it; each weight block is read once per chunk. cbuf[op][q][NR] accumulates.
+            for (int k0 = 0; k0 < kg; k0 += KC) {
+                int kLen = Math.min(KC, kg - k0);
+                for (int op = 0; op < oPanels; op++) {
+                    int bo = ((grp * oPanels + op) * kg + k0) * NR;
+                    for (int q = 0; q < count; q += MR) {
+                        Sgemm.kernelRows(cols, (grp * rpg + q) * kg + k0, kg, packed, bo, kLen, tile);
+                        Sgemm.storeRows(tile, Math.min(MR, count - q), NR, cbuf, (op * rpg + q) * NR, NR, k0 > 0);
+                    }
+                }
+            }
+            // cbuf holds out[p][o]; the output is NCHW, so write it transposed (+ bias).
+            for (int op = 0; op < oPanels; op++) {
+                int width = Math.min(NR, og - op * NR);
+                for (int j = 0; j < width; j++) {
+                    int o = grp * og + op * NR + j;
+                    float b = bias == null ? 0f : bias[o];
+                    int dst = (n * g.outChannels + o) * g.pixels + p0;
+                    int src = op * rpg * NR + j;
+                    for (int q = 0; q < count; q++) out[dst + q] = cbuf[src + q * NR] + b;
+                }
+            }
+        }
+    }
+
+    /** {@code packed[((grp*oPanels + op)*Kg + k)*NR + j] = weight[grp*Og + op*NR + j][cl][kpt]}, k = kpt*Cg + cl. */
+    private static void packForward(ConvGeometry g, float[] weight, float[] packed, int grp, int op) {
+        int kg = g.groupK, cg = g.channelsPerGroup, kk = g.kernelSize, oPanels = ceilDiv(g.outPerGroup, NR);
+        int base = (grp * oPanels + op) * kg * NR;
+        int width = Math.min(NR, g.outPerGroup - op * NR);
+        int row0 = (grp * g.outPerGroup + op * NR) * cg * kk;
+        // Blocks of 64 k: the written block (64 x NR) stays in L1 while the NR weight rows are read.
+        for (int k0 = 0; k0 < kg; k0 += 64) {
+            int k1 = Math.min(kg, k0 + 64);
+            int kpt0 = k0 / cg, cl0 = k0 - kpt0 * cg;
+            for (int j = 0; j < NR; j++) {
+                if (j >= width) {
+                    for (int k = k0; k < k1; k++) packed[base + k * NR + j] = 0f;
+                    continue;
+                }
+                int src = row0 + j * cg * kk;
+                int kpt = kpt0, cl = cl0;
+                for (int k = k0; k < k1; k++) {
+                    packed[base + k * NR + j] = weight[src + cl * kk + kpt];
+                    if (++cl == cg) {
+                        cl = 0;
+                        kpt++;
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Backward
+    // ------------------------------------------------------------------------------------------------
+
+    /** Gradients of one backward call; {@code null} where not asked or the argument is absent. */
+    record Grads(float[] input, float[] offset, float[] mask, float[] weight, float[] bias) {
+    }
+
+    static Grads backward(WorkerPool pool, Workspace ws, long budget, ConvGeometry g, float[] gradOut, float[] input,
+                          float[] offset, float[] mask, float[] weight, boolean wantInput, boolean wantOffset,
+                          boolean wantMask, boolean wantWeight, boolean wantBias) {
+        int threads = pool.parallelism();
+        wantOffset &= g.hasOffset;
+        wantMask &= g.hasMask;
+        wantBias &= g.hasBias;
+        boolean needGradCols = wantInput || wantOffset || wantMask;
+        // Gradients have the shapes of validated tensors, so their lengths fit an int.
+        float[] gIn = wantInput ? new float[g.batch * g.channels * g.planeSize] : null;
+        float[] gOff = wantOffset ? new float[g.batch * 2 * g.entriesPerPixel() * g.pixels] : null;
+        float[] gMask = wantMask ? new float[g.batch * g.entriesPerPixel() * g.pixels] : null;
+        float[] gW = wantWeight ? new float[g.outChannels * g.groupK] : null;
+        float[] gB = wantBias ? new float[g.outChannels] : null;
+
+        if (needGradCols || wantWeight) {
+            BackwardPlan plan = BackwardPlan.of(g, wantWeight, needGradCols, budget);
+            new Backward(pool, ws, g, plan, gradOut, input, offset, mask, weight, gIn, gOff, gMask, gW).run();
+        }
+        if (gB != null) {
+            pool.forEach(blocks(g.outChannels, 4 * threads), (b, w) -> {
+                int[] r = blockRange(g.outChannels, blocks(g.outChannels, 4 * threads), b);
+                for (int o = r[0]; o < r[1]; o++) gB[o] = biasGradient(g, gradOut, o);
+            });
+        }
+        return new Grads(gIn, gOff, gMask, gW, gB);
+    }
+
+    /** {@code sum over n, p of gradOut[n][o][p]} in a fixed order: lane-wise over p, batch after batch, then a fixed lane tree. */
+    private static float biasGradient(ConvGeometry g, float[] gradOut, int o) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int n = 0; n < g.batch; n++) {
+            int base = (n * g.outChannels + o) * g.pixels;
+            for (int p = 0; p < g.pixels; p += L) {
+                VectorMask<Float> m = SPECIES.indexInRange(p, g.pixels);
+                acc = acc.add(FloatVector.fromArray(SPECIES, gradOut, base + p, m));
+            }
+        }
+        return Col2im.sumLanes(acc);
+    }
+
+    /** The state of one backward call over its phases. */
+    private static final class Backward {
+        final WorkerPool pool;
+        final ConvGeometry g;
+        final BackwardPlan plan;
+        final float[] gradOut, input, offset, mask;
+        final float[] gIn, gOff, gMask, gW;
+        final float[] padded, gradPadded, cols, gradCols, packedW, gradWeightAcc;
+        final SampleTable table;
+        final float[][] tiles, aPanels;
+        final int threads, pixelBlock, rowBlocks, channelBlocks, oRanges, kRanges;
+
+        Backward(WorkerPool pool, Workspace ws, ConvGeometry g, BackwardPlan plan, float[] gradOut, float[] input,
+                 float[] offset, float[] mask, float[] weight, float[] gIn, float[] gOff, float[] gMask, float[] gW) {
+            this.pool = pool;
+            this.g = g;
+            this.plan = plan;
+            this.gradOut = gradOut;
+            this.input = input;
+            this.offset = offset;
+            this.mask = mask;
+            this.gIn = gIn;
+            this.gOff = gOff;
+            this.gMask = gMask;
+            this.gW = gW;
+            threads = pool.parallelism();
+            padded = ws.floats("padded", g.paddedSize);
+            gradPadded = gIn != null ? ws.floats("gradPadded", g.paddedSize) : null;
+            cols = plan.columns() ? ws.floats("cols", plan.columnsSize(g)) : null;
+            gradCols = plan.gradColumns() ? ws.floats("gradCols", plan.gradColumnsSize(g)) : null;
+            packedW = plan.gradColumns() ? ws.floats("packedWk", plan.packedWeightSize(g)) : null;
+            gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
+            long entries = SampleTable.entries(g, plan.rowsPerGroup());
+            table = new SampleTable(ws.ints("base", entries), ws.floats("weight", 4 * entries),
+                    ws.floats("frac", 3 * entries));
+            tiles = ws.perWorker("tile", threads, MR * NR);
+            aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
+            // Work splits below only decide who computes what, never an output value.
+            pixelBlock = Math.max(MR, Math.min(MAX_PIXEL_BLOCK,
+                    ceilDiv(ceilDiv(plan.chunkPixels(), 4 * threads), MR) * MR));
+            rowBlocks = rowBlocks(g, threads);
+            // The input-gradient scatter repeats the per-sample set-up in every channel block, so it is
+            // split only as far as needed to keep the workers busy next to the weight gradient.
+            channelBlocks = blocks(ceilDiv(g.channels, L), Math.max(1, threads / 2));
+            int oPanels = ceilDiv(g.outPerGroup, MR);
+            int wanted = Math.max(1, 2 * threads / g.groups);
+            oRanges = blocks(oPanels, wanted);
+            kRanges = blocks(plan.kPanels(), ceilDiv(wanted, oRanges));
+            if (packedW != null) {
+                int kp = plan.kPanels();
+                pool.forEach(g.groups * kp, (item, w) -> packBackward(g, weight, packedW, item / kp, item % kp));
+            }
+            if (gradWeightAcc != null) Arrays.fill(gradWeightAcc, 0, g.outChannels * g.groupK, 0f);
+        }
+
+        void run() {
+            int chunks = plan.chunks(g);
+            for (int n = 0; n < g.batch; n++) {
+                int item = n;
+                pool.forEach(rowBlocks, (b, w) -> {
+                    int r0 = blockStart(g.height + 2, rowBlocks, b), r1 = blockStart(g.height + 2, rowBlocks, b + 1);
+                    BilinearIm2col.padNhwc(g, input, item, padded, r0, r1);
+                    if (gradPadded != null) Col2im.clearRows(g, gradPadded, r0, r1);
+                });
+                for (int c = 0; c < chunks; c++) {
+                    int p0 = c * plan.chunkPixels(), count = Math.min(plan.chunkPixels(), g.pixels - p0);
+                    chunk(item, p0, count);
+                }
+                if (gIn != null) {
+                    int blocks = blocks(ceilDiv(g.channels, L), 2 * threads);
+                    pool.forEach(blocks, (b, w) -> {
+                        int[] r = channelRange(blocks, b);
+                        Col2im.unpadNhwc(g, gradPadded, item, gIn, r[0], r[1]);
+                    });
+                }
+            }
+            if (gW != null) {
+                int kk = g.kernelSize, cg = g.channelsPerGroup;
+                int blocks = blocks(g.outChannels, 4 * threads);
+                pool.forEach(blocks, (b, w) -> {
+                    int[] r = blockRange(g.outChannels, blocks, b);
+                    for (int o = r[0]; o < r[1]; o++) {
+                        for (int cl = 0; cl < cg; cl++) {
+                            for (int kpt = 0; kpt < kk; kpt++) {
+                                gW[(o * cg + cl) * kk + kpt] = gradWeightAcc[o * g.groupK + kpt * cg + cl];
+                            }
+                        }
+                    }
+                });
+            }
+        }
+
+        private int[] channelRange(int blocks, int block) {
+            int[] r = blockRange(ceilDiv(g.channels, L), blocks, block);
+            return new int[] {r[0] * L, Math.min(g.channels, r[1] * L)};
+        }
+
+        /**
+         * Pixels {@code [p0, p0+count)} of batch item {@code n}: sampling (table, columns), the gradient of
+         * the columns, then the three consumers of those (weight gradient, input scatter, offset and mask
+         * gradients), each phase a barrier.
+         */
+        private void chunk(int n, int p0, int count) {
+            int panels = ceilDiv(count, pixelBlock);
+            pool.forEach(panels, (b, w) -> {
+                int q0 = b * pixelBlock, len = Math.min(pixelBlock, count - q0);
+                table.fill(g, offset, mask, n, p0 + q0, len, q0, true);
+                if (cols != null) BilinearIm2col.sample(g, table, padded, q0, len, cols, plan.rowsPerGroup(), true);
+            });
+            if (gradCols != null) {
+                // Items: (group, block of GC_PIXELS pixels, range of k panels). A k range keeps its weight
+                // panels in cache while every pixel of the block passes over them.
+                int qBlocks = ceilDiv(count, GC_PIXELS);
+                int kr = blocks(plan.kPanels(), ceilDiv(2 * threads, qBlocks * g.groups));
+                pool.forEach(g.groups * qBlocks * kr, (it, w) -> {
+                    int grp = it / (qBlocks * kr), rest = it % (qBlocks * kr);
+                    int q0 = (rest / kr) * GC_PIXELS;
+                    gradColumns(n, p0, grp, q0, Math.min(GC_PIXELS, count - q0),
+                            blockRange(plan.kPanels(), kr, rest % kr), tiles[w], aPanels[w]);
+                });
+            }
+            int weightItems = gW != null ? g.groups * oRanges * kRanges : 0;
+            int scatterItems = gIn != null ? channelBlocks : 0;
+            int offsetItems = gOff != null || gMask != null ? panels : 0;
+            pool.forEach(weightItems + scatterItems + offsetItems, (it, w) -> {
+                if (it < weightItems) {
+                    int grp = it / (oRanges * kRanges), rest = it % (oRanges * kRanges);
+                    weightGradient(n, p0, count, grp, rest / kRanges, rest % kRanges, tiles[w], aPanels[w]);
+                } else if (it < weightItems + scatterItems) {
+                    int[] r = channelRange(channelBlocks, it - weightItems);
+                    Col2im.scatter(g, table, gradCols, plan.rowsPerGroup(), count, r[0], r[1], gradPadded);
+                } else {
+                    int q0 = (it - weightItems - scatterItems) * pixelBlock;
+                    Col2im.offsetMaskGrads(g, table, padded, gradCols, plan.rowsPerGroup(), n, p0, q0,
+                            Math.min(pixelBlock, count - q0), gOff, gMask);
+                }
+            });
+        }
+
+        /**
+         * {@code gradCols_g[q][k] = sum_o gradOut[n][g*Og + o][p0+q] * W_g[o][k]} for local pixels
+         * {@code [q0, q0+len)} and the k panels {@code [kRange[0], kRange[1])}: the gradient of the sample
+         * rows (the transposed forward product). The gradOut panels of the block are packed once, then
+         * every k panel of the range passes over them.
+         */
+        private void gradColumns(int n, int p0, int grp, int q0, int len, int[] kRange, float[] tile,
+                                 float[] aPanel) {
+            int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup(), kPanels = plan.kPanels();
+            int pixels = g.pixels, qPanels = ceilDiv(len, MR);
+            for (int qp = 0; qp < qPanels; qp++) {
+                int rows = Math.min(MR, len - qp * MR);
+                int src = (n * g.outChannels + grp * og) * pixels + p0 + q0 + qp * MR;
+                Sgemm.packA(gradOut, src, 1, pixels, rows, og, aPanel, qp * og * MR);
+            }
+            for (int kp = kRange[0]; kp < kRange[1]; kp++) {
+                int width = Math.min(NR, kg - kp * NR);
+                int bo = (grp * kPanels + kp) * og * NR;
+                for (int qp = 0; qp < qPanels; qp++) {
+                    int q = q0 + qp * MR;
+                    Sgemm.kernelPacked(aPanel, qp * og * MR, packedW, bo, og, tile);
+                    Sgemm.storeRows(tile, Math.min(MR, len - qp * MR), width, gradCols, (grp * rpg + q) * kg + kp * NR,
+                            kg, false);
+                }
+            }
+        }
+
+        /**
+         * {@code gW_g[o][k] += sum_q gradOut[n][g*Og+o][p0+q] * cols_g[q][k]} for the output panels of range
+         * {@code oRange} and the k panels of range {@code kRange}, pixel block after pixel block (a fixed
+         * order). The gradOut rows of a pixel block are packed once; the panel-major columns are already
+         * the packed B operand.
+         */
+        private void weightGradient(int n, int p0, int count, int grp, int oRange, int kRange, float[] tile,
+                                    float[] aPanel) {
+            int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup(), pixels = g.pixels;
+            int kPanels = plan.kPanels();
+            int[] or = blockRange(ceilDiv(og, MR), oRanges, oRange);
+            int[] kr = blockRange(kPanels, kRanges, kRange);
+            for (int pb = 0; pb < count; pb += KC_PIXELS) {
+                int kLen = Math.min(KC_PIXELS, count - pb);
+                for (int op = or[0]; op < or[1]; op++) {
+                    int rows = Math.min(MR, og - op * MR);
+                    int src = (n * g.outChannels + grp * og + op * MR) * pixels + p0 + pb;
+                    Sgemm.packA(gradOut, src, pixels, 1, rows, kLen, aPanel, (op - or[0]) * KC_PIXELS * MR);
+                }
+                for (int kp = kr[0]; kp < kr[1]; kp++) {
+                    int width = Math.min(NR, kg - kp * NR);
+                    int bo = ((grp * kPanels + kp) * rpg + pb) * NR;
+                    for (int op = or[0]; op < or[1]; op++) {
+                        Sgemm.kernelPacked(aPanel, (op - or[0]) * KC_PIXELS * MR, cols, bo, kLen, tile);
+                        Sgemm.storeRows(tile, Math.min(MR, og - op * MR), width, gradWeightAcc,
+                                (grp * og + op * MR) * kg + kp * NR, kg, true);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code packed[((grp*kPanels + kp)*Og + o)*NR + j] = weight[grp*Og + o][cl][kpt]} for k = kp*NR + j = kpt*Cg + cl. */
+    private static void packBackward(ConvGeometry g, float[] weight, float[] packed, int grp, int kp) {
+        int kg = g.groupK, cg = g.channelsPerGroup, kk = g.kernelSize, og = g.outPerGroup;
+        int kPanels = ceilDiv(kg, NR);
+        int base = (grp * kPanels + kp) * og * NR;
+        int k0 = kp * NR, width = Math.min(NR, kg - k0);
+        int kpt0 = k0 / cg, cl0 = k0 - kpt0 * cg;
+        for (int o = 0; o < og; o++) {
+            int src = (grp * og + o) * cg * kk;
+            int dst = base + o * NR;
+            int kpt = kpt0, cl = cl0;
+            for (int j = 0; j < width; j++) {
+                packed[dst + j] = weight[src + cl * kk + kpt];
+                if (++cl == cg) {
+                    cl = 0;
+                    kpt++;
+                }
+            }
+            for (int j = width; j < NR; j++) packed[dst + j] = 0f;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Splitting helpers
+    // ------------------------------------------------------------------------------------------------
+
+    /** {@code n} as an array length; {@link IllegalArgumentException} naming {@code what} when too large. */
+    static int length(String what, long n) {
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(what + ": expected at most " + (Integer.MAX_VALUE - 8)
+                    + " elements, got " + n);
+        }
+        return (int) n;
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Blocks to split {@code total} units into: at most {@code wanted}, at least 1. */
+    static int blocks(int total, int wanted) {
+        return Math.max(1, Math.min(total, wanted));
+    }
+
+    /** Start of block {@code b} of {@code blocks} near-equal blocks of {@code total}. */
+    static int blockStart(int total, int blocks, int b) {
+        return (int) ((long) b * total / blocks);
+    }
+
+    static int[] blockRange(int total, int blocks, int b) {
+        return new int[] {blockStart(total, blocks, b), blockStart(total, blocks, b + 1)};
+    }
+
+    private static int rowBlocks(ConvGeometry g, int threads) {
+        return blocks(g.height + 2, 2 * threads);
+    }
+}
