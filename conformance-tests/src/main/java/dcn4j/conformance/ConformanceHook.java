@@ -1,0 +1,59 @@
+package dcn4j.conformance;
+
+import dcn4j.spi.BackendProvider;
+import java.util.List;
+import net.jqwik.api.AfterFailureMode;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.lifecycle.AroundPropertyHook;
+import net.jqwik.api.lifecycle.PropertyExecutionResult;
+import net.jqwik.api.lifecycle.PropertyExecutor;
+import net.jqwik.api.lifecycle.PropertyLifecycleContext;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * Runs each property of a {@link Verification}: skips it (or, under {@code CI=true}, fails it) with
+ * the provider's reason when the backend is unavailable, applies {@link Settings} (tries scaled by
+ * {@link ConformanceProperty#cost()}, seed, shrinking), tells the verification which rule is
+ * running (for {@link ErrorStats}), and records an {@link Outcome} with the seed and the shrunk
+ * case for the runner's report.
+ */
+final class ConformanceHook implements AroundPropertyHook {
+
+    @Override
+    public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
+        if (!(context.testInstance() instanceof Verification v)) return property.execute();
+        String rule = context.targetMethod().getName();
+        BackendProvider provider = v.provider();
+        BackendProvider.Availability a = provider.availability();
+        if (!a.available()) {
+            String why = "backend '" + provider.name() + "' is unavailable: " + a.reason();
+            boolean fail = Settings.ci();
+            Outcome.add(new Outcome(provider.name(), v.op(), rule, fail ? Outcome.Status.FAILED : Outcome.Status.SKIPPED,
+                    0, null, null, why + (fail ? " (CI=true: every backend must run)" : ""), 0));
+            if (fail) throw new AssertionError(why + " (CI=true: every backend must run)");
+            throw new TestAbortedException(why);
+        }
+        Settings s = Settings.current();
+        context.findAnnotation(ConformanceProperty.class).ifPresent(p -> {
+            context.attributes().setTries((int) Math.max(1, Math.round(s.tries() / p.cost())));
+            if (s.seed() != null) context.attributes().setSeed(s.seed());
+            // A run is reproduced by its printed seed, not by jqwik's database of earlier failures.
+            context.attributes().setAfterFailure(AfterFailureMode.RANDOM_SEED);
+            context.attributes().setShrinking(s.shrink() ? ShrinkingMode.BOUNDED : ShrinkingMode.OFF);
+        });
+        v.rule = rule;
+        long t0 = System.nanoTime();
+        PropertyExecutionResult r = property.execute();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Outcome.Status status = switch (r.status()) {
+            case SUCCESSFUL -> Outcome.Status.PASSED;
+            case FAILED -> Outcome.Status.FAILED;
+            case ABORTED -> Outcome.Status.SKIPPED;
+        };
+        Object sample = r.falsifiedParameters().filter(l -> !l.isEmpty()).map(List::getFirst).orElse(null);
+        String message = r.throwable().map(t -> t.getClass().getSimpleName() + ": " + t.getMessage()).orElse(null);
+        Outcome.add(new Outcome(v.backendName(), v.op(), rule, status, r.countTries(), r.seed().orElse(null), sample,
+                message, seconds));
+        return r;
+    }
+}
