@@ -111,6 +111,16 @@ def _bilinear(img, x, y):
             + dist_x * (1 - dist_y) * value21 + dist_x * dist_y * value22)
 
 
+def _get(img, yy, xx):
+    # with ceil (the official kernel) the corner is always inside the image
+    return img[yy, xx] if yy < img.shape[0] and xx < img.shape[1] else 0.0
+
+
+def _add(img, yy, xx, v):
+    if yy < img.shape[0] and xx < img.shape[1]:
+        img[yy, xx] += v
+
+
 def _classes(offset, output_dim):
     num_classes = 1 if offset is None else offset.shape[1] // 2
     channels_each_class = output_dim if offset is None else output_dim // num_classes
@@ -149,9 +159,13 @@ def forward(x, rois, offset, p):
     return out, cnt
 
 
-def backward(x, rois, offset, p, grad_output):
+def backward(x, rois, offset, p, grad_output, upper=math.ceil):
     """Official DeformablePSROIPoolBackwardAccKernel.
-    Returns (grad_input like x, grad_offset like offset or None)."""
+    Returns (grad_input like x, grad_offset like offset or None).
+    `upper` computes the far corner of the cell from the clamped coordinate;
+    the official kernel uses ceil.  It is a parameter only so that the case
+    generator can show that the classic floor+1 bug changes the answer on its
+    cases (corners past the image then read 0 and take no gradient)."""
     x = np.asarray(x, dtype=np.float64)
     rois = np.asarray(rois, dtype=np.float64)
     offset = None if offset is None else np.asarray(offset, dtype=np.float64)
@@ -181,25 +195,25 @@ def backward(x, rois, offset, p, grad_output):
                     for w, h in _samples(roi, wstart, hstart, H, W, spp):
                         # backward on feature
                         x0 = math.floor(w)
-                        x1 = math.ceil(w)
+                        x1 = upper(w)
                         y0 = math.floor(h)
-                        y1 = math.ceil(h)
+                        y1 = upper(h)
                         dist_x = w - x0
                         dist_y = h - y0
                         q00 = (1 - dist_x) * (1 - dist_y)
                         q01 = (1 - dist_x) * dist_y
                         q10 = dist_x * (1 - dist_y)
                         q11 = dist_x * dist_y
-                        gdata[c, y0, x0] += q00 * diff_val
-                        gdata[c, y1, x0] += q01 * diff_val
-                        gdata[c, y0, x1] += q10 * diff_val
-                        gdata[c, y1, x1] += q11 * diff_val
+                        _add(gdata[c], y0, x0, q00 * diff_val)
+                        _add(gdata[c], y1, x0, q01 * diff_val)
+                        _add(gdata[c], y0, x1, q10 * diff_val)
+                        _add(gdata[c], y1, x1, q11 * diff_val)
                         if offset is None:
                             continue
-                        U00 = data[c, y0, x0]
-                        U01 = data[c, y1, x0]
-                        U10 = data[c, y0, x1]
-                        U11 = data[c, y1, x1]
+                        U00 = _get(data[c], y0, x0)
+                        U01 = _get(data[c], y1, x0)
+                        U10 = _get(data[c], y0, x1)
+                        U11 = _get(data[c], y1, x1)
                         diff_x = (U11 * dist_y + U10 * (1 - dist_y) - U01 * dist_y
                                   - U00 * (1 - dist_y)) * trans_std * diff_val
                         diff_x *= roi.width

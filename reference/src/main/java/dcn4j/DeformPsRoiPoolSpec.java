@@ -28,6 +28,12 @@ public record DeformPsRoiPoolSpec(double spatialScale, int outputDim, int groupS
         if (!Double.isFinite(transStd)) {
             throw new IllegalArgumentException("transStd: expected finite, got " + transStd);
         }
+        // inputChannels() must not overflow, or a wrapped value could match a real channel count.
+        long channels = (long) outputDim * groupSize * groupSize;
+        if (channels > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("outputDim*groupSize^2: expected at most " + Integer.MAX_VALUE
+                    + ", got " + outputDim + "*" + groupSize + "^2 = " + channels);
+        }
     }
 
     /** Channels the input must have: {@code outputDim * groupSize^2}. */

@@ -5,7 +5,10 @@ package dcn4j.reference;
  * "Semantics", paper eq. 3-4): zero when {@code py <= -1 || py >= H || px <= -1 || px >= W},
  * else the blend of the four corners of the cell {@code [floor(p), floor(p)+1]}, a corner outside
  * the image counting as 0. Slopes are the exact derivative on that cell, i.e. the right derivative
- * at integer coordinates (as torchvision).
+ * at integer coordinates (as torchvision's {@code get_coordinate_weight}). Note that the zero test
+ * of the value is implied by the zero corners, and that the right derivative at {@code py = -1}
+ * is not zero: the row {@code 0} enters the cell {@code [-1, 0]} there. Slopes are therefore only
+ * cut where no corner of the cell is inside the image ({@link #cellTouchesImage}).
  */
 final class Bilinear {
 
@@ -15,6 +18,11 @@ final class Bilinear {
     /** Whether {@code (py, px)} reads anything from an {@code h x w} plane. */
     static boolean inside(double py, double px, int h, int w) {
         return py > -1 && py < h && px > -1 && px < w;
+    }
+
+    /** Whether the cell {@code [floor(p), floor(p)+1]} has a corner inside the image (so a non-zero slope). */
+    static boolean cellTouchesImage(double py, double px, int h, int w) {
+        return py >= -1 && py < h && px >= -1 && px < w;
     }
 
     /** The sampled value at {@code (py, px)} of the plane starting at {@code base} in {@code img}. */
@@ -30,7 +38,7 @@ final class Bilinear {
 
     /** {@code d value / d py} on the cell {@code [floor(py), floor(py)+1]}. */
     static double slopeY(double[] img, int base, int h, int w, double py, double px) {
-        if (!inside(py, px, h, w)) return 0;
+        if (!cellTouchesImage(py, px, h, w)) return 0;
         int y0 = (int) Math.floor(py), x0 = (int) Math.floor(px);
         double lx = px - x0;
         return (1 - lx) * (pixel(img, base, h, w, y0 + 1, x0) - pixel(img, base, h, w, y0, x0))
@@ -39,7 +47,7 @@ final class Bilinear {
 
     /** {@code d value / d px} on the cell {@code [floor(px), floor(px)+1]}. */
     static double slopeX(double[] img, int base, int h, int w, double py, double px) {
-        if (!inside(py, px, h, w)) return 0;
+        if (!cellTouchesImage(py, px, h, w)) return 0;
         int y0 = (int) Math.floor(py), x0 = (int) Math.floor(px);
         double ly = py - y0;
         return (1 - ly) * (pixel(img, base, h, w, y0, x0 + 1) - pixel(img, base, h, w, y0, x0))

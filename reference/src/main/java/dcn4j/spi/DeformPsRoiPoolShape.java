@@ -64,6 +64,12 @@ public record DeformPsRoiPoolShape(DeformPsRoiPoolSpec spec, DType dtype, int ba
                     + Arrays.toString(r));
         }
         int roiCount = r[0];
+        long outputCount = (long) roiCount * spec.outputDim() * spec.pooledSize() * spec.pooledSize();
+        if (outputCount > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("rois: expected R*outputDim*pooledSize^2 <= " + (Integer.MAX_VALUE - 8)
+                    + " output elements, got " + roiCount + "*" + spec.outputDim() + "*" + spec.pooledSize() + "^2 = "
+                    + outputCount);
+        }
         checkRoiValues(roisHost, roiCount, in[0]);
         int numClasses = 1;
         if (offset != null) {
