@@ -39,6 +39,23 @@ public final class ConvCases {
         return build(Arbitraries.just(true));
     }
 
+    /**
+     * Calls big enough for a multi-threaded backend to split the work across its threads (several
+     * batch items, channels and rows), for the determinism property: a race on a shared
+     * accumulator only shows when workers overlap.
+     */
+    public static Arbitrary<ConvCase> large() {
+        Arbitrary<Shape> shape = Combinators.combine(
+                Arbitraries.integers().between(2, 4),
+                Arbitraries.integers().between(1, 2),
+                Arbitraries.integers().between(1, 2),
+                Arbitraries.integers().between(3, 6),
+                Arbitraries.integers().between(3, 6),
+                Arbitraries.integers().between(16, 32),
+                Arbitraries.integers().between(16, 32)).as(Shape::new);
+        return build(Arbitraries.frequency(net.jqwik.api.Tuple.of(9, true), net.jqwik.api.Tuple.of(1, false)), shape);
+    }
+
     private static Arbitrary<ConvCase> build(Arbitrary<Boolean> hasOffset) {
         Arbitrary<Shape> shape = Combinators.combine(
                 Arbitraries.integers().between(1, 3),
@@ -48,6 +65,10 @@ public final class ConvCases {
                 Arbitraries.integers().between(1, 3),
                 Arbitraries.integers().between(1, 9),
                 Arbitraries.integers().between(1, 9)).as(Shape::new);
+        return build(hasOffset, shape);
+    }
+
+    private static Arbitrary<ConvCase> build(Arbitrary<Boolean> hasOffset, Arbitrary<Shape> shape) {
         Arbitrary<Kernel> kernel = Combinators.combine(
                 Arbitraries.integers().between(1, 3),
                 Arbitraries.integers().between(1, 3),

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 final class Determinism {
 
     static final int THREADS = 4;
-    private static final int REPEATS = 2;
+    private static final int REPEATS = 3;
 
     private Determinism() {
     }

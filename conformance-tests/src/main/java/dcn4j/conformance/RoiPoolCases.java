@@ -37,6 +37,18 @@ public final class RoiPoolCases {
                 RoiPoolCase.OffsetStyle.LARGE));
     }
 
+    /** Calls big enough for a multi-threaded backend to split them (many RoIs, channels and bins): for determinism. */
+    public static Arbitrary<RoiPoolCase> large() {
+        Arbitrary<Sizes> sizes = Combinators.combine(
+                Arbitraries.integers().between(2, 3),
+                Arbitraries.integers().between(8, 20),
+                Arbitraries.integers().between(8, 20),
+                Arbitraries.integers().between(8, 24),
+                Arbitraries.integers().between(2, 4),
+                Arbitraries.integers().between(1, 3)).as(Sizes::new);
+        return build(Arbitraries.of(RoiPoolCase.OffsetStyle.class), sizes);
+    }
+
     private static Arbitrary<RoiPoolCase> build(Arbitrary<RoiPoolCase.OffsetStyle> offsets) {
         Arbitrary<Sizes> sizes = Combinators.combine(
                 Arbitraries.integers().between(1, 2),
@@ -45,6 +57,10 @@ public final class RoiPoolCases {
                 Arbitraries.integers().between(0, 4),
                 Arbitraries.integers().between(1, 3),
                 Arbitraries.integers().between(1, 3)).as(Sizes::new);
+        return build(offsets, sizes);
+    }
+
+    private static Arbitrary<RoiPoolCase> build(Arbitrary<RoiPoolCase.OffsetStyle> offsets, Arbitrary<Sizes> sizes) {
         Arbitrary<Grid> grid = Combinators.combine(
                 Arbitraries.integers().between(1, 4),
                 Arbitraries.integers().between(1, 4),

@@ -40,17 +40,10 @@ final class RoiPoolGeometry {
                                  int roiCount, float[] offset) {
         int p = spec.pooledSize(), part = spec.partSize(), spp = spec.samplePerPart();
         double scale = spec.spatialScale();
-        boolean exactScale = (float) scale == scale;
         boolean[] unsafe = new boolean[roiCount * numClasses * part * part];
         for (int r = 0; r < roiCount; r++) {
-            double x1 = roundHalfAway(rois[r * 5 + 1]), y1 = roundHalfAway(rois[r * 5 + 2]);
-            double x2 = roundHalfAway(rois[r * 5 + 3]), y2 = roundHalfAway(rois[r * 5 + 4]);
-            double startW = x1 * scale - 0.5, startH = y1 * scale - 0.5;
-            double roiW = Math.max((x2 + 1) * scale - 0.5 - startW, 0.1);
-            double roiH = Math.max((y2 + 1) * scale - 0.5 - startH, 0.1);
-            double binW = roiW / p, binH = roiH / p, subW = binW / spp, subH = binH / spp;
-            boolean exactRoi = exactScale && isFloat(startW) && isFloat(startH) && isFloat(roiW) && isFloat(roiH)
-                    && isFloat(binW) && isFloat(binH) && isFloat(subW) && isFloat(subH);
+            Axis x = new Axis(scale, rois[r * 5 + 1], rois[r * 5 + 3], p, spp, width);
+            Axis y = new Axis(scale, rois[r * 5 + 2], rois[r * 5 + 4], p, spp, height);
             for (int cls = 0; cls < numClasses; cls++) {
                 for (int ph = 0; ph < p; ph++) {
                     for (int pw = 0; pw < p; pw++) {
@@ -63,21 +56,19 @@ final class RoiPoolGeometry {
                             ox = offset[base];
                             oy = offset[base + part * part];
                         }
-                        double wstart = pw * binW + startW + ox * spec.transStd() * roiW;
-                        double hstart = ph * binH + startH + oy * spec.transStd() * roiH;
-                        boolean exactBin = exactRoi && ox == 0 && oy == 0 && isFloat(pw * binW) && isFloat(ph * binH)
-                                && isFloat(wstart) && isFloat(hstart);
                         for (int ih = 0; ih < spp; ih++) {
                             for (int iw = 0; iw < spp; iw++) {
-                                double w = wstart + iw * subW, h = hstart + ih * subH;
-                                if (exactBin && isFloat(iw * subW) && isFloat(ih * subH) && isFloat(w) && isFloat(h)) {
-                                    continue;
-                                }
-                                double m = Math.min(Math.min(Math.abs(w + 0.5), Math.abs(w - (width - 0.5))),
-                                        Math.min(Math.abs(h + 0.5), Math.abs(h - (height - 0.5))));
-                                boolean taken = w >= -0.5 && w <= width - 0.5 && h >= -0.5 && h <= height - 0.5;
-                                if (offset != null && taken) {
-                                    m = Math.min(m, Math.min(toCellEdge(w, width), toCellEdge(h, height)));
+                                double w = x.position(pw, iw, ox * spec.transStd());
+                                double h = y.position(ph, ih, oy * spec.transStd());
+                                boolean exactW = x.exact(pw, iw, ox, w), exactH = y.exact(ph, ih, oy, h);
+                                double skipW = exactW ? Double.POSITIVE_INFINITY : x.toSkipEdge(w);
+                                double skipH = exactH ? Double.POSITIVE_INFINITY : y.toSkipEdge(h);
+                                // Skipped for sure along one axis: the other axis cannot change that.
+                                if ((x.outside(w) && skipW >= MARGIN) || (y.outside(h) && skipH >= MARGIN)) continue;
+                                double m = Math.min(skipW, skipH);
+                                if (offset != null) {
+                                    if (!exactW) m = Math.min(m, x.toCellEdge(w));
+                                    if (!exactH) m = Math.min(m, y.toCellEdge(h));
                                 }
                                 if (m < MARGIN) unsafe[cell] = true;
                             }
@@ -89,10 +80,52 @@ final class RoiPoolGeometry {
         return unsafe;
     }
 
-    /** Distance to the nearest integer of {@code [0, size-1]}: cell edges and clamp edges of the slope. */
-    private static double toCellEdge(double v, int size) {
-        double k = Math.min(Math.max(Math.rint(v), 0), size - 1);
-        return Math.abs(v - k);
+    /** One axis of a RoI, as the kernel computes it: start, size, bin and sub-bin steps. */
+    private static final class Axis {
+        final double scale, start, size, bin, sub;
+        final int extent;
+        final boolean exactScale;
+
+        Axis(double scale, float c1, float c2, int pooled, int samples, int extent) {
+            this.scale = scale;
+            this.extent = extent;
+            this.exactScale = isFloat(scale);
+            double a = roundHalfAway(c1), b = roundHalfAway(c2);
+            start = a * scale - 0.5;
+            size = Math.max((b + 1) * scale - 0.5 - start, 0.1);
+            bin = size / pooled;
+            sub = bin / samples;
+        }
+
+        /** {@code pw*bin + start + trans*size + iw*sub}, in the kernel's order. */
+        double position(int bin, int sample, double trans) {
+            return bin * this.bin + start + trans * size + sample * sub;
+        }
+
+        /**
+         * Whether float arithmetic computes {@code v} exactly: every term is a float and so is every
+         * partial sum (a term multiplied by index 0 vanishes in any precision).
+         */
+        boolean exact(int binIndex, int sample, double offset, double v) {
+            if (offset != 0 || !exactScale || !isFloat(start) || !isFloat(v)) return false;
+            if (binIndex == 0 && sample == 0) return true;
+            if (!isFloat(size) || !isFloat(bin) || !isFloat(sub)) return false;
+            return isFloat(binIndex * bin) && isFloat(binIndex * bin + start) && isFloat(sample * sub);
+        }
+
+        boolean outside(double v) {
+            return v < -0.5 || v > extent - 0.5;
+        }
+
+        double toSkipEdge(double v) {
+            return Math.min(Math.abs(v + 0.5), Math.abs(v - (extent - 0.5)));
+        }
+
+        /** Distance to the nearest integer of {@code [0, extent-1]}: cell edges and clamp edges of the slope. */
+        double toCellEdge(double v) {
+            double k = Math.min(Math.max(Math.rint(v), 0), extent - 1);
+            return Math.abs(v - k);
+        }
     }
 
     private static boolean isFloat(double v) {

@@ -58,10 +58,23 @@ public abstract class Verification {
 
     /** {@link #expectWithin} for the {@link Tolerances#relativeError relative error} of two arrays. */
     final void expectClose(String what, double[] actual, double[] expected, double tolerance) {
+        expectClose(what, actual, expected, null, tolerance);
+    }
+
+    /**
+     * {@link #expectWithin} for the {@link Tolerances#relativeError(double[], double[], double[])
+     * relative error} of two arrays, floored by the magnitudes {@code Σ|terms|} of the expected one
+     * ({@code null}: none known).
+     */
+    final void expectClose(String what, double[] actual, double[] expected, double[] magnitude, double tolerance) {
         if (actual == null || expected == null) {
             throw new AssertionError(what + " on backend '" + backendName() + "': expected "
                     + (expected == null ? "no array" : "an array") + ", got " + (actual == null ? "none" : "one"));
         }
-        expectWithin(what, Tolerances.relativeError(actual, expected), tolerance);
+        if (actual.length != expected.length) {
+            throw new AssertionError(what + " on backend '" + backendName() + "': expected " + expected.length
+                    + " elements, got " + actual.length);
+        }
+        expectWithin(what, Tolerances.relativeError(actual, expected, magnitude), tolerance);
     }
 }
