@@ -24,6 +24,13 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((ex, given) -> {
+            // A usage error is one line too (not the whole usage text), pointing at --help.
+            CommandLine where = ex.getCommandLine();
+            String name = where.getCommandSpec().qualifiedName(" ");
+            where.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+            return where.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cli.setExecutionExceptionHandler((ex, line, parsed) -> {
             // User-facing failures become one line; anything else is a bug and keeps its trace.
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
