@@ -76,6 +76,7 @@ final class CaseReplay {
                 }
             }
         }
+        v.note = replayed + " cases under " + folder;
         if (replayed == 0 && failures.isEmpty()) {
             throw new TestAbortedException("no " + op + " case with expected/ arrays under " + folder);
         }

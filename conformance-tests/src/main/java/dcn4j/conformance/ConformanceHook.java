@@ -5,33 +5,52 @@ import java.util.List;
 import net.jqwik.api.AfterFailureMode;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AroundPropertyHook;
+import net.jqwik.api.lifecycle.LifecycleContext;
+import net.jqwik.api.lifecycle.MethodLifecycleContext;
 import net.jqwik.api.lifecycle.PropertyExecutionResult;
 import net.jqwik.api.lifecycle.PropertyExecutor;
 import net.jqwik.api.lifecycle.PropertyLifecycleContext;
-import org.opentest4j.TestAbortedException;
+import net.jqwik.api.lifecycle.SkipExecutionHook;
 
 /**
  * Runs each property of a {@link Verification}: skips it (or, under {@code CI=true}, fails it) with
- * the provider's reason when the backend is unavailable, applies {@link Settings} (tries scaled by
+ * the provider's reason when the backend is unavailable (never a silent pass), applies {@link Settings} (tries scaled by
  * {@link ConformanceProperty#cost()}, seed, shrinking), tells the verification which rule is
  * running (for {@link ErrorStats}), and records an {@link Outcome} with the seed and the shrunk
  * case for the runner's report.
  */
-final class ConformanceHook implements AroundPropertyHook {
+final class ConformanceHook implements AroundPropertyHook, SkipExecutionHook {
+
+    /** Why the backend of {@code v} cannot run, or {@code null} when it can. */
+    private static String unavailable(Verification v) {
+        BackendProvider provider = v.provider();
+        BackendProvider.Availability a = provider.availability();
+        return a.available() ? null : "backend '" + provider.name() + "' is unavailable: " + a.reason();
+    }
+
+    @Override
+    public SkipResult shouldBeSkipped(LifecycleContext context) {
+        if (!(context instanceof MethodLifecycleContext m) || !(m.testInstance() instanceof Verification v)) {
+            return SkipResult.doNotSkip();
+        }
+        String why = unavailable(v);
+        if (why == null || Settings.ci()) return SkipResult.doNotSkip();
+        Outcome.add(new Outcome(v.backendName(), v.op(), m.targetMethod().getName(), Outcome.Status.SKIPPED, 0, null,
+                null, why, 0, null));
+        return SkipResult.skip(why);
+    }
 
     @Override
     public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
         if (!(context.testInstance() instanceof Verification v)) return property.execute();
         String rule = context.targetMethod().getName();
-        BackendProvider provider = v.provider();
-        BackendProvider.Availability a = provider.availability();
-        if (!a.available()) {
-            String why = "backend '" + provider.name() + "' is unavailable: " + a.reason();
-            boolean fail = Settings.ci();
-            Outcome.add(new Outcome(provider.name(), v.op(), rule, fail ? Outcome.Status.FAILED : Outcome.Status.SKIPPED,
-                    0, null, null, why + (fail ? " (CI=true: every backend must run)" : ""), 0));
-            if (fail) throw new AssertionError(why + " (CI=true: every backend must run)");
-            throw new TestAbortedException(why);
+        String why = unavailable(v);
+        if (why != null) {
+            // Only reached under CI (otherwise skipped above): a backend that cannot run fails the build.
+            String message = why + " (CI=true: every backend must run)";
+            Outcome.add(new Outcome(v.backendName(), v.op(), rule, Outcome.Status.FAILED, 0, null, null, message, 0,
+                    null));
+            throw new AssertionError(message);
         }
         Settings s = Settings.current();
         context.findAnnotation(ConformanceProperty.class).ifPresent(p -> {
@@ -42,6 +61,7 @@ final class ConformanceHook implements AroundPropertyHook {
             context.attributes().setShrinking(s.shrink() ? ShrinkingMode.BOUNDED : ShrinkingMode.OFF);
         });
         v.rule = rule;
+        v.note = null;
         long t0 = System.nanoTime();
         PropertyExecutionResult r = property.execute();
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -53,7 +73,7 @@ final class ConformanceHook implements AroundPropertyHook {
         Object sample = r.falsifiedParameters().filter(l -> !l.isEmpty()).map(List::getFirst).orElse(null);
         String message = r.throwable().map(t -> t.getClass().getSimpleName() + ": " + t.getMessage()).orElse(null);
         Outcome.add(new Outcome(v.backendName(), v.op(), rule, status, r.countTries(), r.seed().orElse(null), sample,
-                message, seconds));
+                message, seconds, v.note));
         return r;
     }
 }

@@ -67,10 +67,11 @@ public final class ConformanceRunner {
      * @param sample     the (shrunk) failing case, {@code null} unless failed
      * @param message    why it failed or was skipped, {@code null} if passed
      * @param savedCase  where the failing case was saved, {@code null} if not
+     * @param note       what the property covered beyond its tries (e.g. cases replayed), or {@code null}
      */
     public record PropertyResult(String op, String rule, String status, int tries, double worstError,
                                  double tolerance, String seed, String sample, String message, double seconds,
-                                 Path savedCase) {
+                                 Path savedCase, String note) {
         public boolean failed() {
             return status.equals("FAILED");
         }
@@ -160,7 +161,9 @@ public final class ConformanceRunner {
                 out.println(String.format(Locale.ROOT, "%-10s unavailable: %s", r.backend(), r.unavailableReason()));
                 continue;
             }
-            for (PropertyResult p : r.results()) {
+            List<PropertyResult> sorted = new ArrayList<>(r.results());
+            sorted.sort(java.util.Comparator.comparing(PropertyResult::op).thenComparing(PropertyResult::rule));
+            for (PropertyResult p : sorted) {
                 out.println(String.format(Locale.ROOT, "%-10s %-18s %-52s %-7s %11s %9s %6d", r.backend(), p.op(),
                         p.rule(), p.status().equals("PASSED") ? "pass" : p.status().equals("FAILED") ? "FAIL" : "skip",
                         Double.isNaN(p.worstError()) ? "-" : String.format(Locale.ROOT, "%.2e", p.worstError()),
@@ -198,7 +201,7 @@ public final class ConformanceRunner {
                     // A container failing (e.g. a verification class that cannot be instantiated) fails the run.
                     String why = result.getThrowable().map(Throwable::toString).orElse("container failed");
                     PropertyResult p = new PropertyResult("-", id.getDisplayName(), "FAILED", 0, Double.NaN, Double.NaN,
-                            null, null, why, 0, null);
+                            null, null, why, 0, null, null);
                     results.add(p);
                     print(p);
                 }
@@ -213,8 +216,10 @@ public final class ConformanceRunner {
         @Override
         public void executionSkipped(TestIdentifier id, String reason) {
             if (!id.isTest()) return;
-            PropertyResult p = new PropertyResult("-", ruleOf(id), "SKIPPED", 0, Double.NaN, Double.NaN, null, null,
-                    reason, 0, null);
+            List<Outcome> outcomes = Outcome.drain();
+            String op = outcomes.isEmpty() ? "-" : outcomes.getLast().op();
+            PropertyResult p = new PropertyResult(op, ruleOf(id), "SKIPPED", 0, Double.NaN, Double.NaN, null, null,
+                    reason, 0, null, null);
             results.add(p);
             print(p);
         }
@@ -234,7 +239,7 @@ public final class ConformanceRunner {
             }
             return new PropertyResult(o.op(), o.rule(), status, o.tries(), w == null ? Double.NaN : w.error(),
                     w == null ? Double.NaN : w.tolerance(), o.seed(), o.sample() == null ? null : o.sample().toString(),
-                    message, o.seconds(), saved);
+                    message, o.seconds(), saved, o.note());
         }
 
         private Path save(Outcome o) {
@@ -258,7 +263,7 @@ public final class ConformanceRunner {
                 case ABORTED -> "SKIPPED";
             };
             return new PropertyResult("-", ruleOf(id), status, 0, Double.NaN, Double.NaN, null, null,
-                    result.getThrowable().map(Throwable::toString).orElse(null), 0, null);
+                    result.getThrowable().map(Throwable::toString).orElse(null), 0, null, null);
         }
 
         private static String ruleOf(TestIdentifier id) {
@@ -272,7 +277,7 @@ public final class ConformanceRunner {
                     p.worstError(), p.tolerance() == 0 ? "0" : String.format(Locale.ROOT, "%.0e", p.tolerance()));
             out.println(String.format(Locale.ROOT, "[%s] %-17s %-52s %-4s%s  %d tries  %.1f s", backend, p.op(),
                     p.rule(), p.status().equals("PASSED") ? "ok" : p.status().equals("FAILED") ? "FAIL" : "skip", worst,
-                    p.tries(), p.seconds()));
+                    p.tries(), p.seconds()) + (p.note() != null ? "  (" + p.note() + ")" : ""));
             if (p.status().equals("SKIPPED") && p.message() != null) out.println("    reason: " + p.message());
             if (!p.failed()) return;
             if (p.sample() != null) out.println("    case:   " + p.sample());

@@ -12,9 +12,10 @@ import java.util.List;
  * @param sample     the (shrunk) falsifying case, {@code null} unless failed
  * @param message    the failure or skip reason, {@code null} when passed
  * @param seconds    wall time
+ * @param note       what the property covered, beyond its tries, or {@code null}
  */
 record Outcome(String backend, String op, String rule, Status status, int tries, String seed, Object sample,
-               String message, double seconds) {
+               String message, double seconds, String note) {
 
     enum Status { PASSED, FAILED, SKIPPED }
 

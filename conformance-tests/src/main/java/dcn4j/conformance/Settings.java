@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /**
  * How the suite runs: tries per property, seed, case folder, shrinking. {@link ConformanceRunner}
  * sets them for its run; otherwise (e.g. {@code mvn test}) they come from system properties:
- * {@value #TRIES}, {@value #SEED}, {@value #CASES}, {@value #SHRINK}.
+ * {@value #TRIES}, {@value #SEED}, {@value #CASES}, {@value #SHRINK} (and {@value #CI}).
  *
  * @param tries    tries of a property of cost 1 (see {@link ConformanceProperty#cost()})
  * @param seed     jqwik seed for every property, {@code null} for a random one per property
@@ -49,8 +49,11 @@ record Settings(int tries, String seed, Path cases, boolean shrink) {
         return null;
     }
 
+    /** System property that, like the environment variable {@code CI=true}, makes an unavailable backend a failure. */
+    static final String CI = "dcn4j.conformance.ci";
+
     /** Whether we run under continuous integration, where a backend that cannot run is a failure. */
     static boolean ci() {
-        return "true".equalsIgnoreCase(System.getenv("CI"));
+        return "true".equalsIgnoreCase(System.getenv("CI")) || Boolean.getBoolean(CI);
     }
 }

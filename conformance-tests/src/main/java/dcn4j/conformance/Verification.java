@@ -19,6 +19,9 @@ public abstract class Verification {
     /** The rule (property method) now running; set by {@link ConformanceHook}. */
     volatile String rule = "unknown";
 
+    /** A line about what the running property covered (e.g. how many cases it replayed), or {@code null}. */
+    volatile String note;
+
     Verification() {
     }
 
