@@ -109,8 +109,11 @@ public final class ConformanceRunner {
         try {
             description = OpenBackends.get(provider, backendOptions).description();
         } catch (RuntimeException e) {
-            options.out().println("[" + name + "] cannot be opened: " + e.getMessage());
-            return new BackendReport(name, "", "cannot be opened: " + e.getMessage(), List.of(), 0);
+            // Available yet failing to open (e.g. a device index that does not exist) is a failure, not a skip.
+            options.out().println("[" + name + "] FAIL: cannot be opened with " + backendOptions + ": " + e);
+            PropertyResult open = new PropertyResult("-", "open", "FAILED", 0, Double.NaN, Double.NaN, null, null,
+                    "cannot be opened with " + backendOptions + ": " + e, 0, null, null);
+            return new BackendReport(name, "", null, List.of(open), 0);
         }
         options.out().println("[" + name + "] " + description + ": running " + options.tries() + " tries per property"
                 + (options.seed() != null ? ", seed " + options.seed() : ""));

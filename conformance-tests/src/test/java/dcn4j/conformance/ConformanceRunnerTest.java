@@ -88,6 +88,20 @@ class ConformanceRunnerTest {
     }
 
     @Test
+    void anAvailableBackendThatCannotBeOpenedFails() {
+        BackendProvider broken = new Unavailable("unused") {
+            @Override
+            public Availability availability() {
+                return Availability.yes();
+            }
+        };
+        ConformanceRunner.BackendReport r = run(broken, null, null, new ByteArrayOutputStream());
+        assertTrue(r.available());
+        assertFalse(r.passed());
+        assertEquals("open", r.results().getFirst().rule());
+    }
+
+    @Test
     void theTableNamesTheBackendAndEveryPropertyWithItsWorstError() {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         ConformanceRunner.BackendReport r = run(new ReferenceProvider(), null, null, log);
@@ -110,7 +124,7 @@ class ConformanceRunnerTest {
     }
 
     /** A provider whose runtime is missing: present, unavailable, with a reason. */
-    static final class Unavailable implements BackendProvider {
+    static class Unavailable implements BackendProvider {
         private final String reason;
 
         Unavailable(String reason) {
