@@ -33,7 +33,8 @@ final class ConformanceCommand implements Callable<Integer> {
             description = "Folder of case directories to replay (default: ./cases or ../cases).")
     Path cases;
 
-    @Option(names = "--tries", paramLabel = "N", description = "Tries per property (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tries", paramLabel = "N", description = "Tries per property (default: ${DEFAULT-VALUE}); "
+            + "finite differences run a quarter, determinism half as many, case replay once.")
     int tries = ConformanceRunner.Options.defaults(System.out).tries();
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed for every property, to replay a failure.")
