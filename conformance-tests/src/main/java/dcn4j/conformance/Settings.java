@@ -52,8 +52,13 @@ record Settings(int tries, String seed, Path cases, boolean shrink) {
     /** System property that, like the environment variable {@code CI=true}, makes an unavailable backend a failure. */
     static final String CI = "dcn4j.conformance.ci";
 
-    /** Whether we run under continuous integration, where a backend that cannot run is a failure. */
+    /**
+     * Whether we run under continuous integration, where a backend that cannot run is a failure: the
+     * system property {@value #CI} when set, else the environment variable {@code CI=true}.
+     */
     static boolean ci() {
-        return "true".equalsIgnoreCase(System.getenv("CI")) || Boolean.getBoolean(CI);
+        String property = System.getProperty(CI);
+        if (property != null) return Boolean.parseBoolean(property);
+        return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 }
