@@ -49,6 +49,18 @@ final class FiniteDifferences {
         return new Comparison(Arrays.copyOf(num, kept), Arrays.copyOf(ana, kept), leftOut);
     }
 
+    /**
+     * Fails when a whole case compared nothing although it tried: every coordinate of every gradient
+     * sat on a kink. Single gradients may legitimately be all kinks (zero offsets put every sample
+     * on an integer coordinate), but the data gradients are linear and never are.
+     */
+    static void requireSomethingCompared(int compared, int leftOut) {
+        if (compared == 0 && leftOut > 0) {
+            throw new AssertionError("finite differences: all " + leftOut
+                    + " coordinates tried sit on a kink (cell, clamp or skip edge); nothing was compared");
+        }
+    }
+
     private static int[] pick(int n, int max, SplittableRandom r) {
         int[] all = new int[n];
         for (int i = 0; i < n; i++) all[i] = i;

@@ -40,10 +40,19 @@ record Settings(int tries, String seed, Path cases, boolean shrink) {
         override = s;
     }
 
-    /** The case folder: the configured one, else {@code cases} or {@code ../cases}; {@code null} if none exists. */
+    /** System property set by the {@code ./dcn4j} launcher: the repository root, whose {@code cases} folder is the default. */
+    static final String HOME = "dcn4j.home";
+
+    /**
+     * The case folder: the configured one, else {@code cases} or {@code ../cases} of the working
+     * directory, else {@code cases} under {@value #HOME}; {@code null} if none exists.
+     */
     Path caseFolder() {
         if (cases != null) return cases;
-        for (Path p : new Path[] {Path.of("cases"), Path.of("..", "cases")}) {
+        String home = System.getProperty(HOME);
+        Path[] candidates = home == null ? new Path[] {Path.of("cases"), Path.of("..", "cases")}
+                : new Path[] {Path.of("cases"), Path.of("..", "cases"), Path.of(home, "cases")};
+        for (Path p : candidates) {
             if (Files.isDirectory(p)) return p.toAbsolutePath().normalize();
         }
         return null;
