@@ -52,6 +52,7 @@ final class ConformanceCommand implements Callable<Integer> {
                     + (Files.exists(cases) ? " (a file)" : " (no such folder)"));
         }
         List<BackendProvider> providers = backend == null ? Backends.providers() : List.of(Backends.provider(backend));
+        if (device < -1) throw new IllegalArgumentException("--device: expected >= -1, got " + device);
         BackendOptions backendOptions = BackendOptions.defaults().withDevice(device);
         ConformanceRunner.Options options = new ConformanceRunner.Options(tries, seed == null ? null : seed.toString(),
                 cases, true, saveFailures, System.out);
