@@ -128,6 +128,8 @@ public record DeformConv2dShape(DeformConv2dSpec spec, DType dtype, int batch, i
         }
         DeformConv2dShape s = new DeformConv2dShape(spec, dtype, n, c, h, wd, o, kh, kw, ho, wo,
                 offset != null, mask != null, bias != null);
+        // Every tensor is one Java array / one buffer indexed by int: refuse before allocating anything.
+        checkElementCount("output size", s.outputShape());
         if (offset != null) {
             Checks.owned("offset", offset, backendName, dtype);
             Checks.shape("offset", offset.shape(), s.offsetShape(), "[N, 2*offsetGroups*kh*kw, Ho, Wo]");
@@ -141,6 +143,15 @@ public record DeformConv2dShape(DeformConv2dSpec spec, DType dtype, int batch, i
             Checks.shape("bias", bias.shape(), new int[] {o}, "[O]");
         }
         return s;
+    }
+
+    private static void checkElementCount(String what, int[] shape) {
+        long count = 1;
+        for (int d : shape) count *= d;
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(what + ": expected at most " + (Integer.MAX_VALUE - 8)
+                    + " elements, got " + count + " for shape " + java.util.Arrays.toString(shape));
+        }
     }
 
     /** {@link #of} plus the check of {@code gradOutput} against {@code [N, O, Ho, Wo]}. */

@@ -105,6 +105,13 @@ class DeformConv2dShapeTest {
     }
 
     @Test
+    void outputTooLargeForOneArrayIsRejectedBeforeAllocating() {
+        // 1x1 input padded by 30000: a 60001x60001 output, more elements than an array can hold.
+        rejects(() -> ref.deformConv2d(DeformConv2dSpec.defaults().withPadding(30000, 30000), zeros(1, 1, 1, 1),
+                null, null, zeros(1, 1, 1, 1), null), "output size", "expected at most", "got 3600120001");
+    }
+
+    @Test
     void nonPositiveStrideDilationOrGroupsAreRejectedBySpec() {
         rejects(() -> DeformConv2dSpec.defaults().withStride(0, 1), "strideH", ">= 1", "got 0");
         rejects(() -> DeformConv2dSpec.defaults().withDilation(1, -2), "dilationW", ">= 1", "got -2");

@@ -1,0 +1,255 @@
+package dcn4j.conformance;
+
+import dcn4j.DeformConv2dSpec;
+import java.util.SplittableRandom;
+
+/**
+ * One generated deformable convolution call: shapes, hyper-parameters and, drawn from
+ * {@link #valueSeed()}, the float values of every argument. jqwik shrinks the shape parameters;
+ * the values follow from the seed, so a printed case is reproducible from its {@link #toString()}.
+ *
+ * <p>Offsets are drawn in a {@link OffsetStyle}: the edges DESIGN.md cares about (exact integer and
+ * half-integer sampling positions, positions far outside the image) are drawn on purpose. Random
+ * fractional offsets keep their fractional part in {@code [0.01, 0.99]}: an F32 backend rounds
+ * {@code y*stride - pad + i*dilation + offset} to float, and a position within a float ulp of an
+ * integer could land in the neighbouring bilinear cell, whose derivative legitimately differs (the
+ * backward is discontinuous at integers, DESIGN.md "right derivative"). Such a case would measure
+ * float rounding, not a bug.
+ */
+public final class ConvCase {
+
+    /** How offsets are drawn. */
+    public enum OffsetStyle {
+        /** All zero: plain (dilated) convolution sampling exact pixels. */
+        ZERO,
+        /** Fractional, {@code |offset| < 2}. */
+        SMALL,
+        /** Fractional, up to the image size plus 4 away: samples far outside the image. */
+        FAR_OUTSIDE,
+        /** Exact integers in {@code [-3, 3]}: exact pixel positions, the cell edges of the backward. */
+        INTEGER,
+        /** Exact half-integers in {@code [-2.5, 2.5]}. */
+        HALF_INTEGER,
+        /** Each value in one of the styles above. */
+        MIXED
+    }
+
+    private final int batch, inChannels, height, width, outChannels, kernelH, kernelW;
+    private final DeformConv2dSpec spec;
+    private final boolean hasOffset, hasMask, hasBias;
+    private final OffsetStyle offsetStyle;
+    private final long valueSeed;
+    private final int outH, outW;
+    private final float[] input, offset, mask, weight, bias, gradOutput;
+
+    /**
+     * A case; the shapes must be valid ({@link ConvCases} makes sure), values are drawn from
+     * {@code valueSeed}.
+     */
+    public ConvCase(int batch, int inChannels, int height, int width, int outChannels, int kernelH, int kernelW,
+                    DeformConv2dSpec spec, boolean hasOffset, boolean hasMask, boolean hasBias,
+                    OffsetStyle offsetStyle, long valueSeed) {
+        this.batch = batch;
+        this.inChannels = inChannels;
+        this.height = height;
+        this.width = width;
+        this.outChannels = outChannels;
+        this.kernelH = kernelH;
+        this.kernelW = kernelW;
+        this.spec = spec;
+        this.hasOffset = hasOffset;
+        this.hasMask = hasMask;
+        this.hasBias = hasBias;
+        this.offsetStyle = offsetStyle;
+        this.valueSeed = valueSeed;
+        this.outH = spec.outputHeight(height, kernelH);
+        this.outW = spec.outputWidth(width, kernelW);
+        if (outH < 1 || outW < 1 || inChannels % spec.groups() != 0 || inChannels % spec.offsetGroups() != 0
+                || outChannels % spec.groups() != 0) {
+            throw new IllegalArgumentException("case: expected valid shapes, got " + this);
+        }
+        SplittableRandom r = new SplittableRandom(valueSeed);
+        this.input = uniform(r, batch * inChannels * height * width, -1, 1);
+        this.weight = uniform(r, outChannels * (inChannels / spec.groups()) * kernelH * kernelW, -1, 1);
+        this.bias = hasBias ? uniform(r, outChannels, -1, 1) : null;
+        this.offset = hasOffset ? offsets(r, size(offsetShape()), offsetStyle, Math.max(height, width)) : null;
+        this.mask = hasMask ? masks(r, size(maskShape())) : null;
+        this.gradOutput = uniform(r, size(outputShape()), -1, 1);
+    }
+
+    /** The hyper-parameters. */
+    public DeformConv2dSpec spec() {
+        return spec;
+    }
+
+    /** {@code [N, C, H, W]}. */
+    public int[] inputShape() {
+        return new int[] {batch, inChannels, height, width};
+    }
+
+    /** {@code [O, C/groups, kh, kw]}. */
+    public int[] weightShape() {
+        return new int[] {outChannels, inChannels / spec.groups(), kernelH, kernelW};
+    }
+
+    /** {@code [O]}. */
+    public int[] biasShape() {
+        return new int[] {outChannels};
+    }
+
+    /** {@code [N, 2*offsetGroups*kh*kw, Ho, Wo]}. */
+    public int[] offsetShape() {
+        return new int[] {batch, 2 * spec.offsetGroups() * kernelH * kernelW, outH, outW};
+    }
+
+    /** {@code [N, offsetGroups*kh*kw, Ho, Wo]}. */
+    public int[] maskShape() {
+        return new int[] {batch, spec.offsetGroups() * kernelH * kernelW, outH, outW};
+    }
+
+    /** {@code [N, O, Ho, Wo]}. */
+    public int[] outputShape() {
+        return new int[] {batch, outChannels, outH, outW};
+    }
+
+    /** The seed the values are drawn from. */
+    public long valueSeed() {
+        return valueSeed;
+    }
+
+    /** Whether an offset is passed ({@code false}: plain convolution through the same op). */
+    public boolean hasOffset() {
+        return hasOffset;
+    }
+
+    /** Whether a mask is passed (modulated, DCNv2). */
+    public boolean hasMask() {
+        return hasMask;
+    }
+
+    /** Whether a bias is passed. */
+    public boolean hasBias() {
+        return hasBias;
+    }
+
+    int batch() {
+        return batch;
+    }
+
+    int inChannels() {
+        return inChannels;
+    }
+
+    int height() {
+        return height;
+    }
+
+    int width() {
+        return width;
+    }
+
+    int outChannels() {
+        return outChannels;
+    }
+
+    int kernelH() {
+        return kernelH;
+    }
+
+    int kernelW() {
+        return kernelW;
+    }
+
+    int outH() {
+        return outH;
+    }
+
+    int outW() {
+        return outW;
+    }
+
+    float[] input() {
+        return input.clone();
+    }
+
+    /** The offsets, or {@code null} without offset. */
+    float[] offset() {
+        return offset == null ? null : offset.clone();
+    }
+
+    float[] mask() {
+        return mask == null ? null : mask.clone();
+    }
+
+    float[] weight() {
+        return weight.clone();
+    }
+
+    float[] bias() {
+        return bias == null ? null : bias.clone();
+    }
+
+    float[] gradOutput() {
+        return gradOutput.clone();
+    }
+
+    /** A fresh random stream for a property that needs more values (directions, coefficients). */
+    SplittableRandom extraRandom() {
+        return new SplittableRandom(valueSeed ^ 0x9E3779B97F4A7C15L);
+    }
+
+    static int size(int[] shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    static float[] uniform(SplittableRandom r, int n, double lo, double hi) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextDouble(lo, hi);
+        return v;
+    }
+
+    /** A fractional value {@code k + u} with {@code u in [0.01, 0.99]}, {@code k} in {@code [lo, hi)}. */
+    static float fractional(SplittableRandom r, int lo, int hi) {
+        return (float) (r.nextInt(lo, hi) + r.nextDouble(0.01, 0.99));
+    }
+
+    private static float[] offsets(SplittableRandom r, int n, OffsetStyle style, int imageSize) {
+        float[] v = new float[n];
+        OffsetStyle[] pure = {OffsetStyle.ZERO, OffsetStyle.SMALL, OffsetStyle.FAR_OUTSIDE, OffsetStyle.INTEGER,
+            OffsetStyle.HALF_INTEGER};
+        for (int i = 0; i < n; i++) {
+            OffsetStyle s = style == OffsetStyle.MIXED ? pure[r.nextInt(pure.length)] : style;
+            v[i] = switch (s) {
+                case ZERO -> 0f;
+                case SMALL -> fractional(r, -2, 2);
+                case FAR_OUTSIDE -> fractional(r, -(imageSize + 4), imageSize + 4);
+                case INTEGER -> r.nextInt(-3, 4);
+                case HALF_INTEGER -> r.nextInt(-3, 3) + 0.5f;
+                case MIXED -> throw new AssertionError("MIXED resolves to a pure style");
+            };
+        }
+        return v;
+    }
+
+    /** Modulation scalars: mostly in {@code (0, 1)} as after a sigmoid, with exact 0 and 1 on purpose. */
+    private static float[] masks(SplittableRandom r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            int pick = r.nextInt(10);
+            v[i] = pick == 0 ? 0f : pick == 1 ? 1f : (float) r.nextDouble(0, 1);
+        }
+        return v;
+    }
+
+    @Override
+    public String toString() {
+        return "ConvCase{N=" + batch + ", C=" + inChannels + ", H=" + height + ", W=" + width + ", O=" + outChannels
+                + ", kernel=" + kernelH + "x" + kernelW + ", stride=" + spec.strideH() + "x" + spec.strideW()
+                + ", padding=" + spec.padH() + "x" + spec.padW() + ", dilation=" + spec.dilationH() + "x"
+                + spec.dilationW() + ", groups=" + spec.groups() + ", offsetGroups=" + spec.offsetGroups()
+                + ", offset=" + (hasOffset ? offsetStyle : "none") + ", mask=" + hasMask + ", bias=" + hasBias
+                + ", valueSeed=" + valueSeed + "}";
+    }
+}

@@ -1,0 +1,111 @@
+package dcn4j.conformance;
+
+import dcn4j.DeformConv2dSpec;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+
+/**
+ * jqwik generators of deformable convolution calls (DESIGN.md "Conformance suite"). The ranges
+ * cover the edges on purpose: 1x1 images and kernels, non-square everything, groups and offset
+ * groups together (input channels a multiple of both), stride larger than the kernel, dilation up
+ * to 3, padding up to 2, with and without offset, mask and bias, offsets in every
+ * {@link ConvCase.OffsetStyle}. jqwik mixes in the edge values of each range and shrinks a failure
+ * towards the smallest shapes.
+ */
+public final class ConvCases {
+
+    private ConvCases() {
+    }
+
+    private record Shape(int batch, int groups, int offsetGroups, int channelUnits, int outPerGroup, int height,
+                         int width) {
+    }
+
+    private record Kernel(int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) {
+    }
+
+    private record Flags(boolean hasOffset, boolean hasMask, boolean hasBias, ConvCase.OffsetStyle style, long seed) {
+    }
+
+    /** Every kind of call: DCNv1, modulated DCNv2 and plain convolution (no offset), with or without bias. */
+    public static Arbitrary<ConvCase> cases() {
+        return build(Arbitraries.frequency(
+                net.jqwik.api.Tuple.of(9, true), net.jqwik.api.Tuple.of(1, false)));
+    }
+
+    /** Calls that all pass an offset (the offset-related identities need one). */
+    public static Arbitrary<ConvCase> withOffset() {
+        return build(Arbitraries.just(true));
+    }
+
+    /**
+     * Calls big enough for a multi-threaded backend to split the work across its threads (several
+     * batch items, channels and rows), for the determinism property: a race on a shared
+     * accumulator only shows when workers overlap.
+     */
+    public static Arbitrary<ConvCase> large() {
+        Arbitrary<Shape> shape = Combinators.combine(
+                Arbitraries.integers().between(2, 4),
+                Arbitraries.integers().between(1, 2),
+                Arbitraries.integers().between(1, 2),
+                Arbitraries.integers().between(3, 6),
+                Arbitraries.integers().between(3, 6),
+                Arbitraries.integers().between(16, 32),
+                Arbitraries.integers().between(16, 32)).as(Shape::new);
+        return build(Arbitraries.frequency(net.jqwik.api.Tuple.of(9, true), net.jqwik.api.Tuple.of(1, false)), shape);
+    }
+
+    private static Arbitrary<ConvCase> build(Arbitrary<Boolean> hasOffset) {
+        Arbitrary<Shape> shape = Combinators.combine(
+                Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(1, 2),
+                Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(1, 9),
+                Arbitraries.integers().between(1, 9)).as(Shape::new);
+        return build(hasOffset, shape);
+    }
+
+    private static Arbitrary<ConvCase> build(Arbitrary<Boolean> hasOffset, Arbitrary<Shape> shape) {
+        Arbitrary<Kernel> kernel = Combinators.combine(
+                Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(1, 4),
+                Arbitraries.integers().between(1, 4),
+                Arbitraries.integers().between(0, 2),
+                Arbitraries.integers().between(0, 2),
+                Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(1, 3)).as(Kernel::new);
+        Arbitrary<Flags> flags = Combinators.combine(
+                hasOffset,
+                Arbitraries.of(true, false),
+                Arbitraries.of(true, false),
+                Arbitraries.of(ConvCase.OffsetStyle.class),
+                Arbitraries.longs()).as(Flags::new);
+        return Combinators.combine(shape, kernel, flags).as(ConvCases::of);
+    }
+
+    private static ConvCase of(Shape s, Kernel k, Flags f) {
+        int channels = lcm(s.groups(), s.offsetGroups()) * s.channelUnits();
+        int outChannels = s.groups() * s.outPerGroup();
+        // Grow the image to the smallest size with a 1x1 output rather than discard the case.
+        int h = Math.max(s.height(), k.dh() * (k.kh() - 1) + 1 - 2 * k.ph());
+        int w = Math.max(s.width(), k.dw() * (k.kw() - 1) + 1 - 2 * k.pw());
+        DeformConv2dSpec spec = new DeformConv2dSpec(k.sh(), k.sw(), k.ph(), k.pw(), k.dh(), k.dw(), s.groups(),
+                s.offsetGroups());
+        return new ConvCase(s.batch(), channels, h, w, outChannels, k.kh(), k.kw(), spec, f.hasOffset(), f.hasMask(),
+                f.hasBias(), f.style(), f.seed());
+    }
+
+    private static int lcm(int a, int b) {
+        int x = a, y = b;
+        while (y != 0) {
+            int t = x % y;
+            x = y;
+            y = t;
+        }
+        return a / x * b;
+    }
+}

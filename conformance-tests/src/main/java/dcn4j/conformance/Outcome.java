@@ -1,0 +1,34 @@
+package dcn4j.conformance;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one property did on one backend, as {@link ConformanceHook} saw it.
+ *
+ * @param status     {@code PASSED}, {@code FAILED} or {@code SKIPPED}
+ * @param tries      tries run (including the failing one)
+ * @param seed       the jqwik seed that replays the run ({@code --seed})
+ * @param sample     the (shrunk) falsifying case, {@code null} unless failed
+ * @param message    the failure or skip reason, {@code null} when passed
+ * @param seconds    wall time
+ * @param note       what the property covered, beyond its tries, or {@code null}
+ */
+record Outcome(String backend, String op, String rule, Status status, int tries, String seed, Object sample,
+               String message, double seconds, String note) {
+
+    enum Status { PASSED, FAILED, SKIPPED }
+
+    private static final List<Outcome> LOG = new ArrayList<>();
+
+    static synchronized void add(Outcome o) {
+        LOG.add(o);
+    }
+
+    /** Everything recorded since the last call, in order; clears the log. */
+    static synchronized List<Outcome> drain() {
+        List<Outcome> all = new ArrayList<>(LOG);
+        LOG.clear();
+        return all;
+    }
+}

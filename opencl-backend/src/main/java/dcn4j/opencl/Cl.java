@@ -1,0 +1,357 @@
+package dcn4j.opencl;
+
+import static org.jocl.CL.CL_SUCCESS;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_platform_id;
+import org.jocl.cl_program;
+
+/**
+ * The OpenCL calls dcn4j makes, each turning a failure into an {@link OpenClException} that names
+ * the OpenCL error and the call. JOCL either returns status codes or, when someone enabled
+ * {@code CL.setExceptionsEnabled(true)} in this JVM, throws {@link CLException}; both are handled,
+ * and JOCL's global switch is left alone.
+ */
+final class Cl {
+
+    private Cl() {
+    }
+
+    static void check(int status, String call) {
+        if (status != CL_SUCCESS) throw new OpenClException(call, status, null);
+    }
+
+    private static OpenClException wrap(CLException e, String call) {
+        return new OpenClException(call, e.getStatus(), null);
+    }
+
+    // ---- platforms and devices ----
+
+    /** Every platform; an empty array when the ICD loader finds none ({@code CL_PLATFORM_NOT_FOUND_KHR}). */
+    static cl_platform_id[] platforms() {
+        int[] count = new int[1];
+        int status;
+        try {
+            status = CL.clGetPlatformIDs(0, null, count);
+        } catch (CLException e) {
+            status = e.getStatus();
+        }
+        if (status == -1001) return new cl_platform_id[0]; // CL_PLATFORM_NOT_FOUND_KHR: no ICD installed
+        check(status, "clGetPlatformIDs");
+        cl_platform_id[] ids = new cl_platform_id[count[0]];
+        if (ids.length == 0) return ids;
+        try {
+            check(CL.clGetPlatformIDs(ids.length, ids, null), "clGetPlatformIDs");
+        } catch (CLException e) {
+            throw wrap(e, "clGetPlatformIDs");
+        }
+        return ids;
+    }
+
+    /** Every device of {@code platform}; empty when it has none ({@code CL_DEVICE_NOT_FOUND}). */
+    static cl_device_id[] devices(cl_platform_id platform) {
+        int[] count = new int[1];
+        int status;
+        try {
+            status = CL.clGetDeviceIDs(platform, CL.CL_DEVICE_TYPE_ALL, 0, null, count);
+        } catch (CLException e) {
+            status = e.getStatus();
+        }
+        if (status == CL.CL_DEVICE_NOT_FOUND) return new cl_device_id[0];
+        check(status, "clGetDeviceIDs");
+        cl_device_id[] ids = new cl_device_id[count[0]];
+        if (ids.length == 0) return ids;
+        try {
+            check(CL.clGetDeviceIDs(platform, CL.CL_DEVICE_TYPE_ALL, ids.length, ids, null), "clGetDeviceIDs");
+        } catch (CLException e) {
+            throw wrap(e, "clGetDeviceIDs");
+        }
+        return ids;
+    }
+
+    static String platformString(cl_platform_id platform, int param, String what) {
+        String call = "clGetPlatformInfo(" + what + ")";
+        try {
+            long[] size = new long[1];
+            check(CL.clGetPlatformInfo(platform, param, 0, null, size), call);
+            byte[] bytes = new byte[(int) size[0]];
+            check(CL.clGetPlatformInfo(platform, param, bytes.length, Pointer.to(bytes), null), call);
+            return cString(bytes);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    static String deviceString(cl_device_id device, int param, String what) {
+        String call = "clGetDeviceInfo(" + what + ")";
+        try {
+            long[] size = new long[1];
+            check(CL.clGetDeviceInfo(device, param, 0, null, size), call);
+            byte[] bytes = new byte[(int) size[0]];
+            check(CL.clGetDeviceInfo(device, param, bytes.length, Pointer.to(bytes), null), call);
+            return cString(bytes);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    /** A {@code cl_ulong} (or {@code cl_bitfield}) device property. */
+    static long deviceLong(cl_device_id device, int param, String what) {
+        String call = "clGetDeviceInfo(" + what + ")";
+        long[] value = new long[1];
+        try {
+            check(CL.clGetDeviceInfo(device, param, Sizeof.cl_ulong, Pointer.to(value), null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+        return value[0];
+    }
+
+    /** A {@code cl_uint} device property. */
+    static int deviceInt(cl_device_id device, int param, String what) {
+        String call = "clGetDeviceInfo(" + what + ")";
+        int[] value = new int[1];
+        try {
+            check(CL.clGetDeviceInfo(device, param, Sizeof.cl_uint, Pointer.to(value), null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+        return value[0];
+    }
+
+    /** A {@code size_t} device property. */
+    static long deviceSize(cl_device_id device, int param, String what) {
+        String call = "clGetDeviceInfo(" + what + ")";
+        ByteBuffer b = ByteBuffer.allocate(Sizeof.size_t).order(ByteOrder.nativeOrder());
+        try {
+            check(CL.clGetDeviceInfo(device, param, Sizeof.size_t, Pointer.to(b), null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+        return Sizeof.size_t == 8 ? b.getLong(0) : b.getInt(0) & 0xffffffffL;
+    }
+
+    private static String cString(byte[] bytes) {
+        int n = 0;
+        while (n < bytes.length && bytes[n] != 0) n++;
+        return new String(bytes, 0, n, StandardCharsets.UTF_8).trim();
+    }
+
+    // ---- context, queue, memory ----
+
+    static cl_context createContext(cl_platform_id platform, cl_device_id device) {
+        int[] status = new int[1];
+        org.jocl.cl_context_properties props = new org.jocl.cl_context_properties();
+        props.addProperty(CL.CL_CONTEXT_PLATFORM, platform);
+        try {
+            cl_context c = CL.clCreateContext(props, 1, new cl_device_id[] {device}, null, null, status);
+            check(status[0], "clCreateContext");
+            return c;
+        } catch (CLException e) {
+            throw wrap(e, "clCreateContext");
+        }
+    }
+
+    @SuppressWarnings("deprecation")
+    static cl_command_queue createQueue(cl_context context, cl_device_id device) {
+        int[] status = new int[1];
+        try {
+            // clCreateCommandQueue: OpenCL 1.2 (clCreateCommandQueueWithProperties needs 2.0). In-order.
+            cl_command_queue q = CL.clCreateCommandQueue(context, device, 0, status);
+            check(status[0], "clCreateCommandQueue");
+            return q;
+        } catch (CLException e) {
+            throw wrap(e, "clCreateCommandQueue");
+        }
+    }
+
+    /** A device buffer of {@code bytes}; initialised from {@code host} when not {@code null}. */
+    static cl_mem createBuffer(cl_context context, long bytes, Pointer host, String what) {
+        String call = "clCreateBuffer(" + what + ", " + bytes + " bytes)";
+        int[] status = new int[1];
+        long flags = CL.CL_MEM_READ_WRITE | (host == null ? 0 : CL.CL_MEM_COPY_HOST_PTR);
+        try {
+            cl_mem m = CL.clCreateBuffer(context, flags, bytes, host, status);
+            check(status[0], call);
+            return m;
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    static void read(cl_command_queue queue, cl_mem mem, long bytes, Pointer host, String what) {
+        String call = "clEnqueueReadBuffer(" + what + ")";
+        try {
+            check(CL.clEnqueueReadBuffer(queue, mem, true, 0, bytes, host, 0, null, null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    static void fill(cl_command_queue queue, cl_mem mem, long bytes, String what) {
+        String call = "clEnqueueFillBuffer(" + what + ")";
+        try {
+            check(CL.clEnqueueFillBuffer(queue, mem, Pointer.to(new int[] {0}), Sizeof.cl_int, 0, bytes, 0, null,
+                    null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    static void finish(cl_command_queue queue, String what) {
+        String call = "clFinish(" + what + ")";
+        try {
+            check(CL.clFinish(queue), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    // ---- programs and kernels ----
+
+    /**
+     * Compiles {@code source} for {@code device}; a build failure throws with the build log in
+     * the message.
+     */
+    static cl_program buildProgram(cl_context context, cl_device_id device, String name, String source,
+                                   String options) {
+        int[] status = new int[1];
+        cl_program program;
+        try {
+            program = CL.clCreateProgramWithSource(context, 1, new String[] {source}, null,
+                    status);
+            check(status[0], "clCreateProgramWithSource(" + name + ")");
+        } catch (CLException e) {
+            throw wrap(e, "clCreateProgramWithSource(" + name + ")");
+        }
+        int built;
+        try {
+            built = CL.clBuildProgram(program, 1, new cl_device_id[] {device}, options, null, null);
+        } catch (CLException e) {
+            built = e.getStatus();
+        }
+        if (built != CL_SUCCESS) {
+            String log;
+            try {
+                log = buildLog(program, device);
+            } catch (RuntimeException e) {
+                log = "(build log unavailable: " + e.getMessage() + ")";
+            }
+            release(program);
+            throw new OpenClException("clBuildProgram(" + name + ")", built, "build log:\n" + log);
+        }
+        return program;
+    }
+
+    static String buildLog(cl_program program, cl_device_id device) {
+        String call = "clGetProgramBuildInfo(CL_PROGRAM_BUILD_LOG)";
+        try {
+            long[] size = new long[1];
+            check(CL.clGetProgramBuildInfo(program, device, CL.CL_PROGRAM_BUILD_LOG, 0, null, size), call);
+            byte[] bytes = new byte[(int) size[0]];
+            check(CL.clGetProgramBuildInfo(program, device, CL.CL_PROGRAM_BUILD_LOG, bytes.length,
+                    Pointer.to(bytes), null), call);
+            return cString(bytes);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    static cl_kernel createKernel(cl_program program, String name) {
+        String call = "clCreateKernel(" + name + ")";
+        int[] status = new int[1];
+        try {
+            cl_kernel k = CL.clCreateKernel(program, name, status);
+            check(status[0], call);
+            return k;
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    /** {@code CL_KERNEL_WORK_GROUP_SIZE}: the largest work-group this kernel can run with on {@code device}. */
+    static long kernelWorkGroupSize(cl_kernel kernel, cl_device_id device, String name) {
+        String call = "clGetKernelWorkGroupInfo(" + name + ")";
+        ByteBuffer b = ByteBuffer.allocate(Sizeof.size_t).order(ByteOrder.nativeOrder());
+        try {
+            check(CL.clGetKernelWorkGroupInfo(kernel, device, CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
+                    Pointer.to(b), null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+        return Sizeof.size_t == 8 ? b.getLong(0) : b.getInt(0) & 0xffffffffL;
+    }
+
+    static void setArg(cl_kernel kernel, String name, int index, long size, Pointer value) {
+        try {
+            int status = CL.clSetKernelArg(kernel, index, size, value);
+            if (status != CL_SUCCESS) {
+                throw new OpenClException("clSetKernelArg(" + name + ", " + index + ")", status, null);
+            }
+        } catch (CLException e) {
+            throw wrap(e, "clSetKernelArg(" + name + ", " + index + ")");
+        }
+    }
+
+    static void enqueue(cl_command_queue queue, cl_kernel kernel, String name, long[] global, long[] local) {
+        String call = "clEnqueueNDRangeKernel(" + name + ")";
+        try {
+            check(CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    // ---- release (never throws: used on cleanup paths) ----
+
+    static int release(cl_mem m) {
+        try {
+            return CL.clReleaseMemObject(m);
+        } catch (CLException e) {
+            return e.getStatus();
+        }
+    }
+
+    static void release(cl_kernel k) {
+        try {
+            CL.clReleaseKernel(k);
+        } catch (CLException ignored) {
+            // cleanup path: the kernel is gone either way
+        }
+    }
+
+    static void release(cl_program p) {
+        try {
+            CL.clReleaseProgram(p);
+        } catch (CLException ignored) {
+            // cleanup path
+        }
+    }
+
+    static void release(cl_command_queue q) {
+        try {
+            CL.clReleaseCommandQueue(q);
+        } catch (CLException ignored) {
+            // cleanup path
+        }
+    }
+
+    static void release(cl_context c) {
+        try {
+            CL.clReleaseContext(c);
+        } catch (CLException ignored) {
+            // cleanup path
+        }
+    }
+}

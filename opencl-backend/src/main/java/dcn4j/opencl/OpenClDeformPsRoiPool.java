@@ -1,0 +1,226 @@
+package dcn4j.opencl;
+
+import dcn4j.DeformPsRoiPoolGradients;
+import dcn4j.DeformPsRoiPoolSpec;
+import dcn4j.Gradient;
+import dcn4j.Tensor;
+import dcn4j.spi.Checks;
+import dcn4j.spi.DeformPsRoiPoolShape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.jocl.Pointer;
+
+/**
+ * Deformable PS RoI pooling on the OpenCL backend: argument checking (the RoIs are read back to the
+ * host, they are small, and validated by {@link DeformPsRoiPoolShape} before anything else touches
+ * device memory), the per-RoI geometry in float64 on the host, and the kernel launches; the
+ * arithmetic is in {@code deform_psroi_pool.cl}.
+ */
+final class OpenClDeformPsRoiPool {
+
+    private static final String POOL = "deform_psroi_pool.cl";
+
+    private final OpenClBackend backend;
+    private volatile long workspaceBudget = OpenClDeformConv2d.WORKSPACE_BUDGET;
+
+    OpenClDeformPsRoiPool(OpenClBackend backend) {
+        this.backend = backend;
+    }
+
+    /** Sets the workspace bound (tests use a tiny one to force one RoI per chunk). */
+    void workspaceBudget(long bytes) {
+        workspaceBudget = bytes;
+    }
+
+    Tensor forward(DeformPsRoiPoolSpec spec, Tensor input, Tensor rois, Tensor offset) {
+        double[] roisHost = roisOnHost(rois);
+        DeformPsRoiPoolShape s = DeformPsRoiPoolShape.of(OpenClProvider.NAME, spec, input, rois, roisHost, offset);
+        OpenClTensor in = backend.own("input", input), off = backend.own("offset", offset);
+        List<ClBuffer> temps = new ArrayList<>();
+        OpenClTensor out = null;
+        synchronized (backend.lock()) {
+            try {
+                out = backend.newTensor(s.outputShape());
+                if (s.roiCount() > 0) {
+                    Geometry geo = new Geometry(s, roisHost, temps);
+                    ClBuffer dummy = temp(temps, 1);
+                    backend.call(POOL, "psroi_forward").buf(in.buffer()).buf(off == null ? dummy : off.buffer())
+                            .buf(geo.floats).buf(geo.ints).buf(out.buffer()).vec(geo.g).f((float) spec.transStd())
+                            .range((long) s.roiCount() * spec.outputDim() * spec.pooledSize() * spec.pooledSize());
+                }
+                backend.finish("deform_psroi_pool forward");
+            } catch (RuntimeException | Error e) {
+                if (out != null) out.close();
+                throw e;
+            } finally {
+                for (ClBuffer t : temps) t.release();
+                OpenClBackend.keepAlive(new Object[] {in, off});
+            }
+        }
+        return out;
+    }
+
+    DeformPsRoiPoolGradients backward(DeformPsRoiPoolSpec spec, Tensor gradOutput, Tensor input, Tensor rois,
+                                      Tensor offset, Set<Gradient> wanted) {
+        double[] roisHost = roisOnHost(rois);
+        DeformPsRoiPoolShape s = DeformPsRoiPoolShape.ofBackward(OpenClProvider.NAME, spec, gradOutput, input, rois,
+                roisHost, offset, wanted);
+        OpenClTensor go = backend.own("gradOutput", gradOutput), in = backend.own("input", input);
+        OpenClTensor off = backend.own("offset", offset);
+        boolean wantInput = wanted.contains(Gradient.INPUT);
+        boolean wantOffset = wanted.contains(Gradient.OFFSET) && off != null;
+        List<ClBuffer> temps = new ArrayList<>();
+        List<OpenClTensor> made = new ArrayList<>();
+        synchronized (backend.lock()) {
+            try {
+                OpenClTensor gIn = wantInput ? keep(made, backend.newTensor(s.inputShape())) : null;
+                OpenClTensor gOff = wantOffset ? keep(made, backend.newTensor(s.offsetShape())) : null;
+                Geometry geo = new Geometry(s, roisHost, temps);
+                ClBuffer dummy = temp(temps, 1);
+                float transStd = (float) spec.transStd();
+                if (gIn != null) inputGradient(s, go, off, dummy, geo, gIn, transStd);
+                if (gOff != null) {
+                    backend.call(POOL, "psroi_offset_grad").buf(in.buffer()).buf(go.buffer()).buf(off.buffer())
+                            .buf(geo.floats).buf(geo.ints).buf(gOff.buffer()).vec(geo.g).f(transStd)
+                            .range(gOff.count() / 2);
+                }
+                backend.finish("deform_psroi_pool backward");
+                made.clear();
+                return new DeformPsRoiPoolGradients(gIn, gOff);
+            } finally {
+                for (OpenClTensor t : made) t.close(); // only on failure: made is cleared on success
+                for (ClBuffer t : temps) t.release();
+                OpenClBackend.keepAlive(new Object[] {go, in, off});
+            }
+        }
+    }
+
+    /**
+     * The input gradient, RoIs in chunks whose samples fit the workspace budget: per chunk, the
+     * samples are bucketed by (image, channel, cell), then every input element gathers its terms
+     * (deform_psroi_pool.cl), adding to the previous chunks' sum in chunk order.
+     */
+    private void inputGradient(DeformPsRoiPoolShape s, OpenClTensor go, OpenClTensor off, ClBuffer dummy,
+                               Geometry geo, OpenClTensor gIn, float transStd) {
+        DeformPsRoiPoolSpec sp = s.spec();
+        int bins = sp.outputDim() * sp.pooledSize() * sp.pooledSize();
+        long perRoi = (long) bins * sp.samplePerPart() * sp.samplePerPart();
+        int elements = gIn.count();
+        if (s.roiCount() == 0 || perRoi > Integer.MAX_VALUE / 2) {
+            if (perRoi > Integer.MAX_VALUE / 2) {
+                throw new IllegalArgumentException("spec: expected at most " + (Integer.MAX_VALUE / 2) + " samples per "
+                        + "RoI (outputDim*pooledSize^2*samplePerPart^2) on the opencl backend, got " + perRoi);
+            }
+            Cl.fill(backend.queue(), gIn.buffer().mem(), (long) elements * 4, "input gradient");
+            return;
+        }
+        long budget = Math.min(workspaceBudget, backend.device().globalMemory() / 8);
+        long fixed = 8L * elements;                       // bucket starts and cursors
+        long chunkBytes = perRoi * 16 + (long) bins * 4;  // keys, fractions, lists; diffs
+        int chunk = (int) Math.max(1, Math.min(s.roiCount(), Math.max(0, budget - fixed) / chunkBytes));
+        chunk = (int) Math.max(1, Math.min(chunk, (Integer.MAX_VALUE / 2) / perRoi));
+        Workspace ws = backend.workspace();
+        ClBuffer keys = ws.get("psroi sample cells", chunk * perRoi);
+        ClBuffer frac = ws.get("psroi sample fractions", 2 * chunk * perRoi);
+        ClBuffer diffs = ws.get("psroi bin gradients", (long) chunk * bins);
+        ClBuckets buckets = new ClBuckets(ws, "psroi cell", chunk * perRoi, elements);
+        for (int r0 = 0; r0 < s.roiCount(); r0 += chunk) {
+            int rc = Math.min(chunk, s.roiCount() - r0);
+            int samples = (int) (rc * perRoi);
+            buckets.zero(backend, elements);
+            backend.call(POOL, "psroi_samples").buf(go.buffer()).buf(off == null ? dummy : off.buffer())
+                    .buf(geo.floats).buf(geo.ints).buf(keys).buf(frac).buf(diffs).buf(buckets.starts).vec(geo.g)
+                    .f(transStd).i(r0).i(rc).range((long) rc * bins);
+            buckets.sort(backend, POOL, keys, samples, elements);
+            backend.call(POOL, "psroi_input_gather").buf(buckets.starts).buf(buckets.list).buf(frac).buf(diffs)
+                    .buf(gIn.buffer()).vec(geo.g).i(r0 > 0 ? 1 : 0).range(elements);
+        }
+    }
+
+    /**
+     * The RoIs on the host, for validation and geometry: {@code rois} must be a tensor of this
+     * backend instance (checked first, as the reference does); its few values are read back.
+     */
+    private double[] roisOnHost(Tensor rois) {
+        Checks.owned("rois", rois, OpenClProvider.NAME, rois == null ? null : rois.dtype());
+        return backend.own("rois", rois).toDoubleArray();
+    }
+
+    /** The small per-call tables of deform_psroi_pool.cl (see its header). */
+    private final class Geometry {
+        final int[] g;
+        final ClBuffer floats;
+        final ClBuffer ints;
+
+        Geometry(DeformPsRoiPoolShape s, double[] rois, List<ClBuffer> temps) {
+            DeformPsRoiPoolSpec sp = s.spec();
+            int r = s.roiCount(), p = sp.pooledSize();
+            g = new int[] {s.batch(), s.channels(), s.height(), s.width(), sp.outputDim(), sp.groupSize(), p,
+                    sp.partSize(), sp.samplePerPart(), r, s.numClasses(), s.hasOffset() ? 1 : 0, 0, 0, 0, 0};
+            float[] geo = new float[Math.max(1, r * 8)];
+            int[] tab = new int[2 * p + r];
+            for (int i = 0; i < p; i++) {
+                // In [0, partSize) mathematically; clamped so that no rounding can index past the offsets.
+                tab[i] = Math.min(partCell(i, p, sp.partSize()), sp.partSize() - 1);
+                tab[p + i] = groupCell(i, p, sp.groupSize());
+            }
+            for (int i = 0; i < r; i++) {
+                tab[2 * p + i] = (int) rois[i * 5]; // truncation toward zero, as the official kernel
+                double[] q = roiGeometry(rois, i, sp);
+                for (int j = 0; j < 8; j++) geo[i * 8 + j] = (float) q[j];
+            }
+            floats = backend.allocate(geo.length, Pointer.to(geo), "RoI geometry");
+            temps.add(floats);
+            ints = backend.allocate(tab.length, Pointer.to(tab), "RoI tables");
+            temps.add(ints);
+        }
+    }
+
+    /**
+     * {@code start_w, start_h, roi_w, roi_h, bin_w, bin_h, sub_w, sub_h} of RoI {@code i} in float64,
+     * as the official kernel computes them: corners rounded half away from zero, scaled, shifted by
+     * -0.5 ({@code x2, y2} take +1 first), size at least 0.1.
+     */
+    static double[] roiGeometry(double[] rois, int i, DeformPsRoiPoolSpec sp) {
+        double scale = sp.spatialScale();
+        double startW = roundHalfAway(rois[i * 5 + 1]) * scale - 0.5;
+        double startH = roundHalfAway(rois[i * 5 + 2]) * scale - 0.5;
+        double endW = (roundHalfAway(rois[i * 5 + 3]) + 1.0) * scale - 0.5;
+        double endH = (roundHalfAway(rois[i * 5 + 4]) + 1.0) * scale - 0.5;
+        double roiW = Math.max(endW - startW, 0.1);
+        double roiH = Math.max(endH - startH, 0.1);
+        double binW = roiW / sp.pooledSize(), binH = roiH / sp.pooledSize();
+        return new double[] {startW, startH, roiW, roiH, binW, binH, binW / sp.samplePerPart(),
+                binH / sp.samplePerPart()};
+    }
+
+    /** C's {@code round}: half away from zero ({@link Math#round} rounds half up). */
+    static double roundHalfAway(double v) {
+        double t = v < 0 ? Math.ceil(v) : Math.floor(v);
+        if (Math.abs(v - t) >= 0.5) t += Math.signum(v);
+        return t;
+    }
+
+    /** Official: {@code floor((DType) ph / pooled_size * part_size)}, evaluated in float64. */
+    static int partCell(int ph, int pooledSize, int partSize) {
+        return (int) Math.floor((double) ph / pooledSize * partSize);
+    }
+
+    /** Official: {@code floor((DType) ph * group_size / pooled_size)} clamped to {@code [0, groupSize-1]}. */
+    static int groupCell(int ph, int pooledSize, int groupSize) {
+        int gcell = (int) Math.floor((double) ph * groupSize / pooledSize);
+        return Math.min(Math.max(gcell, 0), groupSize - 1);
+    }
+
+    private ClBuffer temp(List<ClBuffer> temps, long floats) {
+        ClBuffer b = backend.allocate(floats, null, "absent argument");
+        temps.add(b);
+        return b;
+    }
+
+    private static OpenClTensor keep(List<OpenClTensor> made, OpenClTensor t) {
+        made.add(t);
+        return t;
+    }
+}

@@ -1,0 +1,36 @@
+package dcn4j.opencl;
+
+import dcn4j.Backends;
+import dcn4j.conformance.DeformConv2dVerification;
+import dcn4j.conformance.DeformPsRoiPoolVerification;
+import dcn4j.spi.BackendProvider;
+import net.jqwik.api.Group;
+
+/**
+ * The conformance suite (dcn4j-conformance) applied to the OpenCL backend, found by name through
+ * {@link java.util.ServiceLoader}. On a machine without an OpenCL platform every property is
+ * skipped with the provider's reason; under {@code CI=true} they fail instead, so CI cannot pass
+ * without having run them. {@code -Ddcn4j.device=I} picks the device.
+ */
+class OpenClConformanceTest {
+
+    private static BackendProvider opencl() {
+        return Backends.provider("opencl");
+    }
+
+    @Group
+    class DeformConv2d extends DeformConv2dVerification {
+        @Override
+        protected BackendProvider provider() {
+            return opencl();
+        }
+    }
+
+    @Group
+    class DeformPsRoiPool extends DeformPsRoiPoolVerification {
+        @Override
+        protected BackendProvider provider() {
+            return opencl();
+        }
+    }
+}
