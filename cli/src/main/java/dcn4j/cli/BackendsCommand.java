@@ -53,6 +53,16 @@ final class BackendsCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The name of the backend {@link Backends#open()} would pick, found without opening it (an
+     * OpenCL context is costly); {@link IllegalStateException} when there is none.
+     */
+    static String defaultBackendName() {
+        Choice choice = defaultChoice(Backends.providers());
+        if (choice.name() == null) throw new IllegalStateException("--backend: not given and " + choice.describe());
+        return choice.name();
+    }
+
     /** Mirrors {@link Backends#open()}: {@code -Ddcn4j.backend}, then {@code DCN4J_BACKEND}, then the best available. */
     static Choice defaultChoice(List<BackendProvider> providers) {
         String named = System.getProperty(Backends.BACKEND_PROPERTY);

@@ -124,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--shape: output size " + ho + "x" + wo + " is empty for these parameters");
         }
         BackendOptions options = new BackendOptions(device, threads);
-        String name = backend != null ? backend : defaultBackendName();
+        String name = backend != null ? backend : BackendsCommand.defaultBackendName();
         Random rnd = new Random(seed);
         try (Backend b = Backends.open(name, options)) {
             Tensor input = b.tensor(new int[] {n, c, h, w}, uniform(rnd, (long) n * c * h * w, 1));
@@ -214,12 +214,6 @@ final class BenchCommand implements Callable<Integer> {
     /** Reads the result so the call cannot be skipped; a gradient may be absent. */
     private static void touch(Tensor t) {
         if (t != null && t.elementCount() < 0) throw new IllegalStateException("impossible");
-    }
-
-    private static String defaultBackendName() {
-        try (Backend b = Backends.open()) {
-            return b.name();
-        }
     }
 
     private static int[] ints(String option, String text, int count) {

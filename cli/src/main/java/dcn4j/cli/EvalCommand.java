@@ -59,7 +59,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         CaseDirectory c = CaseDirectory.load(caseDir);
         BackendOptions options = device == null ? BackendOptions.defaults() : deviceOption(device);
-        String name = backend != null ? backend : defaultBackendName();
+        String name = backend != null ? backend : BackendsCommand.defaultBackendName();
         Map<String, NpyArray> results;
         String where;
         try (Backend b = Backends.open(name, options)) {
@@ -84,12 +84,6 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--device: " + e.getMessage(), e);
         }
-    }
-
-    private static String defaultBackendName() {
-        BackendsCommand.Choice choice = BackendsCommand.defaultChoice(Backends.providers());
-        if (choice.name() == null) throw new IllegalStateException("--backend: not given and " + choice.describe());
-        return choice.name();
     }
 
     /** One line per expected array; an expected array whose shape differs from the result is an error. */
