@@ -231,13 +231,14 @@ final class OpenClDeformConv2d {
         return Math.min(s.channelsPerOffsetGroup(), backend.gpuStyle() ? 4 : cpuMax);
     }
 
-    /** The int16 geometry of deform_conv2d.cl. */
+    /** The int16 geometry of deform_conv2d.cl (the end paddings are in Ho and Wo). */
     private static int[] geometry(DeformConv2dShape s) {
         DeformConv2dSpec sp = s.spec();
         return new int[] {s.inChannels(), s.inHeight(), s.inWidth(), s.kernelHeight(), s.kernelWidth(),
-                s.outHeight(), s.outWidth(), sp.strideH(), sp.strideW(), sp.padH(), sp.padW(), sp.dilationH(),
-                sp.dilationW(), s.channelsPerOffsetGroup(), sp.offsetGroups(),
-                (s.hasOffset() ? 1 : 0) | (s.hasMask() ? 2 : 0)};
+                s.outHeight(), s.outWidth(), sp.strideH(), sp.strideW(), sp.padTop(), sp.padLeft(),
+                sp.dilationH(), sp.dilationW(), s.channelsPerOffsetGroup(), sp.offsetGroups(),
+                (s.hasOffset() ? 1 : 0) | (s.hasMask() ? 2 : 0)
+                        | (sp.border() == DeformConv2dSpec.Border.DCNV1 ? 4 : 0)};
     }
 
     /**

@@ -4,8 +4,10 @@
  * reference is dcn4j.reference.ReferenceDeformConv2d / Bilinear.
  *
  * Every kernel takes the geometry as one int16 g:
- *   s0 C, s1 H, s2 W, s3 kh, s4 kw, s5 Ho, s6 Wo, s7 stride h, s8 stride w, s9 pad h, sa pad w,
- *   sb dilation h, sc dilation w, sd C/offsetGroups, se offsetGroups, sf flags (1 offset, 2 mask)
+ *   s0 C, s1 H, s2 W, s3 kh, s4 kw, s5 Ho, s6 Wo, s7 stride h, s8 stride w, s9 pad top, sa pad left,
+ *   sb dilation h, sc dilation w, sd C/offsetGroups, se offsetGroups,
+ *   sf flags (1 offset, 2 mask, 4 border rule DCNV1)
+ * (the bottom and right paddings only size Ho and Wo).
  * and a batch chunk: images n0 .. n0+Q-1. Column buffers are [C*kh*kw, Q*Ho*Wo]: row c*K + k,
  * column q*P + p (K = kh*kw, P = Ho*Wo).
  *
@@ -21,11 +23,11 @@
     const int C = (g).s0, H = (g).s1, W = (g).s2, KH = (g).s3, KW = (g).s4, HO = (g).s5, WO = (g).s6; \
     const int SH = (g).s7, SW = (g).s8, PH = (g).s9, PW = (g).sa, DH = (g).sb, DW = (g).sc; \
     const int CPOG = (g).sd, OG = (g).se; \
-    const int HAS_OFFSET = (g).sf & 1, HAS_MASK = ((g).sf >> 1) & 1; \
+    const int HAS_OFFSET = (g).sf & 1, HAS_MASK = ((g).sf >> 1) & 1, DCNV1 = ((g).sf >> 2) & 1; \
     const int K = KH * KW, P = HO * WO; \
     (void) C; (void) H; (void) W; (void) KH; (void) KW; (void) HO; (void) WO; (void) SH; (void) SW; \
     (void) PH; (void) PW; (void) DH; (void) DW; (void) CPOG; (void) OG; (void) HAS_OFFSET; \
-    (void) HAS_MASK; (void) K; (void) P;
+    (void) HAS_MASK; (void) DCNV1; (void) K; (void) P;
 
 /* Where kernel point k of output pixel p samples, for offset group og of image n (DESIGN.md):
  *   py = y*sh - ph + i*dh + offset[n, 2*(og*K + k), y, x]
@@ -58,6 +60,36 @@ inline int inside(const float py, const float px, const int H, const int W)
 inline int cell_touches(const float py, const float px, const int H, const int W)
 {
     return py >= -1.0f && py < (float) H && px >= -1.0f && px < (float) W;
+}
+
+/* Whether (py, px) reads anything under the border rule (DESIGN.md "Border rules"): torchvision's
+ * inside(), or DCNV1's 0 <= p < size on both axes (Dcnv1Bilinear.outside; a NaN coordinate reads, and
+ * its NaN fraction propagates). */
+inline int reads(const float py, const float px, const int H, const int W, const int dcnv1)
+{
+    if (dcnv1) return !(py < 0.0f || py >= (float) H || px < 0.0f || px >= (float) W);
+    return inside(py, px, H, W);
+}
+
+/* One axis of the cell of coordinate p: returns the low corner floor(p), with the fraction p - floor(p)
+ * and the factor of the slope along this axis (1). Under DCNV1 a coordinate with floor(p) >= size-1 is
+ * moved onto size-1: fraction 0 (the second corner, outside, weighs 0) and slope factor 0, as the
+ * official get_coordinate_weight (Dcnv1Bilinear). A NaN coordinate gets corner 0 and a NaN fraction. */
+inline int axis_cell(const float p, const int size, const int dcnv1, float* frac, float* slope)
+{
+    const float f = floor(p);
+    *slope = 1.0f;
+    if (isnan(p)) {
+        *frac = p;
+        return 0;
+    }
+    if (dcnv1 && f >= (float) (size - 1)) {
+        *frac = 0.0f;
+        *slope = 0.0f;
+        return size - 1;
+    }
+    *frac = p - f;
+    return (int) f;
 }
 
 inline float pixel(__global const float* plane, const int H, const int W, const int y, const int x)
@@ -121,14 +153,13 @@ __kernel void sample_table(__global const float* offset, __global const float* m
     float py, px;
     sample_point(offset, g, n, og, k, p, &py, &px);
     const int e = (t * K + k) * P + p;
-    if (!inside(py, px, H, W)) {
+    if (!reads(py, px, H, W, DCNV1)) {
         corner[e] = (int4) (-1);
         weight[e] = (float4) (0.0f);
         return;
     }
-    const float fy = floor(py), fx = floor(px);
-    const int y0 = (int) fy, x0 = (int) fx;
-    const float ly = py - fy, lx = px - fx;
+    float ly, lx, sy, sx;
+    const int y0 = axis_cell(py, H, DCNV1, &ly, &sy), x0 = axis_cell(px, W, DCNV1, &lx, &sx);
     const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
     const float m = HAS_MASK ? mask[((n * OG + og) * K + k) * P + p] : 1.0f;
     corner[e] = (int4) (y0in && x0in ? y0 * W + x0 : -1, y0in && x1in ? y0 * W + x0 + 1 : -1,
@@ -211,11 +242,10 @@ __kernel void cells_count(__global const float* offset, __global int* keys, __gl
     sample_point(offset, g, n0 + q, og, k, p, &py, &px);
     int key = -1;
     float ly = 0.0f, lx = 0.0f;
-    if (inside(py, px, H, W)) {
-        const float fy = floor(py), fx = floor(px);
-        ly = py - fy;
-        lx = px - fx;
-        key = t * NC + ((int) fy + 1) * (W + 1) + ((int) fx + 1);
+    if (reads(py, px, H, W, DCNV1)) {
+        float sy, sx;
+        const int y0 = axis_cell(py, H, DCNV1, &ly, &sy), x0 = axis_cell(px, W, DCNV1, &lx, &sx);
+        key = t * NC + (y0 + 1) * (W + 1) + (x0 + 1);
         atomic_inc(&starts[key]);
     }
     keys[gs] = key;
@@ -285,16 +315,16 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
     const int n = n0 + q;
     float py, px;
     sample_point(offset, g, n, og, k, p, &py, &px);
-    float gy = 0.0f, gx = 0.0f, gm = 0.0f;
-    if (cell_touches(py, px, H, W)) {
-        const float fy = floor(py), fx = floor(px);
-        const int y0 = (int) fy, x0 = (int) fx;
-        const float ly = py - fy, lx = px - fx;
+    float gy = 0.0f, gx = 0.0f, gm = 0.0f, sy = 0.0f, sx = 0.0f;
+    /* Under DCNV1 the slopes too are taken only where the point reads (get_coordinate_weight). */
+    if (DCNV1 ? reads(py, px, H, W, 1) : cell_touches(py, px, H, W)) {
+        float ly, lx;
+        const int y0 = axis_cell(py, H, DCNV1, &ly, &sy), x0 = axis_cell(px, W, DCNV1, &lx, &sx);
         const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
         const int i00 = y0in && x0in ? y0 * W + x0 : -1, i01 = y0in && x1in ? y0 * W + x0 + 1 : -1;
         const int i10 = y1in && x0in ? (y0 + 1) * W + x0 : -1, i11 = y1in && x1in ? (y0 + 1) * W + x0 + 1 : -1;
         /* The value (mask gradient) is read only where Bilinear.value reads: inside(). */
-        const int readsValue = inside(py, px, H, W);
+        const int readsValue = reads(py, px, H, W, DCNV1);
         __global const float* plane = input + (n * C + og * CPOG) * H * W;
         __global const float* gcol = gradCols + (og * CPOG * K + k) * L + q * P + p;
         for (int c = 0; c < CPOG; c++) {
@@ -316,8 +346,9 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
     const int sample = (n * OG + og) * K + k;
     if (want & 1) {
         const float m = HAS_MASK ? mask[sample * P + p] : 1.0f;
-        gradOffset[(2 * sample) * P + p] = gy * m;
-        gradOffset[(2 * sample + 1) * P + p] = gx * m;
+        /* No slope along a coordinate moved onto the last row/column (DCNV1): 0, not 0 * gy. */
+        gradOffset[(2 * sample) * P + p] = sy != 0.0f ? gy * m : 0.0f;
+        gradOffset[(2 * sample + 1) * P + p] = sx != 0.0f ? gx * m : 0.0f;
     }
     if (want & 2) gradMask[sample * P + p] = gm;
 }

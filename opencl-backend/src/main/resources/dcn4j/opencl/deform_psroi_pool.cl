@@ -3,7 +3,7 @@
  * float32), following the official MXNet DeformablePSROIPooling kernels (DESIGN.md "Deformable PS
  * RoI pooling"; paper eq. 5-7; float64 oracle dcn4j.reference.ReferenceDeformPsRoiPool).
  *
- * The per-RoI geometry is computed on the host in float64 exactly as the reference does (corners
+ * The per-RoI geometry is computed on the host in float64 by dcn4j.spi.PooledRoi, as for every backend (corners
  * rounded half away from zero, scaled, shifted by -0.5, size at least 0.1) and passed as floats:
  *   geo[r*8 + 0..7] = start_w, start_h, roi_w, roi_h, bin_w, bin_h, sub_w, sub_h
  * and ints: tab[0..P) part cell of a bin row/column, tab[P..2P) position-sensitive group of a bin

@@ -132,7 +132,7 @@ final class Col2im {
                     int b = base[e];
                     float gy = 0f, gx = 0f, gm = 0f;
                     if (b >= 0) {
-                        float ly = frac[3 * e], lx = frac[3 * e + 1];
+                        float ly = frac[SampleTable.FRAC * e], lx = frac[SampleTable.FRAC * e + 1];
                         FloatVector vly = FloatVector.broadcast(SPECIES, ly);
                         FloatVector vlx = FloatVector.broadcast(SPECIES, lx);
                         FloatVector hy = FloatVector.broadcast(SPECIES, 1f - ly);
@@ -182,9 +182,10 @@ final class Col2im {
                                 }
                             }
                         }
-                        float mk = frac[3 * e + 2];
-                        gy = mk * sumLanes(accY);
-                        gx = mk * sumLanes(accX);
+                        float mk = frac[SampleTable.FRAC * e + 2];
+                        // No slope along a coordinate moved onto the last row/column (Border.DCNV1).
+                        gy = frac[SampleTable.FRAC * e + 3] == 0f ? 0f : mk * sumLanes(accY);
+                        gx = frac[SampleTable.FRAC * e + 4] == 0f ? 0f : mk * sumLanes(accX);
                         if (withMask) gm = sumLanes(accM);
                     }
                     if (gradOffset != null) {

@@ -135,7 +135,7 @@ final class VectorDeformConv2d {
         long bytes(ConvGeometry g, int threads, boolean wantInput, boolean wantWeight) {
             long shared = g.paddedSize + (wantInput ? g.paddedSize : 0)
                     + (gradColumns ? packedWeightSize(g) + gradColumnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
-                    + 8L * SampleTable.entries(g, rowsPerGroup)
+                    + (5L + SampleTable.FRAC) * SampleTable.entries(g, rowsPerGroup)
                     + (wantWeight ? (long) g.outChannels * g.groupK : 0);
             long perWorker = MR * NR + aPanelSize(g);
             return 4 * (shared + threads * perWorker);
@@ -343,7 +343,7 @@ final class VectorDeformConv2d {
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             long entries = SampleTable.entries(g, plan.rowsPerGroup());
             table = new SampleTable(ws.ints("base", entries), ws.floats("weight", 4 * entries),
-                    ws.floats("frac", 3 * entries));
+                    ws.floats("frac", SampleTable.FRAC * entries));
             tiles = ws.perWorker("tile", threads, MR * NR);
             aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
             // Work splits below only decide who computes what, never an output value.
