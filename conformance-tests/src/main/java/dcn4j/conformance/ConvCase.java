@@ -247,8 +247,9 @@ public final class ConvCase {
     public String toString() {
         return "ConvCase{N=" + batch + ", C=" + inChannels + ", H=" + height + ", W=" + width + ", O=" + outChannels
                 + ", kernel=" + kernelH + "x" + kernelW + ", stride=" + spec.strideH() + "x" + spec.strideW()
-                + ", padding=" + spec.padH() + "x" + spec.padW() + ", dilation=" + spec.dilationH() + "x"
-                + spec.dilationW() + ", groups=" + spec.groups() + ", offsetGroups=" + spec.offsetGroups()
+                + ", padding=[" + spec.padTop() + "," + spec.padLeft() + "," + spec.padBottom() + "," + spec.padRight()
+                + "], dilation=" + spec.dilationH() + "x" + spec.dilationW() + ", groups=" + spec.groups()
+                + ", offsetGroups=" + spec.offsetGroups() + ", border=" + spec.border()
                 + ", offset=" + (hasOffset ? offsetStyle : "none") + ", mask=" + hasMask + ", bias=" + hasBias
                 + ", valueSeed=" + valueSeed + "}";
     }

@@ -107,7 +107,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
         ConvArgs a = ConvArgs.of(c).withMask(null).withOffset(null);
         DeformConv2dSpec s = c.spec();
         double[] dense = DenseConv2d.forward(a.input(), a.inputShape(), a.weight(), a.weightShape(), a.bias(),
-                s.groups(), s.strideH(), s.strideW(), -s.padH(), -s.padW(), s.dilationH(), s.dilationW(), c.outH(),
+                s.groups(), s.strideH(), s.strideW(), -s.padTop(), -s.padLeft(), s.dilationH(), s.dilationW(), c.outH(),
                 c.outW());
         double[] magnitude = Magnitudes.convForward(a);
         expectClose("output without offset vs dense convolution", a.forward(backend()), dense, magnitude,
@@ -170,7 +170,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
             }
         }
         double[] dense = DenseConv2d.forward(a.input(), a.inputShape(), wide, new int[] {o, cg, bh, bw}, a.bias(),
-                s.groups(), s.strideH(), s.strideW(), -s.padH() + minY, -s.padW() + minX, 1, 1, c.outH(), c.outW());
+                s.groups(), s.strideH(), s.strideW(), -s.padTop() + minY, -s.padLeft() + minX, 1, 1, c.outH(), c.outW());
         expectClose("output with integer offsets vs shifted dense convolution", a.forward(backend()), dense,
                 Magnitudes.convForward(a), Tolerances.FORWARD);
     }
@@ -278,7 +278,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
             addBoth(calls, "bias of O + 1", "bias", s, t.input, offset, mask, t.weight,
                     zeros(b, new int[] {o + 1}, made), t);
             addBoth(calls, "kernel taller than the padded input", "output size", s, t.input, null, null,
-                    zeros(b, new int[] {o, cg, h + 2 * s.padH() + 1, kw}, made), bias, t);
+                    zeros(b, new int[] {o, cg, h + s.padTop() + s.padBottom() + 1, kw}, made), bias, t);
             addBoth(calls, "null input", "input", s, null, offset, mask, t.weight, bias, t);
             addBoth(calls, "null weight", "weight", s, t.input, offset, mask, null, bias, t);
             if (!b.name().equals(reference().name())) {

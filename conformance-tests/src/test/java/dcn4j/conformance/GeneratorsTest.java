@@ -26,7 +26,12 @@ class GeneratorsTest {
         reaches(cs, "dilation > 1", c -> c.spec().dilationH() > 1 || c.spec().dilationW() > 1);
         reaches(cs, "groups and offset groups together, different",
                 c -> c.spec().groups() > 1 && c.spec().offsetGroups() > 1 && c.spec().groups() != c.spec().offsetGroups());
-        reaches(cs, "padding", c -> c.spec().padH() > 0);
+        reaches(cs, "padding", c -> c.spec().padTop() > 0);
+        reaches(cs, "asymmetric padding (ONNX pads)", c -> !c.spec().symmetricPadding());
+        reaches(cs, "the DCNv1 border rule", c -> c.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1);
+        reaches(cs, "the DCNv1 border rule with samples on and past the last row",
+                c -> c.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1 && c.hasOffset()
+                        && c.spec().padBottom() > 0);
         reaches(cs, "no offset (plain convolution)", c -> !c.hasOffset());
         reaches(cs, "a mask (DCNv2)", ConvCase::hasMask);
         reaches(cs, "no mask (DCNv1)", c -> c.hasOffset() && !c.hasMask());

@@ -222,6 +222,10 @@ final class MutantBackend implements Backend {
             ocg = o / groups;
         }
 
+        boolean dcnv1() {
+            return s.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1;
+        }
+
         /** Offset group of input channel {@code ch}, which belongs to weight group {@code g}. */
         int offsetGroup(int ch, int g) {
             if (bug == Bug.OFFSET_GROUP_FROM_WEIGHT_GROUP) return g % og;
@@ -259,6 +263,7 @@ final class MutantBackend implements Backend {
         }
 
         double sample(int plane, double py, double pxx) {
+            if (dcnv1()) return Dcnv1.im2colBilinear(in, plane, h, wd, py, pxx);
             if (!reads(py, pxx)) return 0;
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0, lx = pxx - x0;
@@ -279,9 +284,9 @@ final class MutantBackend implements Backend {
                                 for (int i = 0; i < kh; i++) {
                                     for (int j = 0; j < kw; j++) {
                                         int kk = i * kw + j;
-                                        double py = y * s.spec().strideH() - s.spec().padH() + i * s.spec().dilationH()
+                                        double py = y * s.spec().strideH() - s.spec().padTop() + i * s.spec().dilationH()
                                                 + dy(b, q, kk, y, x);
-                                        double pxx = x * s.spec().strideW() - s.spec().padW()
+                                        double pxx = x * s.spec().strideW() - s.spec().padLeft()
                                                 + j * s.spec().dilationW() + dx(b, q, kk, y, x);
                                         sum += w[((oc * cg + cl) * kh + i) * kw + j] * m(b, q, kk, y, x)
                                                 * sample(plane, py, pxx);
@@ -309,9 +314,9 @@ final class MutantBackend implements Backend {
                                 for (int i = 0; i < kh; i++) {
                                     for (int j = 0; j < kw; j++) {
                                         int kk = i * kw + j;
-                                        double py = y * s.spec().strideH() - s.spec().padH() + i * s.spec().dilationH()
+                                        double py = y * s.spec().strideH() - s.spec().padTop() + i * s.spec().dilationH()
                                                 + dy(b, q, kk, y, x);
-                                        double pxx = x * s.spec().strideW() - s.spec().padW()
+                                        double pxx = x * s.spec().strideW() - s.spec().padLeft()
                                                 + j * s.spec().dilationW() + dx(b, q, kk, y, x);
                                         int wi = ((oc * cg + cl) * kh + i) * kw + j;
                                         double mv = m(b, q, kk, y, x), v = sample(plane, py, pxx);
@@ -340,6 +345,10 @@ final class MutantBackend implements Backend {
         }
 
         void scatter(double[] gi, int plane, double py, double pxx, double g) {
+            if (dcnv1()) {
+                Dcnv1.col2im(gi, plane, h, wd, py, pxx, g);
+                return;
+            }
             if (!reads(py, pxx)) return;
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0, lx = pxx - x0;
@@ -355,6 +364,7 @@ final class MutantBackend implements Backend {
 
         /** d sample / d py on the cell [floor, floor+1], corners outside counting 0 (torchvision's coordinate weight). */
         double slopeY(int plane, double py, double pxx) {
+            if (dcnv1()) return Dcnv1.coordinateWeight(in, plane, h, wd, py, pxx, 0);
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double lx = pxx - x0;
             if (py < -1 || py >= h || pxx < -1 || pxx >= wd) return 0;
@@ -363,6 +373,7 @@ final class MutantBackend implements Backend {
         }
 
         double slopeX(int plane, double py, double pxx) {
+            if (dcnv1()) return Dcnv1.coordinateWeight(in, plane, h, wd, py, pxx, 1);
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0;
             if (py < -1 || py >= h || pxx < -1 || pxx >= wd) return 0;
@@ -393,9 +404,9 @@ final class MutantBackend implements Backend {
                                     for (int i = 0; i < kh; i++) {
                                         for (int j = 0; j < kw; j++) {
                                             int kk = i * kw + j;
-                                            double py = y * s.spec().strideH() - s.spec().padH()
+                                            double py = y * s.spec().strideH() - s.spec().padTop()
                                                     + i * s.spec().dilationH() + dy(b, q, kk, y, x);
-                                            double pxx = x * s.spec().strideW() - s.spec().padW()
+                                            double pxx = x * s.spec().strideW() - s.spec().padLeft()
                                                     + j * s.spec().dilationW() + dx(b, q, kk, y, x);
                                             gw[((oc * cg + cl) * kh + i) * kw + j] += gout * m(b, q, kk, y, x)
                                                     * sample(plane, py, pxx);
@@ -572,5 +583,120 @@ final class MutantBackend implements Backend {
     public void close() {
         if (workers != null) workers.shutdownNow();
         reference.close();
+    }
+
+    /**
+     * The official DCNv1 kernels (msracver/Deformable-ConvNets, {@code deformable_im2col.cuh}) transcribed
+     * statement by statement, independently of the reference's {@code Dcnv1Bilinear}: the value of
+     * {@code deformable_im2col_gpu_kernel}, the input gradient of {@code deformable_col2im_gpu_kernel}
+     * (its 5x5 neighbourhood search and {@code get_gradient_weight}) and the offset gradient of
+     * {@code deformable_col2im_coord_gpu_kernel} ({@code get_coordinate_weight}), in absolute coordinates.
+     */
+    static final class Dcnv1 {
+
+        private Dcnv1() {
+        }
+
+        static double im2colBilinear(double[] im, int plane, int height, int width, double hIm, double wIm) {
+            if (!(hIm >= 0 && wIm >= 0 && hIm < height && wIm < width)) return 0;
+            double hv = hIm, wv = wIm;
+            int hLow = (int) Math.floor(hv), wLow = (int) Math.floor(wv), hHigh, wHigh;
+            if (hLow >= height - 1) {
+                hHigh = hLow = height - 1;
+                hv = hLow;
+            } else {
+                hHigh = hLow + 1;
+            }
+            if (wLow >= width - 1) {
+                wHigh = wLow = width - 1;
+                wv = wLow;
+            } else {
+                wHigh = wLow + 1;
+            }
+            double lh = hv - hLow, lw = wv - wLow, hh = 1 - lh, hw = 1 - lw;
+            double v1 = im[plane + hLow * width + wLow], v2 = im[plane + hLow * width + wHigh];
+            double v3 = im[plane + hHigh * width + wLow], v4 = im[plane + hHigh * width + wHigh];
+            return hh * hw * v1 + hh * lw * v2 + lh * hw * v3 + lh * lw * v4;
+        }
+
+        static void col2im(double[] grad, int plane, int height, int width, double hIm, double wIm, double top) {
+            int curH = (int) hIm, curW = (int) wIm;
+            for (int dy = -2; dy <= 2; dy++) {
+                for (int dx = -2; dx <= 2; dx++) {
+                    long y = (long) curH + dy, x = (long) curW + dx;
+                    if (y >= 0 && y < height && x >= 0 && x < width && Math.abs(hIm - y) < 1
+                            && Math.abs(wIm - x) < 1) {
+                        grad[plane + (int) y * width + (int) x] +=
+                                gradientWeight(hIm, wIm, (int) y, (int) x, height, width) * top;
+                    }
+                }
+            }
+        }
+
+        private static double gradientWeight(double ah, double aw, int h, int w, int height, int width) {
+            if (ah < 0 || ah > height || aw < 0 || aw > width) return 0;
+            int hLow = (int) ah, wLow = (int) aw, hHigh, wHigh;
+            if (hLow >= height - 1) {
+                hHigh = hLow = height - 1;
+                ah = hLow;
+            } else {
+                hHigh = hLow + 1;
+            }
+            if (wLow >= width - 1) {
+                wHigh = wLow = width - 1;
+                aw = wLow;
+            } else {
+                wHigh = wLow + 1;
+            }
+            double weight = 0;
+            if (h == hLow) {
+                if (w == wLow) {
+                    weight = (h + 1 - ah) * (w + 1 - aw);
+                } else if (w == wHigh) {
+                    weight = (h + 1 - ah) * (aw + 1 - w);
+                }
+            } else if (h == hHigh) {
+                if (w == wLow) {
+                    weight = (ah + 1 - h) * (w + 1 - aw);
+                } else if (w == wHigh) {
+                    weight = (ah + 1 - h) * (aw + 1 - w);
+                }
+            }
+            return weight;
+        }
+
+        static double coordinateWeight(double[] im, int plane, int height, int width, double ah, double aw, int dir) {
+            if (ah < 0 || aw < 0 || ah >= height || aw >= width) {
+                ah = -1;
+                aw = -1;
+            }
+            if (ah < 0 || ah > height || aw < 0 || aw > width) return 0;
+            int hLow = (int) ah, wLow = (int) aw, hHigh, wHigh;
+            if (hLow >= height - 1) {
+                hHigh = hLow = height - 1;
+                ah = hLow;
+            } else {
+                hHigh = hLow + 1;
+            }
+            if (wLow >= width - 1) {
+                wHigh = wLow = width - 1;
+                aw = wLow;
+            } else {
+                wHigh = wLow + 1;
+            }
+            double weight = 0;
+            if (dir == 0) {
+                weight += -1 * (wLow + 1 - aw) * im[plane + hLow * width + wLow];
+                weight += -1 * (aw - wLow) * im[plane + hLow * width + wHigh];
+                weight += (wLow + 1 - aw) * im[plane + hHigh * width + wLow];
+                weight += (aw - wLow) * im[plane + hHigh * width + wHigh];
+            } else {
+                weight += -1 * (hLow + 1 - ah) * im[plane + hLow * width + wLow];
+                weight += (hLow + 1 - ah) * im[plane + hLow * width + wHigh];
+                weight += -1 * (ah - hLow) * im[plane + hHigh * width + wLow];
+                weight += (ah - hLow) * im[plane + hHigh * width + wHigh];
+            }
+            return weight;
+        }
     }
 }

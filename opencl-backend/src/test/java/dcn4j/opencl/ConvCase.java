@@ -94,8 +94,8 @@ record ConvCase(String name, int n, int c, int h, int w, int o, int kh, int kw, 
                                 for (int x = 0; x < wo; x++) {
                                     int ch = 2 * (g * kk + k);
                                     int base = (ni * 2 * og * kk + ch) * p + y * wo + x;
-                                    double by = y * spec.strideH() - spec.padH() + i * spec.dilationH();
-                                    double bx = x * spec.strideW() - spec.padW() + j * spec.dilationW();
+                                    double by = y * spec.strideH() - spec.padTop() + i * spec.dilationH();
+                                    double bx = x * spec.strideW() - spec.padLeft() + j * spec.dilationW();
                                     double ty = switch (r.nextInt(4)) {
                                         case 0 -> -1;
                                         case 1 -> h;

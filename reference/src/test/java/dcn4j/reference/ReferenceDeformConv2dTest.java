@@ -184,8 +184,8 @@ class ReferenceDeformConv2dTest {
                         for (int cl = 0; cl < cg; cl++)
                             for (int i = 0; i < cfg.kh(); i++)
                                 for (int j = 0; j < cfg.kw(); j++) {
-                                    int iy = y * s.strideH() - s.padH() + i * s.dilationH() + shiftY;
-                                    int ix = x * s.strideW() - s.padW() + j * s.dilationW() + shiftX;
+                                    int iy = y * s.strideH() - s.padTop() + i * s.dilationH() + shiftY;
+                                    int ix = x * s.strideW() - s.padLeft() + j * s.dilationW() + shiftX;
                                     if (iy < 0 || iy >= cfg.h() || ix < 0 || ix >= cfg.w()) continue;
                                     acc += weight[((o * cg + cl) * cfg.kh() + i) * cfg.kw() + j]
                                             * input[((n * cfg.c() + g * cg + cl) * cfg.h() + iy) * cfg.w() + ix];

@@ -115,7 +115,7 @@ class DeformConv2dShapeTest {
     void nonPositiveStrideDilationOrGroupsAreRejectedBySpec() {
         rejects(() -> DeformConv2dSpec.defaults().withStride(0, 1), "strideH", ">= 1", "got 0");
         rejects(() -> DeformConv2dSpec.defaults().withDilation(1, -2), "dilationW", ">= 1", "got -2");
-        rejects(() -> DeformConv2dSpec.defaults().withPadding(-1, 0), "padH", ">= 0", "got -1");
+        rejects(() -> DeformConv2dSpec.defaults().withPadding(-1, 0), "padTop", ">= 0", "got -1");
         rejects(() -> DeformConv2dSpec.defaults().withGroups(0), "groups", "got 0");
         rejects(() -> DeformConv2dSpec.defaults().withOffsetGroups(0), "offsetGroups", "got 0");
     }
