@@ -100,7 +100,8 @@ final class OpenClDeformConv2d {
         boolean needGradCols = wantInput || wantOffset || wantMask;
 
         int c = s.inChannels(), k = s.kernelSize(), p = s.outHeight() * s.outWidth();
-        int og = s.spec().offsetGroups(), cells = (s.inHeight() + 1) * (s.inWidth() + 1);
+        int og = s.spec().offsetGroups();
+        long cells = (long) (s.inHeight() + 1) * (s.inWidth() + 1); // fits an int once chunk() accepted the shape
         long perImage = 0;
         if (wantWeight) perImage += (long) c * k * p * 4 + 32L * og * k * p; // cols, sample table
         if (needGradCols) perImage += (long) c * k * p * 4;                // gradCols
@@ -128,7 +129,7 @@ final class OpenClDeformConv2d {
                 ClBuffer gradCols = needGradCols ? ws.get("column gradients", (long) c * k * chunk * p) : null;
                 ClBuffer goRows = needGradCols ? ws.get("gradOut [O, Q*P]", (long) s.outChannels() * chunk * p) : null;
                 ClBuffer goCols = wantWeight ? ws.get("gradOut [Q*P, O]", (long) s.outChannels() * chunk * p) : null;
-                CellBuffers cb = wantInput ? new CellBuffers(ws, chunk * og, k * p, cells) : null;
+                CellBuffers cb = wantInput ? new CellBuffers(ws, chunk * og, k * p, (int) cells) : null;
                 int ocg = s.outChannelsPerGroup(), cgk = s.inChannelsPerGroup() * k, o = s.outChannels();
                 for (int n0 = 0; n0 < s.batch(); n0 += chunk) {
                     int q = Math.min(chunk, s.batch() - n0);
@@ -247,15 +248,18 @@ final class OpenClDeformConv2d {
      */
     private int chunk(DeformConv2dShape s, long perImageBytes) {
         // The kernels index a chunk's buffers with 32-bit ints: the largest is the column buffer
-        // (C*K*P per image), then the sample fractions (2*OG*K*P).
+        // (C*K*P per image), then the sample fractions (2*OG*K*P), or the input gradient's cell buckets
+        // (OG*(H+1)*(W+1) + 1, larger than the input plane itself).
         long elements = Math.max((long) s.inChannels(), 2L * s.spec().offsetGroups()) * s.kernelSize()
                 * s.outHeight() * s.outWidth();
-        if (elements > Integer.MAX_VALUE) {
+        long buckets = (long) s.spec().offsetGroups() * (s.inHeight() + 1) * (s.inWidth() + 1) + 1;
+        if (elements > Integer.MAX_VALUE || buckets > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("input: expected at most " + Integer.MAX_VALUE + " column elements "
-                    + "(C*kh*kw*Ho*Wo) per image on the opencl backend, got " + elements + " for "
-                    + java.util.Arrays.toString(s.inputShape()) + " and kernel " + s.kernelHeight() + "x"
-                    + s.kernelWidth());
+                    + "(C*kh*kw*Ho*Wo) and sample cells (offsetGroups*(H+1)*(W+1)) per image on the opencl backend, "
+                    + "got " + elements + " and " + buckets + " for " + java.util.Arrays.toString(s.inputShape())
+                    + " and kernel " + s.kernelHeight() + "x" + s.kernelWidth());
         }
+        elements = Math.max(elements, buckets);
         long budget = Math.min(workspaceBudget, backend.device().globalMemory() / 8);
         long q = Math.max(1, budget / perImageBytes);
         return (int) Math.min(s.batch(), Math.min(q, Integer.MAX_VALUE / elements));

@@ -91,6 +91,24 @@ class OpenClDeformConv2dTest {
                 spec(1, 1, 1, 1, 1, 1, 1, 1), Offsets.RANDOM, true, true, 18));
         l.add(new ConvCase("several GEMM tiles", 2, 32, 20, 21, 70, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 1),
                 Offsets.RANDOM, true, true, 17));
+        // The official DCNv1 border rule and ONNX's per-side padding (issue 13 items 1-2).
+        DeformConv2dSpec.Border dcnv1 = DeformConv2dSpec.Border.DCNV1;
+        l.add(new ConvCase("dcnv1 3x3 pad 1 bias", 2, 4, 7, 6, 5, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 1).withBorder(dcnv1),
+                Offsets.RANDOM, false, true, 19));
+        l.add(new ConvCase("dcnv1 modulated groups 2 offset groups 2", 2, 8, 6, 5, 6, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 2, 2).withBorder(dcnv1), Offsets.RANDOM, true, true, 20));
+        l.add(new ConvCase("dcnv1 samples on -1, 0, H-1 and H", 2, 4, 5, 6, 3, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 1, 1).withBorder(dcnv1), Offsets.EDGE, true, true, 21));
+        l.add(new ConvCase("dcnv1 integer offsets", 2, 4, 6, 5, 3, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 2).withBorder(dcnv1),
+                Offsets.INTEGER, true, true, 22));
+        l.add(new ConvCase("dcnv1 samples far outside", 1, 4, 6, 6, 3, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 1, 1).withBorder(dcnv1), Offsets.FAR, false, true, 23));
+        l.add(new ConvCase("onnx pads [1, 0, 0, 1]", 2, 3, 5, 6, 4, 2, 2, spec(1, 1, 0, 0, 1, 1, 1, 1)
+                .withPadding(1, 0, 0, 1), Offsets.RANDOM, true, true, 24));
+        l.add(new ConvCase("pads [2, 0, 1, 3] stride 2x1 dilation 1x2", 1, 4, 7, 6, 5, 3, 2,
+                spec(2, 1, 0, 0, 1, 2, 1, 1).withPadding(2, 0, 1, 3), Offsets.RANDOM, false, true, 25));
+        l.add(new ConvCase("dcnv1 pads [0, 2, 2, 1]", 1, 4, 6, 5, 3, 3, 3,
+                spec(1, 1, 0, 0, 1, 1, 1, 1).withPadding(0, 2, 2, 1).withBorder(dcnv1), Offsets.EDGE, true, false, 26));
         return l;
     }
 

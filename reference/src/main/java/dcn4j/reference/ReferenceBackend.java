@@ -61,6 +61,7 @@ final class ReferenceBackend implements Backend {
     public Tensor deformConv2d(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight,
                                Tensor bias) {
         DeformConv2dShape s = DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
+        ReferenceDeformConv2d.checkColumns(s);
         double[] out = ReferenceDeformConv2d.forward(s, data(input), data(offset), data(mask), data(weight),
                 data(bias));
         return new ReferenceTensor(s.dtype(), s.outputShape(), out);
@@ -72,6 +73,7 @@ final class ReferenceBackend implements Backend {
                                                       Set<Gradient> wanted) {
         DeformConv2dShape s = DeformConv2dShape.ofBackward(name(), spec, gradOutput, input, offset, mask, weight,
                 bias, wanted);
+        ReferenceDeformConv2d.checkColumns(s);
         ReferenceDeformConv2d.Grads g = ReferenceDeformConv2d.backward(s, data(gradOutput), data(input),
                 data(offset), data(mask), data(weight), wanted.contains(Gradient.INPUT),
                 wanted.contains(Gradient.OFFSET), wanted.contains(Gradient.MASK), wanted.contains(Gradient.WEIGHT),

@@ -108,6 +108,18 @@ final class ReferenceDeformConv2d {
         return cols;
     }
 
+    /**
+     * Fails unless the column matrix of one group, {@code C/groups*kh*kw x Ho*Wo}, fits one Java array
+     * (EJML sizes it with an {@code int} product): an accepted shape never overflows an index here.
+     */
+    static void checkColumns(DeformConv2dShape s) {
+        long columns = (long) s.inChannelsPerGroup() * s.kernelSize() * s.outHeight() * s.outWidth();
+        if (columns > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("input: expected at most " + (Integer.MAX_VALUE - 8) + " column "
+                    + "elements (C/groups*kh*kw*Ho*Wo) per image and group on the reference backend, got " + columns);
+        }
+    }
+
     /** The weight rows of group {@code g}: a {@code [O/groups, C/groups*kh*kw]} matrix. */
     private static DMatrixRMaj weightOfGroup(DeformConv2dShape s, double[] weight, int g) {
         int rows = s.outChannelsPerGroup(), cols = s.inChannelsPerGroup() * s.kernelSize();

@@ -307,6 +307,19 @@ class ReferenceDeformConv2dTest {
     }
 
     @Test
+    void columnMatrixLargerThanAnArrayIsRejectedNotOverflowed() {
+        // 10 channels, a 10x10 kernel and a 4792x4792 output from a 1x1 input padded by 2400: the columns
+        // of one group hold 2.3e10 elements, more than an int indexes (the output itself is small enough).
+        DeformConv2dSpec spec = DeformConv2dSpec.defaults().withPadding(2400, 2400);
+        Tensor input = ref.tensor(DType.F64, new int[] {1, 10, 1, 1}, new double[10]);
+        Tensor weight = ref.tensor(DType.F64, new int[] {1, 10, 10, 10}, new double[1000]);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ref.deformConv2d(spec, input, null, null, weight, null));
+        assertTrue(e.getMessage().startsWith("input: expected at most 2147483639 column elements"), e.getMessage());
+        assertTrue(e.getMessage().contains("got 22963264000"), e.getMessage());
+    }
+
+    @Test
     void backwardComputesOnlyTheGradientsAsked() {
         Config cfg = configs().get(1);
         Args a = randomArgs(cfg, 5);

@@ -89,6 +89,24 @@ class VectorDeformConv2dTest {
                 20));
         // 784 pixels: the forward groups two images per phase, so five images take three phases.
         c.add(ConvCase.of("batch-5-two-images-per-phase", 5, 3, 28, 28, 4, 3, 3, pad1, true, true, true, 2, 21));
+        // The official DCNv1 border rule and ONNX's per-side padding (issue 13 items 1-2).
+        DeformConv2dSpec.Border dcnv1 = DeformConv2dSpec.Border.DCNV1;
+        c.add(ConvCase.of("dcnv1-3x3-pad1-bias", 2, 5, 7, 6, 7, 3, 3, pad1.withBorder(dcnv1), true, false, true, 2.5,
+                22));
+        c.add(ConvCase.of("dcnv1-modulated-groups2-offsetGroups3", 1, 6, 6, 5, 4, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 2, 3).withBorder(dcnv1), true, true, true, 3, 23));
+        c.add(ConvCase.of("dcnv1-integer-offsets", 2, 5, 6, 7, 4, 3, 3, pad1.withBorder(dcnv1), true, true, true, 3,
+                24).withIntegerOffsets());
+        c.add(ConvCase.of("dcnv1-plain-no-offset", 1, 5, 7, 6, 7, 3, 3, pad1.withBorder(dcnv1), false, false, true,
+                0, 25));
+        c.add(ConvCase.of("dcnv1-wide-channels-far", 1, 40, 9, 8, 20, 3, 3, pad1.withBorder(dcnv1), true, true, true,
+                12, 26));
+        c.add(ConvCase.of("onnx-pads-1-0-0-1", 2, 3, 5, 6, 4, 2, 2, DeformConv2dSpec.defaults().withPadding(1, 0, 0, 1),
+                true, true, true, 2, 27));
+        c.add(ConvCase.of("pads-2-0-1-3-stride2-dilation", 1, 4, 7, 6, 5, 3, 2,
+                spec(2, 1, 0, 0, 1, 2, 1, 1).withPadding(2, 0, 1, 3), true, false, true, 2, 28));
+        c.add(ConvCase.of("dcnv1-pads-0-2-2-1", 1, 4, 6, 5, 3, 3, 3,
+                DeformConv2dSpec.defaults().withPadding(0, 2, 2, 1).withBorder(dcnv1), true, true, false, 2.5, 29));
         return c.stream();
     }
 
