@@ -279,6 +279,13 @@ public abstract class DeformConv2dVerification extends Verification implements D
                     zeros(b, new int[] {o + 1}, made), t);
             addBoth(calls, "kernel taller than the padded input", "output size", s, t.input, null, null,
                     zeros(b, new int[] {o, cg, h + s.padTop() + s.padBottom() + 1, kw}, made), bias, t);
+            // Geometry near Integer.MAX_VALUE is computed in long and refused, never wrapped around.
+            addBoth(calls, "dilation Integer.MAX_VALUE", "dilationH", s.withDilation(Integer.MAX_VALUE, s.dilationW()),
+                    t.input, null, null, t.weight.shape()[2] > 1 ? t.weight : zeros(b, new int[] {o, cg, 2, kw}, made),
+                    bias, t);
+            addBoth(calls, "padding 1.1e9 per side", "padTop, padBottom",
+                    s.withPadding(1_100_000_000, s.padLeft(), 1_100_000_000, s.padRight()), t.input, null, null,
+                    t.weight, bias, t);
             addBoth(calls, "null input", "input", s, null, offset, mask, t.weight, bias, t);
             addBoth(calls, "null weight", "weight", s, t.input, offset, mask, null, bias, t);
             if (!b.name().equals(reference().name())) {

@@ -446,9 +446,10 @@ public final class CaseDirectory {
         int[] dilation = pair(p.get("dilation"), where + ": params.dilation");
         int groups = integer(p.get("groups"), where + ": params.groups");
         int offsetGroups = integer(p.get("offset_groups"), where + ": params.offset_groups");
+        DeformConv2dSpec.Border border = border(p.get("border"), where + ": params.border");
         try {
             return new DeformConv2dSpec(stride[0], stride[1], padding[0], padding[1], padding[2], padding[3],
-                    dilation[0], dilation[1], groups, offsetGroups, border(p.get("border"), where + ": params.border"));
+                    dilation[0], dilation[1], groups, offsetGroups, border);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": params: " + e.getMessage(), e);
         }
