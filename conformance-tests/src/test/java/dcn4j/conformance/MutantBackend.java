@@ -37,6 +37,7 @@ final class MutantBackend implements Backend {
         PSROI_SLOPE_FLOOR_PLUS_ONE(false, "PS RoI offset slope reads floor + 1 instead of ceil"),
         BORDER_PY_LT_ZERO(false, "bilinear border test py < 0 instead of py <= -1"),
         MASK_IGNORED_IN_OFFSET_GRADIENT(false, "offset gradient not multiplied by the mask"),
+        DCNV1_BORDER_IGNORED(false, "the DCNv1 border rule ignored: every spec sampled with torchvision's"),
         BIAS_GRADIENT_MISSES_A_BATCH(false, "bias gradient sums batch items 1.. only"),
         ROI_CORNERS_HALF_TO_EVEN(false, "RoI corners rounded half to even (Math.rint) instead of half away from zero"),
         RACE_IN_BACKWARD(false, "weight gradient summed by parallel workers into one array with unsynchronised +=");
@@ -223,7 +224,7 @@ final class MutantBackend implements Backend {
         }
 
         boolean dcnv1() {
-            return s.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1;
+            return s.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1 && bug != Bug.DCNV1_BORDER_IGNORED;
         }
 
         /** Offset group of input channel {@code ch}, which belongs to weight group {@code g}. */
