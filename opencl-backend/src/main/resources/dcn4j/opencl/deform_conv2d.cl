@@ -315,7 +315,7 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
     const int n = n0 + q;
     float py, px;
     sample_point(offset, g, n, og, k, p, &py, &px);
-    float gy = 0.0f, gx = 0.0f, gm = 0.0f, sy = 0.0f, sx = 0.0f;
+    float gy = 0.0f, gx = 0.0f, gm = 0.0f, sy = 1.0f, sx = 1.0f;
     /* Under DCNV1 the slopes too are taken only where the point reads (get_coordinate_weight). */
     if (DCNV1 ? reads(py, px, H, W, 1) : cell_touches(py, px, H, W)) {
         float ly, lx;
@@ -323,7 +323,7 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
         const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
         const int i00 = y0in && x0in ? y0 * W + x0 : -1, i01 = y0in && x1in ? y0 * W + x0 + 1 : -1;
         const int i10 = y1in && x0in ? (y0 + 1) * W + x0 : -1, i11 = y1in && x1in ? (y0 + 1) * W + x0 + 1 : -1;
-        /* The value (mask gradient) is read only where Bilinear.value reads: inside(). */
+        /* The value (mask gradient) is read only where the value reads: reads(). */
         const int readsValue = reads(py, px, H, W, DCNV1);
         __global const float* plane = input + (n * C + og * CPOG) * H * W;
         __global const float* gcol = gradCols + (og * CPOG * K + k) * L + q * P + p;
