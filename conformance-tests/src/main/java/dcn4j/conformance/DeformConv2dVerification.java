@@ -58,7 +58,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty
-    public void rule1_forwardMatchesReference(@ForAll("cases") ConvCase c) {
+    public void conv01_forwardMatchesReference(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         expectClose("output", a.forward(backend()), a.forward(reference()), Magnitudes.convForward(a),
                 Tolerances.FORWARD);
@@ -66,7 +66,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty
-    public void rule2_backwardMatchesReference(@ForAll("cases") ConvCase c) {
+    public void conv02_backwardMatchesReference(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         Map<Gradient, double[]> got = a.backward(backend(), ALL);
         Map<Gradient, double[]> want = a.backward(reference(), ALL);
@@ -80,7 +80,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty(cost = 4)
-    public void rule3_referenceGradientsMatchFiniteDifferences(@ForAll("cases") ConvCase c) {
+    public void conv03_referenceGradientsMatchFiniteDifferences(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         Backend ref = reference();
         Map<Gradient, double[]> grads = a.backward(ref, ALL);
@@ -103,7 +103,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty
-    public void rule4_zeroOffsetsEqualPlainConvolution(@ForAll("cases") ConvCase c) {
+    public void conv04_zeroOffsetsEqualPlainConvolution(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c).withMask(null).withOffset(null);
         DeformConv2dSpec s = c.spec();
         double[] dense = DenseConv2d.forward(a.input(), a.inputShape(), a.weight(), a.weightShape(), a.bias(),
@@ -119,7 +119,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty
-    public void rule4_integerOffsetsEqualShiftedConvolution(@ForAll("cases") ConvCase c) {
+    public void conv05_integerOffsetsEqualShiftedConvolution(@ForAll("cases") ConvCase c) {
         DeformConv2dSpec s = c.spec();
         int og = s.offsetGroups(), kh = c.kernelH(), kw = c.kernelW(), k = kh * kw, pixels = c.outH() * c.outW();
         SplittableRandom r = c.extraRandom();
@@ -177,7 +177,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty
-    public void rule4_maskOfOnesEqualsNoMask(@ForAll("casesWithOffset") ConvCase c) {
+    public void conv06_maskOfOnesEqualsNoMask(@ForAll("casesWithOffset") ConvCase c) {
         ConvArgs plain = ConvArgs.of(c).withMask(null);
         double[] ones = new double[ConvCase.size(c.maskShape())];
         java.util.Arrays.fill(ones, 1.0);
@@ -198,7 +198,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty
-    public void rule4_linearInInputAndWeight(@ForAll("cases") ConvCase c) {
+    public void conv07_linearInInputAndWeight(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c).withBias(null);
         SplittableRandom r = c.extraRandom();
         Backend b = backend();
@@ -222,7 +222,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty
-    public void rule5_adjointOfBackwardMatchesForward(@ForAll("cases") ConvCase c) {
+    public void conv08_adjointOfBackwardMatchesForward(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         Backend b = backend();
         SplittableRandom r = c.extraRandom();
@@ -251,7 +251,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty
-    public void rule6_badInputIsRejectedNamingTheArgument(@ForAll("cases") ConvCase c) {
+    public void conv09_badInputIsRejectedNamingTheArgument(@ForAll("cases") ConvCase c) {
         Backend b = backend();
         DType d = b.nativeDType();
         ConvArgs a = ConvArgs.of(c);
@@ -332,7 +332,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceProperty(cost = 2)
-    public void rule7_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") ConvCase c) throws Exception {
+    public void conv10_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") ConvCase c) throws Exception {
         ConvArgs a = ConvArgs.of(c);
         Backend b = backend();
         try (ConvArgs.Tensors t = a.tensors(b)) {
@@ -348,7 +348,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     @Override
     @ConformanceExample
-    public void rule8_caseDirectoriesReplay() throws Exception {
+    public void conv11_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_CONV2D);
     }
 }

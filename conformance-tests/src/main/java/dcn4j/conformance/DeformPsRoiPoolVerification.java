@@ -59,7 +59,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty
-    public void rule1_forwardMatchesReference(@ForAll("cases") RoiPoolCase c) {
+    public void pool01_forwardMatchesReference(@ForAll("cases") RoiPoolCase c) {
         assumeComparable(c);
         RoiArgs a = RoiArgs.of(c);
         expectClose("output", a.forward(backend()), a.forward(reference()), Magnitudes.roiForward(a),
@@ -68,7 +68,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty
-    public void rule2_backwardMatchesReference(@ForAll("cases") RoiPoolCase c) {
+    public void pool02_backwardMatchesReference(@ForAll("cases") RoiPoolCase c) {
         assumeComparable(c);
         RoiArgs a = RoiArgs.of(c);
         Map<Gradient, double[]> got = a.backward(backend(), BOTH), want = a.backward(reference(), BOTH);
@@ -82,7 +82,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty(cost = 4)
-    public void rule3_referenceGradientsMatchFiniteDifferences(@ForAll("cases") RoiPoolCase c) {
+    public void pool03_referenceGradientsMatchFiniteDifferences(@ForAll("cases") RoiPoolCase c) {
         RoiArgs a = RoiArgs.of(c);
         Backend ref = reference();
         Map<Gradient, double[]> grads = a.backward(ref, BOTH);
@@ -105,7 +105,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty
-    public void rule4_groupSizeOneIsDeformableRoiPooling(@ForAll("cases") RoiPoolCase c) {
+    public void pool04_groupSizeOneIsDeformableRoiPooling(@ForAll("cases") RoiPoolCase c) {
         DeformPsRoiPoolSpec s = c.spec();
         int g = s.groupSize(), od = s.outputDim(), p = s.pooledSize(), rois = c.roiCount(), channels = od * g * g;
         // Bin (ph, pw) of output channel ctop reads score map (ctop*g + gh)*g + gw: exactly what
@@ -146,7 +146,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty
-    public void rule4_zeroOffsetEqualsNoTrans(@ForAll("cases") RoiPoolCase c) {
+    public void pool05_zeroOffsetEqualsNoTrans(@ForAll("cases") RoiPoolCase c) {
         RoiArgs none = RoiArgs.of(c).withOffset(null);
         RoiArgs zero = none.withOffset(new double[ConvCase.size(c.offsetShape())]);
         Backend b = backend();
@@ -160,7 +160,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty
-    public void rule4_linearInInput(@ForAll("cases") RoiPoolCase c) {
+    public void pool06_linearInInput(@ForAll("cases") RoiPoolCase c) {
         RoiArgs a = RoiArgs.of(c);
         SplittableRandom r = c.extraRandom();
         Backend b = backend();
@@ -181,7 +181,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty
-    public void rule5_adjointOfBackwardMatchesForward(@ForAll("cases") RoiPoolCase c) {
+    public void pool07_adjointOfBackwardMatchesForward(@ForAll("cases") RoiPoolCase c) {
         RoiArgs a = RoiArgs.of(c);
         Backend b = backend();
         double[] v = ConvArgs.widen(ConvCase.uniform(c.extraRandom(), a.input().length, -1, 1));
@@ -197,7 +197,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty
-    public void rule6_badInputIsRejectedNamingTheArgument(@ForAll("cases") RoiPoolCase c) {
+    public void pool08_badInputIsRejectedNamingTheArgument(@ForAll("cases") RoiPoolCase c) {
         Backend b = backend();
         DType d = b.nativeDType();
         RoiArgs a = RoiArgs.of(c);
@@ -267,7 +267,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceProperty(cost = 2)
-    public void rule7_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") RoiPoolCase c) throws Exception {
+    public void pool09_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") RoiPoolCase c) throws Exception {
         RoiArgs a = RoiArgs.of(c);
         Backend b = backend();
         try (RoiArgs.Tensors t = a.tensors(b)) {
@@ -283,7 +283,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
 
     @Override
     @ConformanceExample
-    public void rule8_caseDirectoriesReplay() throws Exception {
+    public void pool10_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_PSROI_POOL);
     }
 }

@@ -40,7 +40,7 @@ class ConformanceRunnerTest {
         MutantBackend.Provider mutant = new MutantBackend.Provider(MutantBackend.Bug.BORDER_PY_LT_ZERO);
         ConformanceRunner.BackendReport r = run(mutant, null, save, log);
         String out = log.toString(StandardCharsets.UTF_8);
-        ConformanceRunner.PropertyResult forward = failed(r, "rule1_forwardMatchesReference");
+        ConformanceRunner.PropertyResult forward = failed(r, "conv01_forwardMatchesReference");
         assertNotNull(forward, "the border bug changes the forward output:\n" + out);
         assertTrue(out.contains("case:   ConvCase{"), out);
         assertTrue(out.contains("replay: dcn4j conformance --backend " + mutant.name() + " --seed " + forward.seed()
@@ -64,10 +64,10 @@ class ConformanceRunnerTest {
     void theReportedSeedReplaysTheSameShrunkFailure() {
         MutantBackend.Provider mutant = new MutantBackend.Provider(MutantBackend.Bug.DY_DX_SWAPPED);
         ConformanceRunner.BackendReport first = run(mutant, null, null, new ByteArrayOutputStream());
-        ConformanceRunner.PropertyResult f = failed(first, "rule1_forwardMatchesReference");
+        ConformanceRunner.PropertyResult f = failed(first, "conv01_forwardMatchesReference");
         assertNotNull(f, "swapped offsets change the forward output");
         ConformanceRunner.BackendReport again = run(mutant, f.seed(), null, new ByteArrayOutputStream());
-        ConformanceRunner.PropertyResult g = failed(again, "rule1_forwardMatchesReference");
+        ConformanceRunner.PropertyResult g = failed(again, "conv01_forwardMatchesReference");
         assertNotNull(g, "the seed " + f.seed() + " replays the failure");
         assertEquals(f.sample(), g.sample());
         assertEquals(f.seed(), g.seed());
@@ -109,11 +109,11 @@ class ConformanceRunnerTest {
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         ConformanceRunner.printTable(List.of(r), new PrintStream(table, true, StandardCharsets.UTF_8));
         String text = table.toString(StandardCharsets.UTF_8);
-        for (String rule : List.of("rule1_forwardMatchesReference", "rule2_backwardMatchesReference",
-                "rule3_referenceGradientsMatchFiniteDifferences", "rule4_zeroOffsetsEqualPlainConvolution",
-                "rule4_groupSizeOneIsDeformableRoiPooling", "rule5_adjointOfBackwardMatchesForward",
-                "rule6_badInputIsRejectedNamingTheArgument", "rule7_repeatedAndConcurrentCallsAreBitIdentical",
-                "rule8_caseDirectoriesReplay")) {
+        for (String rule : List.of("conv01_forwardMatchesReference", "conv02_backwardMatchesReference",
+                "conv03_referenceGradientsMatchFiniteDifferences", "conv04_zeroOffsetsEqualPlainConvolution",
+                "pool04_groupSizeOneIsDeformableRoiPooling", "conv08_adjointOfBackwardMatchesForward",
+                "pool08_badInputIsRejectedNamingTheArgument", "conv10_repeatedAndConcurrentCallsAreBitIdentical",
+                "conv11_caseDirectoriesReplay", "pool10_caseDirectoriesReplay")) {
             assertTrue(text.contains(rule), rule + " in\n" + text);
         }
         assertEquals(21, r.results().size(), text);
