@@ -1,6 +1,13 @@
 package dcn4j.conformance;
 
 import dcn4j.BackendOptions;
+import dcn4j.conformance.internal.CaseWriter;
+import dcn4j.conformance.internal.ErrorStats;
+import dcn4j.conformance.internal.OpenBackends;
+import dcn4j.conformance.internal.Outcome;
+import dcn4j.conformance.internal.SelectedBackend;
+import dcn4j.conformance.internal.SelectedBackendConformance;
+import dcn4j.conformance.internal.Settings;
 import dcn4j.spi.BackendProvider;
 import java.io.IOException;
 import java.io.PrintStream;

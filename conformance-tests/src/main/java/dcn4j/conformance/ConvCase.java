@@ -6,6 +6,7 @@ import dcn4j.DeformConv2dGradients;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.internal.ConvArgs;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;

@@ -5,6 +5,15 @@ import dcn4j.DType;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.internal.BadInputs;
+import dcn4j.conformance.internal.CaseReplay;
+import dcn4j.conformance.internal.ConformanceExample;
+import dcn4j.conformance.internal.ConformanceProperty;
+import dcn4j.conformance.internal.ConvArgs;
+import dcn4j.conformance.internal.DenseConv2d;
+import dcn4j.conformance.internal.Determinism;
+import dcn4j.conformance.internal.FiniteDifferences;
+import dcn4j.conformance.internal.Magnitudes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -37,7 +46,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
-    final String op() {
+    public final String op() {
         return "deform_conv2d";
     }
 

@@ -5,6 +5,16 @@ import dcn4j.DType;
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.internal.BadInputs;
+import dcn4j.conformance.internal.CaseReplay;
+import dcn4j.conformance.internal.ConformanceExample;
+import dcn4j.conformance.internal.ConformanceProperty;
+import dcn4j.conformance.internal.ConvArgs;
+import dcn4j.conformance.internal.Determinism;
+import dcn4j.conformance.internal.FiniteDifferences;
+import dcn4j.conformance.internal.Magnitudes;
+import dcn4j.conformance.internal.RoiArgs;
+import dcn4j.conformance.internal.RoiPoolGeometry;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -29,7 +39,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
-    final String op() {
+    public final String op() {
         return "deform_psroi_pool";
     }
 

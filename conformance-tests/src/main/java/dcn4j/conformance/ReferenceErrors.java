@@ -1,6 +1,9 @@
 package dcn4j.conformance;
 
 import dcn4j.Gradient;
+import dcn4j.conformance.internal.ConvArgs;
+import dcn4j.conformance.internal.Magnitudes;
+import dcn4j.conformance.internal.RoiArgs;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;

@@ -5,6 +5,8 @@ import dcn4j.DType;
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.internal.RoiArgs;
+import dcn4j.conformance.internal.RoiPoolGeometry;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,19 +14,19 @@ import java.util.List;
  * @param seconds    wall time
  * @param note       what the property covered, beyond its tries, or {@code null}
  */
-record Outcome(String backend, String op, String rule, Status status, int tries, String seed, Object sample,
+public record Outcome(String backend, String op, String rule, Status status, int tries, String seed, Object sample,
                String message, double seconds, String note) {
 
-    enum Status { PASSED, FAILED, SKIPPED }
+    public enum Status { PASSED, FAILED, SKIPPED }
 
     private static final List<Outcome> LOG = new ArrayList<>();
 
-    static synchronized void add(Outcome o) {
+    public static synchronized void add(Outcome o) {
         LOG.add(o);
     }
 
     /** Everything recorded since the last call, in order; clears the log. */
-    static synchronized List<Outcome> drain() {
+    public static synchronized List<Outcome> drain() {
         List<Outcome> all = new ArrayList<>(LOG);
         LOG.clear();
         return all;

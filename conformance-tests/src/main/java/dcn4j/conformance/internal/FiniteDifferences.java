@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -12,10 +12,10 @@ import java.util.function.ToDoubleFunction;
  * disagree; those coordinates are left out (DESIGN.md: "samples kept away from cell edges, image
  * borders and pooling clamps").
  */
-final class FiniteDifferences {
+public final class FiniteDifferences {
 
     /** Numeric and analytic derivatives of the coordinates that were checked, and how many were left out. */
-    record Comparison(double[] numeric, double[] analytic, int leftOut) {
+    public record Comparison(double[] numeric, double[] analytic, int leftOut) {
     }
 
     private FiniteDifferences() {
@@ -25,7 +25,7 @@ final class FiniteDifferences {
      * Compares {@code analytic} with central differences of {@code loss} at {@code x} on at most
      * {@code maxCoordinates} coordinates chosen by {@code random}.
      */
-    static Comparison compare(double[] x, double[] analytic, ToDoubleFunction<double[]> loss, double step,
+    public static Comparison compare(double[] x, double[] analytic, ToDoubleFunction<double[]> loss, double step,
                               int maxCoordinates, SplittableRandom random) {
         int[] coords = pick(x.length, maxCoordinates, random);
         double l0 = loss.applyAsDouble(x);
@@ -54,7 +54,7 @@ final class FiniteDifferences {
      * sat on a kink. Single gradients may legitimately be all kinks (zero offsets put every sample
      * on an integer coordinate), but the data gradients are linear and never are.
      */
-    static void requireSomethingCompared(int compared, int leftOut) {
+    public static void requireSomethingCompared(int compared, int leftOut) {
         if (compared == 0 && leftOut > 0) {
             throw new AssertionError("finite differences: all " + leftOut
                     + " coordinates tried sit on a kink (cell, clamp or skip edge); nothing was compared");
@@ -75,13 +75,13 @@ final class FiniteDifferences {
     }
 
     /** {@code Σ a_i b_i}. */
-    static double dot(double[] a, double[] b) {
+    public static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += a[i] * b[i];
         return s;
     }
 
-    static double norm(double[] a) {
+    public static double norm(double[] a) {
         return Math.sqrt(dot(a, a));
     }
 }

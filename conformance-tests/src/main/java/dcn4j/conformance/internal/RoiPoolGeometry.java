@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import dcn4j.DeformPsRoiPoolSpec;
 
@@ -16,16 +16,16 @@ import dcn4j.DeformPsRoiPoolSpec;
  * quantities dyadic: integer corners, power-of-two scale and sizes, zero offset) or at least
  * {@link #MARGIN} away from every discontinuity that matters.
  */
-final class RoiPoolGeometry {
+public final class RoiPoolGeometry {
 
     /** Distance from a discontinuity that float rounding of a position (|p| < 100) cannot cross. */
-    static final double MARGIN = 1e-4;
+    public static final double MARGIN = 1e-4;
 
     private RoiPoolGeometry() {
     }
 
     /** C's {@code round}: half away from zero, as the official kernel rounds RoI corners. */
-    static double roundHalfAway(double v) {
+    public static double roundHalfAway(double v) {
         double t = (double) (long) v;
         if (Math.abs(v - t) >= 0.5) t += Math.signum(v);
         return t;
@@ -36,7 +36,7 @@ final class RoiPoolGeometry {
      * {@code [R, numClasses, partSize, partSize]}, some of whose samples sit too close to a
      * discontinuity for an F32 backend. Without offset there is one class and zero translation.
      */
-    static boolean[] unsafeCells(DeformPsRoiPoolSpec spec, int numClasses, int height, int width, float[] rois,
+    public static boolean[] unsafeCells(DeformPsRoiPoolSpec spec, int numClasses, int height, int width, float[] rois,
                                  int roiCount, float[] offset) {
         int p = spec.pooledSize(), part = spec.partSize(), spp = spec.samplePerPart();
         double scale = spec.spatialScale();

@@ -1,7 +1,8 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import dcn4j.BackendOptions;
 import dcn4j.Backends;
+import dcn4j.conformance.ConformanceRunner;
 import dcn4j.spi.BackendProvider;
 
 /**
@@ -9,10 +10,10 @@ import dcn4j.spi.BackendProvider;
  * its run, else named by the system properties {@value #BACKEND} (default {@code reference}) and
  * {@value #DEVICE}.
  */
-final class SelectedBackend {
+public final class SelectedBackend {
 
-    static final String BACKEND = "dcn4j.conformance.backend";
-    static final String DEVICE = "dcn4j.conformance.device";
+    public static final String BACKEND = "dcn4j.conformance.backend";
+    public static final String DEVICE = "dcn4j.conformance.device";
 
     private record Selection(BackendProvider provider, BackendOptions options) {
     }
@@ -22,20 +23,20 @@ final class SelectedBackend {
     private SelectedBackend() {
     }
 
-    static void set(BackendProvider provider, BackendOptions options) {
+    public static void set(BackendProvider provider, BackendOptions options) {
         selected = new Selection(provider, options);
     }
 
-    static void clear() {
+    public static void clear() {
         selected = null;
     }
 
-    static BackendProvider provider() {
+    public static BackendProvider provider() {
         Selection s = selected;
         return s != null ? s.provider() : Backends.provider(System.getProperty(BACKEND, "reference"));
     }
 
-    static BackendOptions options() {
+    public static BackendOptions options() {
         Selection s = selected;
         return s != null ? s.options() : BackendOptions.defaults().withDevice(Integer.getInteger(DEVICE, -1));
     }

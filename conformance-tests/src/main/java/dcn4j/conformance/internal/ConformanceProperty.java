@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -15,8 +15,8 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
 @Target(ElementType.METHOD)
 @Property
 @AddLifecycleHook(ConformanceHook.class)
-@interface ConformanceProperty {
+public @interface ConformanceProperty {
 
     /** Relative cost of one try: tries = max(1, round(settings tries / cost)). */
-    double cost() default 1.0;
+    public double cost() default 1.0;
 }

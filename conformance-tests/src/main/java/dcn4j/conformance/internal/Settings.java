@@ -1,5 +1,6 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
+import dcn4j.conformance.ConformanceRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,19 +15,19 @@ import java.nio.file.Path;
  *                 or {@code ../cases} from the working directory
  * @param shrink   whether a failing property shrinks its case (slower, smaller report)
  */
-record Settings(int tries, String seed, Path cases, boolean shrink) {
+public record Settings(int tries, String seed, Path cases, boolean shrink) {
 
-    static final String TRIES = "dcn4j.conformance.tries";
-    static final String SEED = "dcn4j.conformance.seed";
-    static final String CASES = "dcn4j.conformance.cases";
-    static final String SHRINK = "dcn4j.conformance.shrink";
+    public static final String TRIES = "dcn4j.conformance.tries";
+    public static final String SEED = "dcn4j.conformance.seed";
+    public static final String CASES = "dcn4j.conformance.cases";
+    public static final String SHRINK = "dcn4j.conformance.shrink";
 
     /** Tries of a cost-1 property in a default run: the whole default run stays within minutes on 2 cores. */
-    static final int DEFAULT_TRIES = 40;
+    public static final int DEFAULT_TRIES = 40;
 
     private static volatile Settings override;
 
-    static Settings current() {
+    public static Settings current() {
         Settings s = override;
         if (s != null) return s;
         String seed = System.getProperty(SEED);
@@ -36,18 +37,18 @@ record Settings(int tries, String seed, Path cases, boolean shrink) {
                 Boolean.parseBoolean(System.getProperty(SHRINK, "true")));
     }
 
-    static void override(Settings s) {
+    public static void override(Settings s) {
         override = s;
     }
 
     /** System property set by the {@code ./dcn4j} launcher: the repository root, whose {@code cases} folder is the default. */
-    static final String HOME = "dcn4j.home";
+    public static final String HOME = "dcn4j.home";
 
     /**
      * The case folder: the configured one, else {@code cases} or {@code ../cases} of the working
      * directory, else {@code cases} under {@value #HOME}; {@code null} if none exists.
      */
-    Path caseFolder() {
+    public Path caseFolder() {
         if (cases != null) return cases;
         String home = System.getProperty(HOME);
         Path[] candidates = home == null ? new Path[] {Path.of("cases"), Path.of("..", "cases")}
@@ -59,13 +60,13 @@ record Settings(int tries, String seed, Path cases, boolean shrink) {
     }
 
     /** System property that, like the environment variable {@code CI=true}, makes an unavailable backend a failure. */
-    static final String CI = "dcn4j.conformance.ci";
+    public static final String CI = "dcn4j.conformance.ci";
 
     /**
      * Whether we run under continuous integration, where a backend that cannot run is a failure: the
      * system property {@value #CI} when set, else the environment variable {@code CI=true}.
      */
-    static boolean ci() {
+    public static boolean ci() {
         String property = System.getProperty(CI);
         if (property != null) return Boolean.parseBoolean(property);
         return "true".equalsIgnoreCase(System.getenv("CI"));

@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,10 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * ratio, so a property that checks forward (1e-5) and backward (1e-4) values reports the one
  * closest to failing. Thread-safe.
  */
-final class ErrorStats {
+public final class ErrorStats {
 
     /** One backend's property: {@code op} is {@code deform_conv2d} or {@code deform_psroi_pool}. */
-    record Key(String backend, String op, String rule) implements Comparable<Key> {
+    public record Key(String backend, String op, String rule) implements Comparable<Key> {
         @Override
         public int compareTo(Key o) {
             int c = backend.compareTo(o.backend);
@@ -24,7 +24,7 @@ final class ErrorStats {
     }
 
     /** The worst comparison of a property: its error, the tolerance it was held to, and how many comparisons ran. */
-    record Worst(double error, double tolerance, long comparisons) {
+    public record Worst(double error, double tolerance, long comparisons) {
         /** {@code error / tolerance}, with a zero tolerance meaning "must be exactly 0". */
         public double ratio() {
             if (tolerance > 0) return error / tolerance;
@@ -38,7 +38,7 @@ final class ErrorStats {
     }
 
     /** Records one comparison of property {@code key}: {@code error} held to {@code tolerance}. */
-    static void record(Key key, double error, double tolerance) {
+    public static void record(Key key, double error, double tolerance) {
         double e = Double.isNaN(error) ? Double.POSITIVE_INFINITY : error;
         WORST.merge(key, new Worst(e, tolerance, 1), (a, b) -> {
             Worst worse = b.ratio() > a.ratio() ? b : a;
@@ -47,17 +47,17 @@ final class ErrorStats {
     }
 
     /** The worst comparison recorded for {@code key}, or {@code null} if none. */
-    static Worst worst(Key key) {
+    public static Worst worst(Key key) {
         return WORST.get(key);
     }
 
     /** Forgets everything recorded for {@code backend} (before a new run on it). */
-    static void clear(String backend) {
+    public static void clear(String backend) {
         WORST.keySet().removeIf(k -> k.backend().equals(backend));
     }
 
     /** Everything recorded, sorted by backend, op and rule. */
-    static Map<Key, Worst> snapshot() {
+    public static Map<Key, Worst> snapshot() {
         return new TreeMap<>(WORST);
     }
 }

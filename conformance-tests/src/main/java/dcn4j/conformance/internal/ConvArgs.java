@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import dcn4j.Backend;
 import dcn4j.DType;
@@ -6,6 +6,7 @@ import dcn4j.DeformConv2dGradients;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.ConvCase;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
@@ -15,48 +16,48 @@ import java.util.Set;
  * tensors of its native dtype made from the same values (float-valued unless a property perturbs
  * them), so F32 and F64 backends compute on identical inputs. Optional arrays are {@code null}.
  */
-record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, int[] offsetShape, double[] offset,
+public record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, int[] offsetShape, double[] offset,
                 int[] maskShape, double[] mask, int[] weightShape, double[] weight, double[] bias, int[] outputShape,
                 double[] gradOutput) {
 
-    static ConvArgs of(ConvCase c) {
+    public static ConvArgs of(ConvCase c) {
         return new ConvArgs(c.spec(), c.inputShape(), widen(c.input()), c.offsetShape(), widen(c.offset()),
                 c.maskShape(), widen(c.mask()), c.weightShape(), widen(c.weight()), widen(c.bias()), c.outputShape(),
                 widen(c.gradOutput()));
     }
 
-    ConvArgs withInput(double[] v) {
+    public ConvArgs withInput(double[] v) {
         return new ConvArgs(spec, inputShape, v, offsetShape, offset, maskShape, mask, weightShape, weight, bias,
                 outputShape, gradOutput);
     }
 
-    ConvArgs withOffset(double[] v) {
+    public ConvArgs withOffset(double[] v) {
         return new ConvArgs(spec, inputShape, input, offsetShape, v, maskShape, mask, weightShape, weight, bias,
                 outputShape, gradOutput);
     }
 
-    ConvArgs withMask(double[] v) {
+    public ConvArgs withMask(double[] v) {
         return new ConvArgs(spec, inputShape, input, offsetShape, offset, maskShape, v, weightShape, weight, bias,
                 outputShape, gradOutput);
     }
 
-    ConvArgs withWeight(double[] v) {
+    public ConvArgs withWeight(double[] v) {
         return new ConvArgs(spec, inputShape, input, offsetShape, offset, maskShape, mask, weightShape, v, bias,
                 outputShape, gradOutput);
     }
 
-    ConvArgs withBias(double[] v) {
+    public ConvArgs withBias(double[] v) {
         return new ConvArgs(spec, inputShape, input, offsetShape, offset, maskShape, mask, weightShape, weight, v,
                 outputShape, gradOutput);
     }
 
-    ConvArgs withGradOutput(double[] v) {
+    public ConvArgs withGradOutput(double[] v) {
         return new ConvArgs(spec, inputShape, input, offsetShape, offset, maskShape, mask, weightShape, weight, bias,
                 outputShape, v);
     }
 
     /** The array of the argument {@code g} differentiates, or {@code null} when absent. */
-    double[] array(Gradient g) {
+    public double[] array(Gradient g) {
         return switch (g) {
             case INPUT -> input;
             case OFFSET -> offset;
@@ -66,7 +67,7 @@ record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, int[] o
         };
     }
 
-    ConvArgs with(Gradient g, double[] v) {
+    public ConvArgs with(Gradient g, double[] v) {
         return switch (g) {
             case INPUT -> withInput(v);
             case OFFSET -> withOffset(v);
@@ -77,29 +78,29 @@ record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, int[] o
     }
 
     /** The tensors of this call on {@code b}, in {@code b}'s native dtype; close them when done. */
-    Tensors tensors(Backend b) {
+    public Tensors tensors(Backend b) {
         return new Tensors(b, this);
     }
 
     /** The forward output computed by {@code b}, read back as doubles. */
-    double[] forward(Backend b) {
+    public double[] forward(Backend b) {
         try (Tensors t = tensors(b)) {
             return t.forward();
         }
     }
 
     /** The gradients in {@code wanted} (of the arguments present) computed by {@code b}. */
-    Map<Gradient, double[]> backward(Backend b, Set<Gradient> wanted) {
+    public Map<Gradient, double[]> backward(Backend b, Set<Gradient> wanted) {
         try (Tensors t = tensors(b)) {
             return t.backward(wanted);
         }
     }
 
     /** Tensors of one call on one backend. */
-    static final class Tensors implements AutoCloseable {
-        final Backend backend;
-        final ConvArgs args;
-        final Tensor input, offset, mask, weight, bias, gradOutput;
+    public static final class Tensors implements AutoCloseable {
+        public final Backend backend;
+        public final ConvArgs args;
+        public final Tensor input, offset, mask, weight, bias, gradOutput;
 
         Tensors(Backend b, ConvArgs a) {
             this.backend = b;
@@ -113,13 +114,13 @@ record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, int[] o
             this.gradOutput = b.tensor(d, a.outputShape, a.gradOutput);
         }
 
-        double[] forward() {
+        public double[] forward() {
             try (Tensor out = backend.deformConv2d(args.spec, input, offset, mask, weight, bias)) {
                 return out.toDoubleArray();
             }
         }
 
-        Map<Gradient, double[]> backward(Set<Gradient> wanted) {
+        public Map<Gradient, double[]> backward(Set<Gradient> wanted) {
             Map<Gradient, double[]> m = new EnumMap<>(Gradient.class);
             try (DeformConv2dGradients g = backend.deformConv2dBackward(args.spec, gradOutput, input, offset, mask,
                     weight, bias, wanted)) {
@@ -140,7 +141,7 @@ record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, int[] o
         }
     }
 
-    static double[] widen(float[] v) {
+    public static double[] widen(float[] v) {
         if (v == null) return null;
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) d[i] = v[i];
@@ -148,7 +149,7 @@ record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, int[] o
     }
 
     /** Each value rounded to float: what an F32 backend would hold, so every backend sees the same numbers. */
-    static double[] toFloatValues(double[] v) {
+    public static double[] toFloatValues(double[] v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) d[i] = (float) v[i];
         return d;

@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -12,5 +12,5 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
 @Target(ElementType.METHOD)
 @Example
 @AddLifecycleHook(ConformanceHook.class)
-@interface ConformanceExample {
+public @interface ConformanceExample {
 }

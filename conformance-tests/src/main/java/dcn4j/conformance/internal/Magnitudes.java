@@ -1,7 +1,10 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import dcn4j.Backend;
 import dcn4j.Gradient;
+import dcn4j.conformance.ConvCase;
+import dcn4j.conformance.Tolerances;
+import dcn4j.conformance.Verification;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
@@ -15,12 +18,12 @@ import java.util.Map;
  * of pixels; their scale is taken as the mask gradient's magnitude at the same position (times
  * {@code |mask|}), which sums the same products with pixel values instead of differences.
  */
-final class Magnitudes {
+public final class Magnitudes {
 
     private Magnitudes() {
     }
 
-    static double[] abs(double[] v) {
+    public static double[] abs(double[] v) {
         if (v == null) return null;
         double[] a = new double[v.length];
         for (int i = 0; i < v.length; i++) a[i] = Math.abs(v[i]);
@@ -32,13 +35,13 @@ final class Magnitudes {
                 .withBias(abs(a.bias())).withGradOutput(abs(a.gradOutput()));
     }
 
-    static double[] convForward(ConvArgs a) {
-        return absolute(a).forward(Verification.reference());
+    public static double[] convForward(ConvArgs a) {
+        return absolute(a).forward(OpenBackends.reference());
     }
 
     /** Magnitudes of every gradient of {@code a} that is present. */
-    static Map<Gradient, double[]> convBackward(ConvArgs a) {
-        Backend ref = Verification.reference();
+    public static Map<Gradient, double[]> convBackward(ConvArgs a) {
+        Backend ref = OpenBackends.reference();
         ConvArgs abs = absolute(a);
         Map<Gradient, double[]> m = new EnumMap<>(Gradient.class);
         m.putAll(abs.backward(ref, EnumSet.of(Gradient.INPUT, Gradient.WEIGHT, Gradient.MASK, Gradient.BIAS)));
@@ -61,15 +64,15 @@ final class Magnitudes {
         return m;
     }
 
-    static double[] roiForward(RoiArgs a) {
-        return a.withInput(abs(a.input())).forward(Verification.reference());
+    public static double[] roiForward(RoiArgs a) {
+        return a.withInput(abs(a.input())).forward(OpenBackends.reference());
     }
 
     /** Magnitude of the input gradient ({@code OFFSET}: none, the plain relative error applies). */
-    static Map<Gradient, double[]> roiBackward(RoiArgs a) {
+    public static Map<Gradient, double[]> roiBackward(RoiArgs a) {
         RoiArgs abs = a.withInput(abs(a.input())).withGradOutput(abs(a.gradOutput()));
         Map<Gradient, double[]> m = new EnumMap<>(Gradient.class);
-        m.put(Gradient.INPUT, abs.backward(Verification.reference(), EnumSet.of(Gradient.INPUT)).get(Gradient.INPUT));
+        m.put(Gradient.INPUT, abs.backward(OpenBackends.reference(), EnumSet.of(Gradient.INPUT)).get(Gradient.INPUT));
         return m;
     }
 }

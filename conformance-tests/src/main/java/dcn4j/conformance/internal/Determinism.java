@@ -1,5 +1,6 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
+import dcn4j.conformance.Verification;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,16 +15,16 @@ import java.util.concurrent.TimeUnit;
  * shared argument tensors), gives bit-identical results. A backend that races on a shared
  * accumulator, or whose reductions depend on scheduling, fails this.
  */
-final class Determinism {
+public final class Determinism {
 
-    static final int THREADS = 4;
+    public static final int THREADS = 4;
     private static final int REPEATS = 3;
 
     private Determinism() {
     }
 
     /** {@code run} returns every output of one call (forward output, then gradients). */
-    static void check(Verification v, Callable<List<double[]>> run) throws Exception {
+    public static void check(RuleContext v, Callable<List<double[]>> run) throws Exception {
         List<double[]> first = run.call();
         double worst = 0;
         for (int i = 0; i < REPEATS; i++) worst = Math.max(worst, difference(first, run.call()));

@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -14,7 +14,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * </pre>
  * {@code originY = -padH} gives the usual padded convolution; other origins give shifted ones.
  */
-final class DenseConv2d {
+public final class DenseConv2d {
 
     private DenseConv2d() {
     }
@@ -25,7 +25,7 @@ final class DenseConv2d {
      * @param bias   {@code [O]} or {@code null}
      * @return {@code [N, O, outH, outW]}
      */
-    static double[] forward(double[] in, int[] inShape, double[] weight, int[] wShape, double[] bias, int groups,
+    public static double[] forward(double[] in, int[] inShape, double[] weight, int[] wShape, double[] bias, int groups,
                             int strideH, int strideW, int originY, int originX, int dilationH, int dilationW,
                             int outH, int outW) {
         int n = inShape[0], c = inShape[1], h = inShape[2], w = inShape[3];

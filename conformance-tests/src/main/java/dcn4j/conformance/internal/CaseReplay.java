@@ -1,5 +1,7 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
+import dcn4j.conformance.Tolerances;
+import dcn4j.conformance.Verification;
 import dcn4j.io.CaseDirectory;
 import dcn4j.io.NpyArray;
 import java.io.IOException;
@@ -18,15 +20,15 @@ import org.opentest4j.TestAbortedException;
  * {@code expected/} has nothing to compare and is not counted; a folder without any case of the op
  * skips the property with that reason rather than passing it.
  */
-final class CaseReplay {
+public final class CaseReplay {
 
-    static final String DEFORM_CONV2D = CaseDirectory.DEFORM_CONV2D;
-    static final String DEFORM_PSROI_POOL = CaseDirectory.DEFORM_PSROI_POOL;
+    public static final String DEFORM_CONV2D = CaseDirectory.DEFORM_CONV2D;
+    public static final String DEFORM_PSROI_POOL = CaseDirectory.DEFORM_PSROI_POOL;
 
     private CaseReplay() {
     }
 
-    static void replay(Verification v, String op) throws IOException {
+    public static void replay(RuleContext v, String op) throws IOException {
         Path folder = Settings.current().caseFolder();
         if (folder == null) {
             // Rule 8 is part of the verdict: a run that could not replay any case has not passed it.
@@ -71,14 +73,14 @@ final class CaseReplay {
                 double err = java.util.Arrays.equals(actual.shape(), e.getValue().shape())
                         ? Tolerances.relativeError(actual.data(), e.getValue().data(), magnitudes.get(e.getKey()))
                         : Double.POSITIVE_INFINITY;
-                ErrorStats.record(new ErrorStats.Key(v.backendName(), v.op(), v.rule), err, tolerance);
+                ErrorStats.record(new ErrorStats.Key(v.backendName(), v.op(), v.rule()), err, tolerance);
                 if (!(err <= tolerance)) {
                     failures.add(String.format(java.util.Locale.ROOT, "%s: %s error %.3e exceeds %.0e", dir,
                             e.getKey(), err, tolerance));
                 }
             }
         }
-        v.note = replayed + " cases under " + folder;
+        v.note(replayed + " cases under " + folder);
         if (replayed == 0 && failures.isEmpty()) {
             throw new TestAbortedException("no " + op + " case with expected/ arrays under " + folder);
         }

@@ -1,7 +1,9 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import dcn4j.Backend;
 import dcn4j.Gradient;
+import dcn4j.conformance.ConvCase;
+import dcn4j.conformance.RoiPoolCase;
 import dcn4j.io.CaseDirectory;
 import dcn4j.io.NpyArray;
 import java.io.IOException;
@@ -16,13 +18,13 @@ import java.util.Set;
  * every backend computed on), {@code grad_output}, and the reference's float64 results as
  * {@code expected/}, so {@code dcn4j eval} and property 8 can replay it.
  */
-final class CaseWriter {
+public final class CaseWriter {
 
     private CaseWriter() {
     }
 
     /** Writes {@code sample} ({@link ConvCase} or {@link RoiPoolCase}) into the new directory {@code dir}. */
-    static void write(Object sample, Path dir) throws IOException {
+    public static void write(Object sample, Path dir) throws IOException {
         Backend ref = OpenBackends.reference();
         if (sample instanceof ConvCase c) {
             ConvArgs a = ConvArgs.of(c);

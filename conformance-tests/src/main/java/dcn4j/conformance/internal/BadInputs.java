@@ -1,5 +1,6 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
+import dcn4j.conformance.Verification;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,17 +8,17 @@ import java.util.List;
  * Property 6: calls that must fail with an {@link IllegalArgumentException} whose message names
  * the argument (DESIGN.md "Errors": argument, expected and actual value).
  */
-final class BadInputs {
+public final class BadInputs {
 
     /** A call that must be rejected, and the argument its message must name. */
-    record BadCall(String description, String argument, Runnable call) {
+    public record BadCall(String description, String argument, Runnable call) {
     }
 
     private BadInputs() {
     }
 
     /** Runs every call; fails listing each one that was accepted or rejected the wrong way. */
-    static void check(Verification v, List<BadCall> calls) {
+    public static void check(RuleContext v, List<BadCall> calls) {
         List<String> wrong = new ArrayList<>();
         for (BadCall c : calls) {
             try {
@@ -38,7 +39,7 @@ final class BadInputs {
     }
 
     /** Fails unless {@code after} is bit-identical to {@code before}: an error must leave the arguments untouched. */
-    static void unchanged(Verification v, String what, double[] before, double[] after) {
+    public static void unchanged(RuleContext v, String what, double[] before, double[] after) {
         if (!java.util.Arrays.equals(before, after)) {
             v.expectWithin(what + " changed by a rejected call", 1, 0);
         }

@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import dcn4j.Backend;
 import dcn4j.BackendOptions;
@@ -14,7 +14,7 @@ import java.util.Map;
  * run (opening an OpenCL backend compiles its kernels) and closed by {@link #closeAll()} at the end
  * of a run or when the JVM exits.
  */
-final class OpenBackends {
+public final class OpenBackends {
 
     private static final Map<String, Backend> OPEN = new LinkedHashMap<>();
     private static boolean hookInstalled;
@@ -22,7 +22,7 @@ final class OpenBackends {
     private OpenBackends() {
     }
 
-    static synchronized Backend get(BackendProvider provider, BackendOptions options) {
+    public static synchronized Backend get(BackendProvider provider, BackendOptions options) {
         String key = provider.name() + " " + options;
         Backend b = OPEN.get(key);
         if (b == null) {
@@ -37,11 +37,11 @@ final class OpenBackends {
     }
 
     /** The float64 reference: the numerical oracle every property compares with. */
-    static Backend reference() {
+    public static Backend reference() {
         return get(new ReferenceProvider(), BackendOptions.defaults());
     }
 
-    static void closeAll() {
+    public static void closeAll() {
         List<Backend> toClose;
         synchronized (OpenBackends.class) {
             toClose = new ArrayList<>(OPEN.values());

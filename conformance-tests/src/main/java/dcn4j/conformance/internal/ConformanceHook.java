@@ -1,5 +1,6 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
+import dcn4j.conformance.Verification;
 import dcn4j.spi.BackendProvider;
 import java.util.List;
 import net.jqwik.api.AfterFailureMode;
@@ -19,18 +20,18 @@ import net.jqwik.api.lifecycle.SkipExecutionHook;
  * running (for {@link ErrorStats}), and records an {@link Outcome} with the seed and the shrunk
  * case for the runner's report.
  */
-final class ConformanceHook implements AroundPropertyHook, SkipExecutionHook {
+public final class ConformanceHook implements AroundPropertyHook, SkipExecutionHook {
 
     /** Why the backend of {@code v} cannot run, or {@code null} when it can. */
-    private static String unavailable(Verification v) {
-        BackendProvider provider = v.provider();
+    private static String unavailable(RuleContext v) {
+        BackendProvider provider = v.providerUnderTest();
         BackendProvider.Availability a = provider.availability();
         return a.available() ? null : "backend '" + provider.name() + "' is unavailable: " + a.reason();
     }
 
     @Override
     public SkipResult shouldBeSkipped(LifecycleContext context) {
-        if (!(context instanceof MethodLifecycleContext m) || !(m.testInstance() instanceof Verification v)) {
+        if (!(context instanceof MethodLifecycleContext m) || !(m.testInstance() instanceof RuleContext v)) {
             return SkipResult.doNotSkip();
         }
         String why = unavailable(v);
@@ -42,7 +43,7 @@ final class ConformanceHook implements AroundPropertyHook, SkipExecutionHook {
 
     @Override
     public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
-        if (!(context.testInstance() instanceof Verification v)) return property.execute();
+        if (!(context.testInstance() instanceof RuleContext v)) return property.execute();
         String rule = context.targetMethod().getName();
         String why = unavailable(v);
         if (why != null) {
@@ -60,8 +61,7 @@ final class ConformanceHook implements AroundPropertyHook, SkipExecutionHook {
             context.attributes().setAfterFailure(AfterFailureMode.RANDOM_SEED);
             context.attributes().setShrinking(s.shrink() ? ShrinkingMode.BOUNDED : ShrinkingMode.OFF);
         });
-        v.rule = rule;
-        v.note = null;
+        v.beginRule(rule);
         long t0 = System.nanoTime();
         PropertyExecutionResult r = property.execute();
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -73,7 +73,7 @@ final class ConformanceHook implements AroundPropertyHook, SkipExecutionHook {
         Object sample = r.falsifiedParameters().filter(l -> !l.isEmpty()).map(List::getFirst).orElse(null);
         String message = r.throwable().map(t -> t.getClass().getSimpleName() + ": " + t.getMessage()).orElse(null);
         Outcome.add(new Outcome(v.backendName(), v.op(), rule, status, r.countTries(), r.seed().orElse(null), sample,
-                message, seconds, v.note));
+                message, seconds, v.note()));
         return r;
     }
 }

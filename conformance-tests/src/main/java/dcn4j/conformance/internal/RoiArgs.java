@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import dcn4j.Backend;
 import dcn4j.DType;
@@ -6,37 +6,38 @@ import dcn4j.DeformPsRoiPoolGradients;
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.RoiPoolCase;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 
 /** The host arrays of one deformable PS RoI pooling call, to be run on any backend (see {@link ConvArgs}). */
-record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input, int[] roisShape, double[] rois,
+public record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input, int[] roisShape, double[] rois,
                int[] offsetShape, double[] offset, int[] outputShape, double[] gradOutput) {
 
-    static RoiArgs of(RoiPoolCase c) {
+    public static RoiArgs of(RoiPoolCase c) {
         return new RoiArgs(c.spec(), c.inputShape(), ConvArgs.widen(c.input()), c.roisShape(),
                 ConvArgs.widen(c.rois()), c.offsetShape(), ConvArgs.widen(c.offset()), c.outputShape(),
                 ConvArgs.widen(c.gradOutput()));
     }
 
-    RoiArgs withSpec(DeformPsRoiPoolSpec s, int[] outShape, double[] gradOut) {
+    public RoiArgs withSpec(DeformPsRoiPoolSpec s, int[] outShape, double[] gradOut) {
         return new RoiArgs(s, inputShape, input, roisShape, rois, offsetShape, offset, outShape, gradOut);
     }
 
-    RoiArgs withInput(double[] v) {
+    public RoiArgs withInput(double[] v) {
         return new RoiArgs(spec, inputShape, v, roisShape, rois, offsetShape, offset, outputShape, gradOutput);
     }
 
-    RoiArgs withOffset(double[] v) {
+    public RoiArgs withOffset(double[] v) {
         return new RoiArgs(spec, inputShape, input, roisShape, rois, offsetShape, v, outputShape, gradOutput);
     }
 
-    RoiArgs withGradOutput(double[] v) {
+    public RoiArgs withGradOutput(double[] v) {
         return new RoiArgs(spec, inputShape, input, roisShape, rois, offsetShape, offset, outputShape, v);
     }
 
-    double[] array(Gradient g) {
+    public double[] array(Gradient g) {
         return switch (g) {
             case INPUT -> input;
             case OFFSET -> offset;
@@ -44,7 +45,7 @@ record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input, int[]
         };
     }
 
-    RoiArgs with(Gradient g, double[] v) {
+    public RoiArgs with(Gradient g, double[] v) {
         return switch (g) {
             case INPUT -> withInput(v);
             case OFFSET -> withOffset(v);
@@ -52,26 +53,26 @@ record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input, int[]
         };
     }
 
-    Tensors tensors(Backend b) {
+    public Tensors tensors(Backend b) {
         return new Tensors(b, this);
     }
 
-    double[] forward(Backend b) {
+    public double[] forward(Backend b) {
         try (Tensors t = tensors(b)) {
             return t.forward();
         }
     }
 
-    Map<Gradient, double[]> backward(Backend b, Set<Gradient> wanted) {
+    public Map<Gradient, double[]> backward(Backend b, Set<Gradient> wanted) {
         try (Tensors t = tensors(b)) {
             return t.backward(wanted);
         }
     }
 
-    static final class Tensors implements AutoCloseable {
-        final Backend backend;
-        final RoiArgs args;
-        final Tensor input, rois, offset, gradOutput;
+    public static final class Tensors implements AutoCloseable {
+        public final Backend backend;
+        public final RoiArgs args;
+        public final Tensor input, rois, offset, gradOutput;
 
         Tensors(Backend b, RoiArgs a) {
             this.backend = b;
@@ -83,13 +84,13 @@ record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input, int[]
             this.gradOutput = b.tensor(d, a.outputShape, a.gradOutput);
         }
 
-        double[] forward() {
+        public double[] forward() {
             try (Tensor out = backend.deformPsRoiPool(args.spec, input, rois, offset)) {
                 return out.toDoubleArray();
             }
         }
 
-        Map<Gradient, double[]> backward(Set<Gradient> wanted) {
+        public Map<Gradient, double[]> backward(Set<Gradient> wanted) {
             Map<Gradient, double[]> m = new EnumMap<>(Gradient.class);
             try (DeformPsRoiPoolGradients g = backend.deformPsRoiPoolBackward(args.spec, gradOutput, input, rois,
                     offset, wanted)) {

@@ -1,6 +1,9 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import dcn4j.BackendOptions;
+import dcn4j.conformance.ConformanceRunner;
+import dcn4j.conformance.DeformConv2dVerification;
+import dcn4j.conformance.DeformPsRoiPoolVerification;
 import dcn4j.spi.BackendProvider;
 import net.jqwik.api.Group;
 
