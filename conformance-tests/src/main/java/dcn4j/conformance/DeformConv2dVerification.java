@@ -1,5 +1,8 @@
 package dcn4j.conformance;
 
+import static dcn4j.spi.Capabilities.Operation.DEFORM_CONV2D_BACKWARD;
+import static dcn4j.spi.Capabilities.Operation.DEFORM_CONV2D_FORWARD;
+
 import dcn4j.Backend;
 import dcn4j.DType;
 import dcn4j.DeformConv2dSpec;
@@ -42,6 +45,9 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     private static final Set<Gradient> ALL = Gradient.all();
 
+    /** The note of a rule whose backward part was left out. */
+    static final String FORWARD_ONLY = "forward part only: the backend does not declare the backward";
+
     protected DeformConv2dVerification() {
     }
 
@@ -66,6 +72,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
     public void conv01_forwardMatchesReference(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
@@ -74,6 +81,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty
     public void conv02_backwardMatchesReference(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
@@ -88,6 +96,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty(cost = 4)
     public void conv03_referenceGradientsMatchFiniteDifferences(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
@@ -111,6 +120,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
     public void conv04_zeroOffsetsEqualPlainConvolution(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c).withMask(null).withOffset(null);
@@ -127,6 +137,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
     public void conv05_integerOffsetsEqualShiftedConvolution(@ForAll("cases") ConvCase c) {
         DeformConv2dSpec s = c.spec();
@@ -185,6 +196,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
     public void conv06_maskOfOnesEqualsNoMask(@ForAll("casesWithOffset") ConvCase c) {
         ConvArgs plain = ConvArgs.of(c).withMask(null);
@@ -194,6 +206,10 @@ public abstract class DeformConv2dVerification extends Verification implements D
         Backend b = backend();
         expectClose("output with a mask of ones vs without mask", masked.forward(b), plain.forward(b),
                 Magnitudes.convForward(plain), Tolerances.FORWARD);
+        if (!declares(DEFORM_CONV2D_BACKWARD)) {
+            note(FORWARD_ONLY);
+            return;
+        }
         Set<Gradient> wanted = EnumSet.of(Gradient.INPUT, Gradient.OFFSET, Gradient.WEIGHT, Gradient.BIAS);
         Map<Gradient, double[]> got = masked.backward(b, wanted), want = plain.backward(b, wanted);
         Map<Gradient, double[]> magnitude = Magnitudes.convBackward(plain);
@@ -206,6 +222,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
     public void conv07_linearInInputAndWeight(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c).withBias(null);
@@ -230,6 +247,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD, DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty
     public void conv08_adjointOfBackwardMatchesForward(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
@@ -259,6 +277,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
     public void conv09_badInputIsRejectedNamingTheArgument(@ForAll("cases") ConvCase c) {
         Backend b = backend();
@@ -303,10 +322,15 @@ public abstract class DeformConv2dVerification extends Verification implements D
                         wrongType, bias, t);
             }
             Tensor badGrad = zeros(b, new int[] {n, o + 1, ho, wo}, made);
-            calls.add(new BadInputs.BadCall("gradOutput with O + 1 channels", "gradOutput",
-                    () -> b.deformConv2dBackward(s, badGrad, t.input, t.offset, t.mask, t.weight, t.bias, ALL)));
-            calls.add(new BadInputs.BadCall("null set of wanted gradients", "wanted",
-                    () -> b.deformConv2dBackward(s, t.gradOutput, t.input, t.offset, t.mask, t.weight, t.bias, null)));
+            if (declares(DEFORM_CONV2D_BACKWARD)) {
+                calls.add(new BadInputs.BadCall("gradOutput with O + 1 channels", "gradOutput",
+                        () -> b.deformConv2dBackward(s, badGrad, t.input, t.offset, t.mask, t.weight, t.bias, ALL)));
+                calls.add(new BadInputs.BadCall("null set of wanted gradients", "wanted",
+                        () -> b.deformConv2dBackward(s, t.gradOutput, t.input, t.offset, t.mask, t.weight, t.bias,
+                                null)));
+            } else {
+                note(FORWARD_ONLY);
+            }
             calls.add(new BadInputs.BadCall("tensor data shorter than its shape", "data",
                     () -> b.tensor(d, new int[] {2, 3}, new double[5])));
             calls.add(new BadInputs.BadCall("tensor with a negative dimension", "shape",
@@ -335,27 +359,36 @@ public abstract class DeformConv2dVerification extends Verification implements D
         Backend b = backend();
         calls.add(new BadInputs.BadCall(what + " (forward)", argument,
                 () -> b.deformConv2d(s, input, offset, mask, weight, bias).close()));
-        calls.add(new BadInputs.BadCall(what + " (backward)", argument,
-                () -> b.deformConv2dBackward(s, t.gradOutput, input, offset, mask, weight, bias, ALL).close()));
-    }
-
-    @Override
-    @ConformanceProperty(cost = 2)
-    public void conv10_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") ConvCase c) throws Exception {
-        ConvArgs a = ConvArgs.of(c);
-        Backend b = backend();
-        try (ConvArgs.Tensors t = a.tensors(b)) {
-            Determinism.check(this, () -> {
-                List<double[]> all = new ArrayList<>();
-                all.add(t.forward());
-                Map<Gradient, double[]> g = t.backward(ALL);
-                for (Gradient which : ALL) all.add(g.get(which));
-                return all;
-            });
+        if (declares(DEFORM_CONV2D_BACKWARD)) {
+            calls.add(new BadInputs.BadCall(what + " (backward)", argument,
+                    () -> b.deformConv2dBackward(s, t.gradOutput, input, offset, mask, weight, bias, ALL).close()));
         }
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
+    @Stochastic
+    @ConformanceProperty(cost = 2)
+    public void conv10_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") ConvCase c) throws Exception {
+        ConvArgs a = ConvArgs.of(c);
+        Backend b = backend();
+        boolean backward = declares(DEFORM_CONV2D_BACKWARD);
+        try (ConvArgs.Tensors t = a.tensors(b)) {
+            Determinism.check(this, () -> {
+                List<double[]> all = new ArrayList<>();
+                all.add(t.forward());
+                if (backward) {
+                    Map<Gradient, double[]> g = t.backward(ALL);
+                    for (Gradient which : ALL) all.add(g.get(which));
+                }
+                return all;
+            });
+        }
+        if (!backward) note(FORWARD_ONLY);
+    }
+
+    @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceExample
     public void conv11_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_CONV2D);

@@ -6,6 +6,7 @@ import dcn4j.conformance.internal.ErrorStats;
 import dcn4j.conformance.internal.OpenBackends;
 import dcn4j.conformance.internal.RuleContext;
 import dcn4j.spi.BackendProvider;
+import dcn4j.spi.Capabilities;
 import java.util.Locale;
 
 /**
@@ -71,6 +72,14 @@ public abstract class Verification implements RuleContext {
     @Override
     public final void note(String note) {
         this.note = note;
+    }
+
+    /**
+     * Whether the backend under test declares {@code op} ({@link BackendProvider#capabilities()}):
+     * a rule checks its optional parts only then.
+     */
+    protected final boolean declares(Capabilities.Operation op) {
+        return provider().capabilities().supports(op);
     }
 
     /** The float64 reference backend: the oracle. */

@@ -1,7 +1,9 @@
 package dcn4j.conformance.internal;
 
 import dcn4j.conformance.Verification;
+import dcn4j.conformance.Requires;
 import dcn4j.spi.BackendProvider;
+import dcn4j.spi.Capabilities;
 import java.util.List;
 import net.jqwik.api.AfterFailureMode;
 import net.jqwik.api.ShrinkingMode;
@@ -29,13 +31,36 @@ public final class ConformanceHook implements AroundPropertyHook, SkipExecutionH
         return a.available() ? null : "backend '" + provider.name() + "' is unavailable: " + a.reason();
     }
 
+    /**
+     * "not supported: ..." naming the operations of {@code rule}'s {@link Requires} that the backend
+     * of {@code v} does not declare, or {@code null} when it declares them all.
+     */
+    public static String notSupported(RuleContext v, java.lang.reflect.Method rule) {
+        Requires r = rule.getAnnotation(Requires.class);
+        if (r == null) return null;
+        Capabilities declared = v.providerUnderTest().capabilities();
+        List<String> missing = new java.util.ArrayList<>();
+        for (Capabilities.Operation op : r.value()) if (!declared.supports(op)) missing.add(op.label());
+        if (missing.isEmpty()) return null;
+        return "not supported: needs " + String.join(", ", missing) + "; backend '" + v.backendName()
+                + "' declares " + declared;
+    }
+
     @Override
     public SkipResult shouldBeSkipped(LifecycleContext context) {
         if (!(context instanceof MethodLifecycleContext m) || !(m.testInstance() instanceof RuleContext v)) {
             return SkipResult.doNotSkip();
         }
         String why = unavailable(v);
-        if (why == null || Settings.ci()) return SkipResult.doNotSkip();
+        if (why == null) {
+            String missing = notSupported(v, m.targetMethod());
+            if (missing == null) return SkipResult.doNotSkip();
+            // A declared limitation: reported as such, never as passed, and not a failure (CI included).
+            Outcome.add(new Outcome(v.backendName(), v.op(), m.targetMethod().getName(), Outcome.Status.NOT_SUPPORTED,
+                    0, null, null, missing, 0, null));
+            return SkipResult.skip(missing);
+        }
+        if (Settings.ci()) return SkipResult.doNotSkip();
         Outcome.add(new Outcome(v.backendName(), v.op(), m.targetMethod().getName(), Outcome.Status.SKIPPED, 0, null,
                 null, why, 0, null));
         return SkipResult.skip(why);

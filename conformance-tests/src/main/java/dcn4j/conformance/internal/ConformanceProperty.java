@@ -18,5 +18,5 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
 public @interface ConformanceProperty {
 
     /** Relative cost of one try: tries = max(1, round(settings tries / cost)). */
-    public double cost() default 1.0;
+    double cost() default 1.0;
 }

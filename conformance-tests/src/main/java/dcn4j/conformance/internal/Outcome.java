@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * What one property did on one backend, as {@link ConformanceHook} saw it.
  *
- * @param status     {@code PASSED}, {@code FAILED} or {@code SKIPPED}
+ * @param status     {@code PASSED}, {@code FAILED}, {@code SKIPPED} or {@code NOT_SUPPORTED} (by the backend's
+ *                   declared capabilities)
  * @param tries      tries run (including the failing one)
  * @param seed       the jqwik seed that replays the run ({@code --seed})
  * @param sample     the (shrunk) falsifying case, {@code null} unless failed
@@ -17,7 +18,7 @@ import java.util.List;
 public record Outcome(String backend, String op, String rule, Status status, int tries, String seed, Object sample,
                String message, double seconds, String note) {
 
-    public enum Status { PASSED, FAILED, SKIPPED }
+    public enum Status { PASSED, FAILED, SKIPPED, NOT_SUPPORTED }
 
     private static final List<Outcome> LOG = new ArrayList<>();
 
