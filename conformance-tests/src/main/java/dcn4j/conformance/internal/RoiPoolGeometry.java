@@ -18,7 +18,7 @@ import dcn4j.DeformPsRoiPoolSpec;
  */
 public final class RoiPoolGeometry {
 
-    /** Distance from a discontinuity that float rounding of a position (|p| < 100) cannot cross. */
+    /** Distance from a discontinuity that float rounding of a position ({@code |p| < 100}) cannot cross. */
     public static final double MARGIN = 1e-4;
 
     private RoiPoolGeometry() {
