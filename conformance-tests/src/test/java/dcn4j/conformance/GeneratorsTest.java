@@ -40,6 +40,11 @@ class GeneratorsTest {
         reaches(cs, "exact half-integer offsets", c -> c.hasOffset() && anyFraction(c.offset(), 0.5, false));
         reaches(cs, "a sample exactly on the row -1 (the border line of bilinear())", c -> samplesOn(c, true, -1));
         reaches(cs, "a sample exactly on the column W", c -> samplesOn(c, false, c.width()));
+        reaches(cs, "under the DCNv1 border rule, a sample exactly on row 0 (where it jumps)",
+                c -> c.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1 && samplesOn(c, true, 0));
+        reaches(cs, "under the DCNv1 border rule, a sample exactly on the last column (where blending stops)",
+                c -> c.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1 && c.width() > 1
+                        && samplesOn(c, false, c.width() - 1));
         for (ConvCase c : cs) {
             if (!c.hasOffset()) continue;
             for (float v : c.offset()) {
@@ -92,8 +97,8 @@ class GeneratorsTest {
                 for (int y = 0; y < c.outH(); y++) {
                     for (int x = 0; x < c.outW(); x++) {
                         int at = ((n * 2 * og * k) + 2 * q + (rows ? 0 : 1)) * pixels + y * c.outW() + x;
-                        double p = rows ? y * c.spec().strideH() - c.spec().padH() + i * c.spec().dilationH() + off[at]
-                                : x * c.spec().strideW() - c.spec().padW() + j * c.spec().dilationW() + off[at];
+                        double p = rows ? y * c.spec().strideH() - c.spec().padTop() + i * c.spec().dilationH() + off[at]
+                                : x * c.spec().strideW() - c.spec().padLeft() + j * c.spec().dilationW() + off[at];
                         if (p == line) return true;
                     }
                 }
