@@ -59,12 +59,18 @@ final class Cl {
         return ids;
     }
 
+    /**
+     * {@code CL_DEVICE_TYPE_ALL} as {@code cl.h} defines it, {@code 0xFFFFFFFF}. JOCL's constant is
+     * the 64-bit {@code -1L}; Mesa's rusticl rejects that value with {@code CL_INVALID_DEVICE_TYPE}.
+     */
+    static final long DEVICE_TYPE_ALL = 0xFFFFFFFFL;
+
     /** Every device of {@code platform}; empty when it has none ({@code CL_DEVICE_NOT_FOUND}). */
     static cl_device_id[] devices(cl_platform_id platform) {
         int[] count = new int[1];
         int status;
         try {
-            status = CL.clGetDeviceIDs(platform, CL.CL_DEVICE_TYPE_ALL, 0, null, count);
+            status = CL.clGetDeviceIDs(platform, DEVICE_TYPE_ALL, 0, null, count);
         } catch (CLException e) {
             status = e.getStatus();
         }
@@ -73,7 +79,7 @@ final class Cl {
         cl_device_id[] ids = new cl_device_id[count[0]];
         if (ids.length == 0) return ids;
         try {
-            check(CL.clGetDeviceIDs(platform, CL.CL_DEVICE_TYPE_ALL, ids.length, ids, null), "clGetDeviceIDs");
+            check(CL.clGetDeviceIDs(platform, DEVICE_TYPE_ALL, ids.length, ids, null), "clGetDeviceIDs");
         } catch (CLException e) {
             throw wrap(e, "clGetDeviceIDs");
         }

@@ -144,7 +144,7 @@ class OpenClBackendTest {
     @Test
     void openClErrorsCarryTheirNameAndTheFailedCall() {
         OpenClException e = assertThrows(OpenClException.class,
-                () -> Cl.createBuffer(cl.context(), 0, null, "an empty buffer"));
+                () -> Cl.createBuffer(cl.runtime().context(), 0, null, "an empty buffer"));
         assertEquals("CL_INVALID_BUFFER_SIZE", e.errorName());
         assertEquals(-61, e.errorCode());
         assertTrue(e.call().startsWith("clCreateBuffer(an empty buffer"), e.call());
@@ -188,11 +188,11 @@ class OpenClBackendTest {
         java.util.Map<String, Integer> launches = new java.util.concurrent.ConcurrentHashMap<>();
         try {
             cl.conv().workspaceBudget(1);
-            OpenClBackend.kernelTimer = (name, ns) -> launches.merge(name, 1, Integer::sum);
+            ClRuntime.kernelTimer = (name, ns) -> launches.merge(name, 1, Integer::sum);
             Tensor[] a = CASE.tensors(cl, CASE.data());
             ConvCase.forward(cl, CASE, a).close();
         } finally {
-            OpenClBackend.kernelTimer = null;
+            ClRuntime.kernelTimer = null;
             cl.conv().workspaceBudget(OpenClDeformConv2d.WORKSPACE_BUDGET);
         }
         assertEquals(3, launches.get("sample_table"));
