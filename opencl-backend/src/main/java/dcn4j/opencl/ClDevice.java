@@ -3,6 +3,7 @@ package dcn4j.opencl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import org.jocl.CL;
 import org.jocl.cl_device_id;
 import org.jocl.cl_platform_id;
@@ -38,6 +39,11 @@ record ClDevice(int index, cl_platform_id platform, cl_device_id id, String plat
      * query) is skipped and listed with the reason: one broken ICD does not hide the others.
      */
     static Discovery discover(String selector) {
+        return discover(selector, Cl::devices);
+    }
+
+    /** {@link #discover(String)} with the per-platform device query given (tests make one platform fail). */
+    static Discovery discover(String selector, Function<cl_platform_id, cl_device_id[]> devicesOf) {
         List<ClDevice> found = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         cl_platform_id[] platforms = Cl.platforms();
@@ -51,7 +57,7 @@ record ClDevice(int index, cl_platform_id platform, cl_device_id id, String plat
                     skipped.add("platform '" + platformName + "' not selected (" + PLATFORM_PROPERTY + "=" + selector + ")");
                     continue;
                 }
-                for (cl_device_id d : Cl.devices(p)) devices.add(describe(found.size() + devices.size(), p, platformName, d));
+                for (cl_device_id d : devicesOf.apply(p)) devices.add(describe(found.size() + devices.size(), p, platformName, d));
             } catch (OpenClException e) {
                 skipped.add("platform '" + platformName + "' skipped: " + e.getMessage());
                 continue;

@@ -170,7 +170,8 @@ final class OpenClDeformPsRoiPool {
             for (int i = 0; i < r; i++) {
                 tab[2 * p + i] = (int) rois[i * 5]; // truncation toward zero, as the official kernel
                 double[] q = roiGeometry(rois, i, sp);
-                for (int j = 0; j < 8; j++) geo[i * 8 + j] = (float) q[j];
+                // Halved (deform_psroi_pool.cl header): finite in float32 for any finite RoI.
+                for (int j = 0; j < 8; j++) geo[i * 8 + j] = halfAsFloat(q[j]);
             }
             floats = rt.allocate(geo.length, Pointer.to(geo), "RoI geometry");
             temps.add(floats);
@@ -195,6 +196,11 @@ final class OpenClDeformPsRoiPool {
         double binW = roiW / sp.pooledSize(), binH = roiH / sp.pooledSize();
         return new double[] {startW, startH, roiW, roiH, binW, binH, binW / sp.samplePerPart(),
                 binH / sp.samplePerPart()};
+    }
+
+    /** {@code v / 2} as a float, clamped to the finite floats (a RoI scaled past the float range stays finite). */
+    static float halfAsFloat(double v) {
+        return (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v / 2));
     }
 
     /** C's {@code round}: half away from zero ({@link Math#round} rounds half up). */

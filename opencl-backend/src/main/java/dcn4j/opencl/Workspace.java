@@ -42,6 +42,13 @@ final class Workspace {
         return n;
     }
 
+    /** Bytes of the largest buffer held now. */
+    long largest() {
+        long n = 0;
+        for (ClBuffer b : buffers.values()) n = Math.max(n, b.bytes());
+        return n;
+    }
+
     int count() {
         return buffers.size();
     }
