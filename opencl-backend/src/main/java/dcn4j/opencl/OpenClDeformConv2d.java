@@ -257,6 +257,18 @@ final class OpenClDeformConv2d {
                     + java.util.Arrays.toString(s.inputShape()) + " and kernel " + s.kernelHeight() + "x"
                     + s.kernelWidth());
         }
+        // Chunks are whole images: one image's column buffer (C*K*P floats) and sample table (two
+        // float4 per OG*K*P) must each fit in one OpenCL buffer (DESIGN.md "OpenCL runtime").
+        long pixels = (long) s.kernelSize() * s.outHeight() * s.outWidth();
+        long columns = 4L * s.inChannels() * pixels, table = 16L * s.spec().offsetGroups() * pixels;
+        if (Math.max(columns, table) > rt.maxAlloc()) {
+            throw new IllegalArgumentException("input: expected at most " + rt.maxAlloc() + " bytes per image in one "
+                    + "OpenCL buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE of " + backend.device().name() + "), got "
+                    + (columns >= table ? columns + " bytes of columns (C*kh*kw*Ho*Wo floats)"
+                    : table + " bytes of sample table (offsetGroups*kh*kw*Ho*Wo entries of 16 bytes)") + " for "
+                    + java.util.Arrays.toString(s.inputShape()) + " and kernel " + s.kernelHeight() + "x"
+                    + s.kernelWidth());
+        }
         long budget = Math.min(Math.min(workspaceBudget, backend.device().globalMemory() / 8), rt.maxAlloc());
         long q = Math.max(1, budget / perImageBytes);
         return (int) Math.min(s.batch(), Math.min(q, Integer.MAX_VALUE / elements));

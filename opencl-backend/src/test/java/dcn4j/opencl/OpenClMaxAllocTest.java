@@ -77,17 +77,30 @@ class OpenClMaxAllocTest {
 
     @Test
     void oneImageLargerThanOneBufferIsRefusedNamingTheBufferAndTheLimit() {
-        ConvCase cc = new ConvCase("one image", 1, 6, 9, 8, 4, 3, 3, new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 2, 3),
+        // One offset group: the columns (6*9*72 floats, 15,552 bytes) are the largest buffer.
+        ConvCase one = new ConvCase("one image", 1, 6, 9, 8, 4, 3, 3, new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 1, 1),
                 Offsets.RANDOM, true, true, 92);
-        Tensor[] a = cc.tensors(cl, cc.data());
+        Tensor[] a = one.tensors(cl, one.data());
+        // Three offset groups of two channels: the sample table (3*9*72 entries of 16 bytes) is the larger.
+        ConvCase groups = new ConvCase("offset groups", 1, 6, 9, 8, 4, 3, 3,
+                new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 2, 3), Offsets.RANDOM, true, true, 93);
+        Tensor[] b = groups.tensors(cl, groups.data());
         cl.runtime().workspace().release();
-        cl.runtime().maxAllocCap(4096); // the columns of one image take 15,552 bytes
+        cl.runtime().maxAllocCap(4096);
         int live = cl.liveBuffers();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConvCase.forward(cl, cc, a));
-        assertTrue(e.getMessage().startsWith("workspace columns: expected at most 4096 bytes (the largest buffer "
-                + "the OpenCL device"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("got 15552 bytes"), e.getMessage());
-        assertTrue(cl.liveBuffers() <= live, "the output allocated before is released");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConvCase.forward(cl, one, a));
+        assertEquals("input: expected at most 4096 bytes per image in one OpenCL buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE"
+                + " of " + cl.device().name() + "), got 15552 bytes of columns (C*kh*kw*Ho*Wo floats) for [1, 6, 9, 8]"
+                + " and kernel 3x3", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ConvCase.backward(cl, one, a, Gradient.all()));
+        assertTrue(e.getMessage().contains("got 15552 bytes of columns"), e.getMessage());
+        assertEquals(live, cl.liveBuffers(), "refused before any allocation");
+        cl.runtime().maxAllocCap(20_000);
+        e = assertThrows(IllegalArgumentException.class, () -> ConvCase.forward(cl, groups, b));
+        assertTrue(e.getMessage().contains("got 31104 bytes of sample table"), e.getMessage());
+        cl.runtime().maxAllocCap(Long.MAX_VALUE); // the device's own limit: both compute
+        ConvCase.forward(cl, one, a).close();
+        ConvCase.backward(cl, groups, b, Gradient.all()).close();
     }
 
     @Test
