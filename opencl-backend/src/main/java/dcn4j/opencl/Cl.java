@@ -205,6 +205,22 @@ final class Cl {
         }
     }
 
+    /**
+     * Copies a 3-D box of bytes between buffers: {@code region} = (bytes per row, rows, slices), origins
+     * in (bytes, rows, slices), pitches in bytes.
+     */
+    static void copyRect(cl_command_queue queue, cl_mem src, cl_mem dst, long[] srcOrigin, long[] dstOrigin,
+                         long[] region, long srcRowPitch, long srcSlicePitch, long dstRowPitch, long dstSlicePitch,
+                         String what) {
+        String call = "clEnqueueCopyBufferRect(" + what + ")";
+        try {
+            check(CL.clEnqueueCopyBufferRect(queue, src, dst, srcOrigin, dstOrigin, region, srcRowPitch,
+                    srcSlicePitch, dstRowPitch, dstSlicePitch, 0, null, null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
     static void fill(cl_command_queue queue, cl_mem mem, long bytes, String what) {
         String call = "clEnqueueFillBuffer(" + what + ")";
         try {

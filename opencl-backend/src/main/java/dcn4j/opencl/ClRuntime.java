@@ -279,6 +279,19 @@ final class ClRuntime implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Enqueues copying a box of {@code slices x rows x rowBytes} bytes from {@code src} (starting at
+     * slice {@code srcSlice}, row {@code srcRow}, with its row and slice pitches) to {@code dst}
+     * (likewise); inside an operation.
+     */
+    void copyRect(ClBuffer src, long srcSlice, long srcRow, long srcRowPitch, long srcSlicePitch, ClBuffer dst,
+                  long dstSlice, long dstRow, long dstRowPitch, long dstSlicePitch, long rowBytes, long rows,
+                  long slices, String what) {
+        if (rowBytes <= 0 || rows <= 0 || slices <= 0) return;
+        Cl.copyRect(queue, hold(src), hold(dst), new long[] {0, srcRow, srcSlice}, new long[] {0, dstRow, dstSlice},
+                new long[] {rowBytes, rows, slices}, srcRowPitch, srcSlicePitch, dstRowPitch, dstSlicePitch, what);
+    }
+
     /** Enqueues zeroing the first {@code bytes} of {@code b}; inside an operation. */
     void fill(ClBuffer b, long bytes, String what) {
         Cl.fill(queue, hold(b), bytes, what);

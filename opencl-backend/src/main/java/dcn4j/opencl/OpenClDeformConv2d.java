@@ -28,15 +28,18 @@ final class OpenClDeformConv2d {
     /** Upper bound of the workspace of one call (bytes), also capped by device memory / 8. */
     static final long WORKSPACE_BUDGET = 256L << 20;
 
-    private static final String CONV = "deform_conv2d.cl";
+    static final String CONV = "deform_conv2d.cl";
 
     private final OpenClBackend backend;
     private final ClRuntime rt;
+    /** Images too large for one buffer, computed in bands of output rows. */
+    private final OpenClConvBands bands;
     private volatile long workspaceBudget = WORKSPACE_BUDGET;
 
     OpenClDeformConv2d(OpenClBackend backend) {
         this.backend = backend;
         this.rt = backend.runtime();
+        this.bands = new OpenClConvBands(backend, this);
     }
 
     /** Sets the workspace bound (tests use a tiny one to force one image per chunk). */
@@ -49,6 +52,8 @@ final class OpenClDeformConv2d {
         OpenClTensor in = backend.own("input", input), off = backend.own("offset", offset);
         OpenClTensor msk = backend.own("mask", mask), w = backend.own("weight", weight);
         OpenClTensor b = backend.own("bias", bias);
+        int rows = bands.rows(s, workspaceBudget, false);
+        if (rows < s.outHeight()) return bands.forward(s, in, off, msk, w, b, rows);
         int ck = s.inChannels() * s.kernelSize(), p = s.outHeight() * s.outWidth();
         int og0 = s.spec().offsetGroups(), k0 = s.kernelSize();
         int chunk = chunk(s, (long) ck * p * 4 + 32L * og0 * k0 * p); // columns + sample table
@@ -100,6 +105,10 @@ final class OpenClDeformConv2d {
         boolean wantWeight = wanted.contains(Gradient.WEIGHT);
         boolean wantBias = wanted.contains(Gradient.BIAS) && s.hasBias();
         boolean needGradCols = wantInput || wantOffset || wantMask;
+        int rows = bands.rows(s, workspaceBudget, true);
+        if (rows < s.outHeight()) {
+            return bands.backward(s, go, in, off, msk, w, rows, wantInput, wantOffset, wantMask, wantWeight, wantBias);
+        }
 
         int c = s.inChannels(), k = s.kernelSize(), p = s.outHeight() * s.outWidth();
         int og = s.spec().offsetGroups(), cells = (s.inHeight() + 1) * (s.inWidth() + 1);
@@ -182,7 +191,7 @@ final class OpenClDeformConv2d {
     }
 
     /** The per-sample arrays of the input gradient (deform_conv2d.cl, cells_count) and its buckets. */
-    private static final class CellBuffers {
+    static final class CellBuffers {
         final ClBuffer keys, frac, column;
         final ClBuckets buckets;
 
@@ -194,14 +203,14 @@ final class OpenClDeformConv2d {
         }
     }
 
-    private void inputGrad(int[] g, OpenClTensor off, OpenClTensor msk, ClBuffer dummy, ClBuffer gradCols,
-                           CellBuffers cb, OpenClTensor gIn, int n0, int q, DeformConv2dShape s) {
-        int og = s.spec().offsetGroups(), samples = s.kernelSize() * s.outHeight() * s.outWidth();
+    void inputGrad(int[] g, OpenClTensor off, OpenClTensor msk, ClBuffer dummy, ClBuffer gradCols,
+                   CellBuffers cb, OpenClTensor gIn, int n0, int q, DeformConv2dShape s) {
+        int og = s.spec().offsetGroups(), samples = s.kernelSize() * pixels(g);
         int cells = (s.inHeight() + 1) * (s.inWidth() + 1), t = q * og;
         cb.buckets.zero(rt, t * cells);
         rt.call(CONV, "cells_count").buf(orDummy(off, dummy)).buf(cb.keys).buf(cb.frac).buf(cb.column)
                 .buf(cb.buckets.starts).vec(g).i(n0).i(q)
-                .range((long) s.outHeight() * s.outWidth(), s.kernelSize(), t);
+                .range(pixels(g), s.kernelSize(), t);
         cb.buckets.sort(rt, CONV, cb.keys, t * samples, t * cells);
         int block = channelBlock(s, 16); // at most CBMAX of deform_conv2d.cl
         int blocks = (s.channelsPerOffsetGroup() + block - 1) / block;
@@ -211,9 +220,9 @@ final class OpenClDeformConv2d {
     }
 
     /** Fills the sample table of the chunk, then the column buffer from it (deform_conv2d.cl). */
-    private void im2col(int[] g, OpenClTensor in, OpenClTensor off, OpenClTensor msk, ClBuffer dummy,
-                        Workspace ws, ClBuffer cols, int n0, int q, DeformConv2dShape s) {
-        int k = s.kernelSize(), p = s.outHeight() * s.outWidth(), og = s.spec().offsetGroups();
+    void im2col(int[] g, OpenClTensor in, OpenClTensor off, OpenClTensor msk, ClBuffer dummy,
+                Workspace ws, ClBuffer cols, int n0, int q, DeformConv2dShape s) {
+        int k = s.kernelSize(), p = pixels(g), og = s.spec().offsetGroups();
         ClBuffer corner = ws.get("sample corners", 4L * q * og * k * p);
         ClBuffer weight = ws.get("sample weights", 4L * q * og * k * p);
         rt.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
@@ -229,12 +238,17 @@ final class OpenClDeformConv2d {
      * channels: up to {@code cpuMax} on CPU devices (few work-items keep every core busy), 4 on GPUs
      * (which need many work-items).
      */
-    private int channelBlock(DeformConv2dShape s, int cpuMax) {
+    int channelBlock(DeformConv2dShape s, int cpuMax) {
         return Math.min(s.channelsPerOffsetGroup(), backend.gpuStyle() ? 4 : cpuMax);
     }
 
+    /** Output pixels per image of geometry {@code g}: Ho*Wo, or a band's rows*Wo ({@link OpenClConvBands}). */
+    static int pixels(int[] g) {
+        return g[5] * g[6];
+    }
+
     /** The int16 geometry of deform_conv2d.cl. */
-    private static int[] geometry(DeformConv2dShape s) {
+    static int[] geometry(DeformConv2dShape s) {
         DeformConv2dSpec sp = s.spec();
         return new int[] {s.inChannels(), s.inHeight(), s.inWidth(), s.kernelHeight(), s.kernelWidth(),
                 s.outHeight(), s.outWidth(), sp.strideH(), sp.strideW(), sp.padH(), sp.padW(), sp.dilationH(),
@@ -257,18 +271,6 @@ final class OpenClDeformConv2d {
                     + java.util.Arrays.toString(s.inputShape()) + " and kernel " + s.kernelHeight() + "x"
                     + s.kernelWidth());
         }
-        // Chunks are whole images: one image's column buffer (C*K*P floats) and sample table (two
-        // float4 per OG*K*P) must each fit in one OpenCL buffer (DESIGN.md "OpenCL runtime").
-        long pixels = (long) s.kernelSize() * s.outHeight() * s.outWidth();
-        long columns = 4L * s.inChannels() * pixels, table = 16L * s.spec().offsetGroups() * pixels;
-        if (Math.max(columns, table) > rt.maxAlloc()) {
-            throw new IllegalArgumentException("input: expected at most " + rt.maxAlloc() + " bytes per image in one "
-                    + "OpenCL buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE of " + backend.device().name() + "), got "
-                    + (columns >= table ? columns + " bytes of columns (C*kh*kw*Ho*Wo floats)"
-                    : table + " bytes of sample table (offsetGroups*kh*kw*Ho*Wo entries of 16 bytes)") + " for "
-                    + java.util.Arrays.toString(s.inputShape()) + " and kernel " + s.kernelHeight() + "x"
-                    + s.kernelWidth());
-        }
         long budget = Math.min(Math.min(workspaceBudget, backend.device().globalMemory() / 8), rt.maxAlloc());
         long q = Math.max(1, budget / perImageBytes);
         return (int) Math.min(s.batch(), Math.min(q, Integer.MAX_VALUE / elements));
@@ -279,7 +281,7 @@ final class OpenClDeformConv2d {
         return t;
     }
 
-    private static ClBuffer orDummy(OpenClTensor t, ClBuffer dummy) {
+    static ClBuffer orDummy(OpenClTensor t, ClBuffer dummy) {
         return t == null ? dummy : t.buffer();
     }
 }

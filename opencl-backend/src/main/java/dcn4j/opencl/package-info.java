@@ -22,6 +22,8 @@
  *       order, found through cell buckets: {@code ClBuckets}, a counting sort with integer atomics
  *       and a sort per bucket) and per-sample offset/mask gradients. No float atomics:
  *       deterministic.</li>
+ *   <li>{@code OpenClConvBands}: images larger than one OpenCL buffer allows, in bands of output rows
+ *       with the same kernels.</li>
  *   <li>{@code OpenClDeformPsRoiPool}: RoIs read back and validated on the host
  *       ({@link dcn4j.spi.DeformPsRoiPoolShape}), their geometry computed there in float64 as the
  *       reference does; one work-item per output and per offset element; the input gradient
