@@ -44,8 +44,7 @@ class OpenClPlatformTest {
     @Test
     void aPlatformWhoseQueryFailsIsSkippedWithTheReasonAndTheOthersServe() {
         OpenClTestSupport.requireOpenCl();
-        List<String> names = platformNames();
-        Assumptions.assumeTrue(names.size() >= 2 || !OpenClTestSupport.underCi(), "one platform only");
+        List<String> names = platformNames(); // with one platform: it is skipped, no device remains
         cl_platform_id first = Cl.platforms()[0];
         ClDevice.Discovery d = ClDevice.discover(null, p -> {
             if (p.equals(first)) throw new OpenClException("clGetDeviceIDs", CL.CL_INVALID_DEVICE_TYPE, null);
