@@ -72,6 +72,7 @@ final class ClRuntime implements AutoCloseable {
     private final Set<ClBuffer> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong liveBytes = new AtomicLong();
     private final AtomicLong hostReads = new AtomicLong();
+    private final AtomicLong allocations = new AtomicLong();
     /** Programs compiled in this context (guarded by {@link #lock}). */
     private int programBuilds;
     private volatile boolean closed;
@@ -224,6 +225,7 @@ final class ClRuntime implements AutoCloseable {
             ClBuffer b = new ClBuffer(this, Cl.createBuffer(context, bytes, host, what), bytes, what);
             live.add(b);
             liveBytes.addAndGet(bytes);
+            allocations.incrementAndGet();
             return b;
         } finally {
             lock.unlock();
@@ -260,6 +262,14 @@ final class ClRuntime implements AutoCloseable {
 
     long liveBytes() {
         return liveBytes.get();
+    }
+
+    /**
+     * Buffers allocated so far: unlike {@link #liveBuffers()}, which the cleaner may lower at any
+     * moment, it lets tests prove that a call allocated nothing.
+     */
+    long allocations() {
+        return allocations.get();
     }
 
     /** Reads of device memory back to the host so far: lets tests prove that chained calls make none. */

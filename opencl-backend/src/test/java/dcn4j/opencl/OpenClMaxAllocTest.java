@@ -39,13 +39,13 @@ class OpenClMaxAllocTest {
     @Test
     void aTensorLargerThanOneBufferIsRefusedNamingItAndTheLimit() {
         cl.runtime().maxAllocCap(1024);
-        int live = cl.liveBuffers();
+        long live = cl.runtime().allocations();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> cl.tensor(new int[] {3, 100}, new float[300]));
         assertEquals("tensor [3, 100]: expected at most 1024 bytes (the largest buffer the OpenCL device "
                 + cl.device().name() + " allocates, CL_DEVICE_MAX_MEM_ALLOC_SIZE), got 1200 bytes", e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), "one line");
-        assertEquals(live, cl.liveBuffers(), "nothing allocated");
+        assertEquals(live, cl.runtime().allocations(), "nothing allocated");
         cl.tensor(new int[] {2, 128}, new float[256]).close(); // exactly at the limit: fine
     }
 
@@ -159,14 +159,14 @@ class OpenClMaxAllocTest {
         Tensor[] a = one.tensors(cl, one.data());
         cl.runtime().workspace().release();
         cl.runtime().maxAllocCap(1024); // one output row of columns: 6*9*8 floats, 1,728 bytes
-        int live = cl.liveBuffers();
+        long live = cl.runtime().allocations();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConvCase.forward(cl, one, a));
         assertEquals("input: expected at most 1024 bytes per output row in one OpenCL buffer "
                 + "(CL_DEVICE_MAX_MEM_ALLOC_SIZE of " + cl.device().name() + "), got 1728 bytes of columns "
                 + "(C*kh*kw*Wo floats) for [1, 6, 9, 8] and kernel 3x3", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ConvCase.backward(cl, one, a, Gradient.all()));
         assertTrue(e.getMessage().contains("got 1728 bytes of columns"), e.getMessage());
-        assertEquals(live, cl.liveBuffers(), "refused before any allocation");
+        assertEquals(live, cl.runtime().allocations(), "refused before any allocation");
     }
 
     @Test
