@@ -4,7 +4,8 @@ import dcn4j.Backend;
 import dcn4j.Backends;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Tensor;
-import dcn4j.opencl.ConvCase.Offsets;
+import dcn4j.conformance.ConvCase;
+import dcn4j.conformance.ConvCase.OffsetStyle;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class CloseRaceProbe {
 
     /** A few milliseconds per forward on a CPU device: long enough for a close to land inside. */
-    static final ConvCase CASE = new ConvCase("close race", 2, 16, 24, 24, 16, 3, 3,
-            new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 1, 1), Offsets.RANDOM, true, true, 5);
+    static final ConvCase CASE = new ConvCase(2, 16, 24, 24, 16, 3, 3, new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 1, 1),
+            true, true, true, OffsetStyle.SMALL, 5);
 
     private CloseRaceProbe() {
     }
@@ -33,19 +34,18 @@ public final class CloseRaceProbe {
         int tensorRounds = Integer.parseInt(args[0]);
         int backendRounds = Integer.parseInt(args[1]);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(args[2]));
-        float[][] data = CASE.data();
         int ok = 0, rejected = 0, rounds = 0, backendCloses = 0;
         ExecutorService worker = Executors.newSingleThreadExecutor();
         try {
             try (Backend cl = Backends.open(OpenClProvider.NAME)) {
-                long opNanos = timeOneForward(cl, data);
+                long opNanos = timeOneForward(cl);
                 for (int i = 0; i < tensorRounds && System.nanoTime() < deadline; i++, rounds++) {
-                    Tensor[] a = CASE.tensors(cl, data);
+                    Tensor[] a = CASE.tensors(cl);
                     int victim = new int[] {0, 1, 2, 3}[i % 4]; // input, offset, mask, weight
                     boolean read = i % 5 == 4;
                     Future<?> op = worker.submit(() -> {
                         if (read) return a[victim].toFloatArray();
-                        try (Tensor out = ConvCase.forward(cl, CASE, a)) {
+                        try (Tensor out = CASE.forward(cl, a)) {
                             return out.toFloatArray();
                         }
                     });
@@ -60,10 +60,10 @@ public final class CloseRaceProbe {
             }
             for (int i = 0; i < backendRounds && System.nanoTime() < deadline; i++, backendCloses++) {
                 Backend cl = Backends.open(OpenClProvider.NAME);
-                long opNanos = timeOneForward(cl, data);
-                Tensor[] a = CASE.tensors(cl, data);
+                long opNanos = timeOneForward(cl);
+                Tensor[] a = CASE.tensors(cl);
                 Future<?> op = worker.submit(() -> {
-                    for (int k = 0; k < 3; k++) ConvCase.forward(cl, CASE, a).toFloatArray();
+                    for (int k = 0; k < 3; k++) CASE.forward(cl, a).toFloatArray();
                     return null;
                 });
                 spin(ThreadLocalRandom.current().nextLong(3 * opNanos + 1));
@@ -78,11 +78,11 @@ public final class CloseRaceProbe {
                 + " backendCloses=" + backendCloses);
     }
 
-    private static long timeOneForward(Backend cl, float[][] data) {
-        Tensor[] a = CASE.tensors(cl, data);
-        ConvCase.forward(cl, CASE, a).close(); // programs built
+    private static long timeOneForward(Backend cl) {
+        Tensor[] a = CASE.tensors(cl);
+        CASE.forward(cl, a).close(); // programs built
         long t0 = System.nanoTime();
-        ConvCase.forward(cl, CASE, a).toFloatArray();
+        CASE.forward(cl, a).toFloatArray();
         long ns = System.nanoTime() - t0;
         for (Tensor t : a) if (t != null) t.close();
         return ns;
