@@ -12,7 +12,8 @@ import jdk.incubator.vector.FloatVector;
  * {@code tools/gen_sgemm_tiles.py}; edit the generator, not this file). Each computes
  * {@code T[i][j] = sum_{k < kLen} A[k][i] * B[k][j]} from zero, in the order k = 0, 1, ..., where
  * {@code A[k][i] = a[ao + k*MR + i]} and {@code B[k][j] = b[bo + k*NR + j]} are packed panels, and writes
- * {@code T} row-major ({@code MR x NR}) to {@code t}. Constant strides let C2 hoist the bounds checks.
+ * {@code T} row-major ({@code MR x NR}) to {@code t}; {@code multiplyRows} reads A from rows instead,
+ * {@code A[k][i] = a[ao + i*lda + k]}, and stores its tile at {@code t[to..]} or adds it there. Index expressions linear in k let C2 hoist the bounds checks.
  */
 final class GemmTiles {
 
@@ -65,6 +66,51 @@ final class GemmTiles {
             c3_0.intoArray(t, 6 * L);
             c3_1.intoArray(t, 7 * L);
         }
+
+        @Override
+        void multiplyRows(float[] a, int ao, int lda, float[] b, int bo, int kLen, float[] t, int to,
+                          boolean accumulate) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+            int r0 = ao, r1 = ao + lda, r2 = ao + 2 * lda, r3 = ao + 3 * lda;
+            for (int k = 0; k < kLen; k++) {
+                int bk = bo + k * 2 * L;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
+                FloatVector x;
+                x = FloatVector.broadcast(SPECIES, a[r0 + k]);
+                c0_0 = fma(x, b0, c0_0);
+                c0_1 = fma(x, b1, c0_1);
+                x = FloatVector.broadcast(SPECIES, a[r1 + k]);
+                c1_0 = fma(x, b0, c1_0);
+                c1_1 = fma(x, b1, c1_1);
+                x = FloatVector.broadcast(SPECIES, a[r2 + k]);
+                c2_0 = fma(x, b0, c2_0);
+                c2_1 = fma(x, b1, c2_1);
+                x = FloatVector.broadcast(SPECIES, a[r3 + k]);
+                c3_0 = fma(x, b0, c3_0);
+                c3_1 = fma(x, b1, c3_1);
+            }
+            if (accumulate) {
+                c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
+                c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
+            } else {
+                c0_0.intoArray(t, to);
+                c0_1.intoArray(t, to + L);
+                c1_0.intoArray(t, to + 2 * L);
+                c1_1.intoArray(t, to + 3 * L);
+                c2_0.intoArray(t, to + 4 * L);
+                c2_1.intoArray(t, to + 5 * L);
+                c3_0.intoArray(t, to + 6 * L);
+                c3_1.intoArray(t, to + 7 * L);
+            }
+        }
     }
 
     /** 6 rows x 2 vectors: 12 accumulators. */
@@ -114,6 +160,66 @@ final class GemmTiles {
             c4_1.intoArray(t, 9 * L);
             c5_0.intoArray(t, 10 * L);
             c5_1.intoArray(t, 11 * L);
+        }
+
+        @Override
+        void multiplyRows(float[] a, int ao, int lda, float[] b, int bo, int kLen, float[] t, int to,
+                          boolean accumulate) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+            FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z;
+            int r0 = ao, r1 = ao + lda, r2 = ao + 2 * lda, r3 = ao + 3 * lda, r4 = ao + 4 * lda, r5 = ao + 5 * lda;
+            for (int k = 0; k < kLen; k++) {
+                int bk = bo + k * 2 * L;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
+                FloatVector x;
+                x = FloatVector.broadcast(SPECIES, a[r0 + k]);
+                c0_0 = fma(x, b0, c0_0);
+                c0_1 = fma(x, b1, c0_1);
+                x = FloatVector.broadcast(SPECIES, a[r1 + k]);
+                c1_0 = fma(x, b0, c1_0);
+                c1_1 = fma(x, b1, c1_1);
+                x = FloatVector.broadcast(SPECIES, a[r2 + k]);
+                c2_0 = fma(x, b0, c2_0);
+                c2_1 = fma(x, b1, c2_1);
+                x = FloatVector.broadcast(SPECIES, a[r3 + k]);
+                c3_0 = fma(x, b0, c3_0);
+                c3_1 = fma(x, b1, c3_1);
+                x = FloatVector.broadcast(SPECIES, a[r4 + k]);
+                c4_0 = fma(x, b0, c4_0);
+                c4_1 = fma(x, b1, c4_1);
+                x = FloatVector.broadcast(SPECIES, a[r5 + k]);
+                c5_0 = fma(x, b0, c5_0);
+                c5_1 = fma(x, b1, c5_1);
+            }
+            if (accumulate) {
+                c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
+                c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
+                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
+                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
+                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
+                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
+            } else {
+                c0_0.intoArray(t, to);
+                c0_1.intoArray(t, to + L);
+                c1_0.intoArray(t, to + 2 * L);
+                c1_1.intoArray(t, to + 3 * L);
+                c2_0.intoArray(t, to + 4 * L);
+                c2_1.intoArray(t, to + 5 * L);
+                c3_0.intoArray(t, to + 6 * L);
+                c3_1.intoArray(t, to + 7 * L);
+                c4_0.intoArray(t, to + 8 * L);
+                c4_1.intoArray(t, to + 9 * L);
+                c5_0.intoArray(t, to + 10 * L);
+                c5_1.intoArray(t, to + 11 * L);
+            }
         }
     }
 
@@ -174,6 +280,81 @@ final class GemmTiles {
             c6_1.intoArray(t, 13 * L);
             c7_0.intoArray(t, 14 * L);
             c7_1.intoArray(t, 15 * L);
+        }
+
+        @Override
+        void multiplyRows(float[] a, int ao, int lda, float[] b, int bo, int kLen, float[] t, int to,
+                          boolean accumulate) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+            FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
+            int r0 = ao, r1 = ao + lda, r2 = ao + 2 * lda, r3 = ao + 3 * lda, r4 = ao + 4 * lda, r5 = ao + 5 * lda;
+            int r6 = ao + 6 * lda, r7 = ao + 7 * lda;
+            for (int k = 0; k < kLen; k++) {
+                int bk = bo + k * 2 * L;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
+                FloatVector x;
+                x = FloatVector.broadcast(SPECIES, a[r0 + k]);
+                c0_0 = fma(x, b0, c0_0);
+                c0_1 = fma(x, b1, c0_1);
+                x = FloatVector.broadcast(SPECIES, a[r1 + k]);
+                c1_0 = fma(x, b0, c1_0);
+                c1_1 = fma(x, b1, c1_1);
+                x = FloatVector.broadcast(SPECIES, a[r2 + k]);
+                c2_0 = fma(x, b0, c2_0);
+                c2_1 = fma(x, b1, c2_1);
+                x = FloatVector.broadcast(SPECIES, a[r3 + k]);
+                c3_0 = fma(x, b0, c3_0);
+                c3_1 = fma(x, b1, c3_1);
+                x = FloatVector.broadcast(SPECIES, a[r4 + k]);
+                c4_0 = fma(x, b0, c4_0);
+                c4_1 = fma(x, b1, c4_1);
+                x = FloatVector.broadcast(SPECIES, a[r5 + k]);
+                c5_0 = fma(x, b0, c5_0);
+                c5_1 = fma(x, b1, c5_1);
+                x = FloatVector.broadcast(SPECIES, a[r6 + k]);
+                c6_0 = fma(x, b0, c6_0);
+                c6_1 = fma(x, b1, c6_1);
+                x = FloatVector.broadcast(SPECIES, a[r7 + k]);
+                c7_0 = fma(x, b0, c7_0);
+                c7_1 = fma(x, b1, c7_1);
+            }
+            if (accumulate) {
+                c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
+                c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
+                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
+                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
+                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
+                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
+                c6_0.add(FloatVector.fromArray(SPECIES, t, to + 12 * L)).intoArray(t, to + 12 * L);
+                c6_1.add(FloatVector.fromArray(SPECIES, t, to + 13 * L)).intoArray(t, to + 13 * L);
+                c7_0.add(FloatVector.fromArray(SPECIES, t, to + 14 * L)).intoArray(t, to + 14 * L);
+                c7_1.add(FloatVector.fromArray(SPECIES, t, to + 15 * L)).intoArray(t, to + 15 * L);
+            } else {
+                c0_0.intoArray(t, to);
+                c0_1.intoArray(t, to + L);
+                c1_0.intoArray(t, to + 2 * L);
+                c1_1.intoArray(t, to + 3 * L);
+                c2_0.intoArray(t, to + 4 * L);
+                c2_1.intoArray(t, to + 5 * L);
+                c3_0.intoArray(t, to + 6 * L);
+                c3_1.intoArray(t, to + 7 * L);
+                c4_0.intoArray(t, to + 8 * L);
+                c4_1.intoArray(t, to + 9 * L);
+                c5_0.intoArray(t, to + 10 * L);
+                c5_1.intoArray(t, to + 11 * L);
+                c6_0.intoArray(t, to + 12 * L);
+                c6_1.intoArray(t, to + 13 * L);
+                c7_0.intoArray(t, to + 14 * L);
+                c7_1.intoArray(t, to + 15 * L);
+            }
         }
     }
 
@@ -256,6 +437,110 @@ final class GemmTiles {
             c11_0.intoArray(t, 22 * L);
             c11_1.intoArray(t, 23 * L);
         }
+
+        @Override
+        void multiplyRows(float[] a, int ao, int lda, float[] b, int bo, int kLen, float[] t, int to,
+                          boolean accumulate) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+            FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
+            FloatVector c8_0 = z, c8_1 = z, c9_0 = z, c9_1 = z, c10_0 = z, c10_1 = z, c11_0 = z, c11_1 = z;
+            int r0 = ao, r1 = ao + lda, r2 = ao + 2 * lda, r3 = ao + 3 * lda, r4 = ao + 4 * lda, r5 = ao + 5 * lda;
+            int r6 = ao + 6 * lda, r7 = ao + 7 * lda, r8 = ao + 8 * lda, r9 = ao + 9 * lda, r10 = ao + 10 * lda, r11 = ao + 11 * lda;
+            for (int k = 0; k < kLen; k++) {
+                int bk = bo + k * 2 * L;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
+                FloatVector x;
+                x = FloatVector.broadcast(SPECIES, a[r0 + k]);
+                c0_0 = fma(x, b0, c0_0);
+                c0_1 = fma(x, b1, c0_1);
+                x = FloatVector.broadcast(SPECIES, a[r1 + k]);
+                c1_0 = fma(x, b0, c1_0);
+                c1_1 = fma(x, b1, c1_1);
+                x = FloatVector.broadcast(SPECIES, a[r2 + k]);
+                c2_0 = fma(x, b0, c2_0);
+                c2_1 = fma(x, b1, c2_1);
+                x = FloatVector.broadcast(SPECIES, a[r3 + k]);
+                c3_0 = fma(x, b0, c3_0);
+                c3_1 = fma(x, b1, c3_1);
+                x = FloatVector.broadcast(SPECIES, a[r4 + k]);
+                c4_0 = fma(x, b0, c4_0);
+                c4_1 = fma(x, b1, c4_1);
+                x = FloatVector.broadcast(SPECIES, a[r5 + k]);
+                c5_0 = fma(x, b0, c5_0);
+                c5_1 = fma(x, b1, c5_1);
+                x = FloatVector.broadcast(SPECIES, a[r6 + k]);
+                c6_0 = fma(x, b0, c6_0);
+                c6_1 = fma(x, b1, c6_1);
+                x = FloatVector.broadcast(SPECIES, a[r7 + k]);
+                c7_0 = fma(x, b0, c7_0);
+                c7_1 = fma(x, b1, c7_1);
+                x = FloatVector.broadcast(SPECIES, a[r8 + k]);
+                c8_0 = fma(x, b0, c8_0);
+                c8_1 = fma(x, b1, c8_1);
+                x = FloatVector.broadcast(SPECIES, a[r9 + k]);
+                c9_0 = fma(x, b0, c9_0);
+                c9_1 = fma(x, b1, c9_1);
+                x = FloatVector.broadcast(SPECIES, a[r10 + k]);
+                c10_0 = fma(x, b0, c10_0);
+                c10_1 = fma(x, b1, c10_1);
+                x = FloatVector.broadcast(SPECIES, a[r11 + k]);
+                c11_0 = fma(x, b0, c11_0);
+                c11_1 = fma(x, b1, c11_1);
+            }
+            if (accumulate) {
+                c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
+                c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
+                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
+                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
+                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
+                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
+                c6_0.add(FloatVector.fromArray(SPECIES, t, to + 12 * L)).intoArray(t, to + 12 * L);
+                c6_1.add(FloatVector.fromArray(SPECIES, t, to + 13 * L)).intoArray(t, to + 13 * L);
+                c7_0.add(FloatVector.fromArray(SPECIES, t, to + 14 * L)).intoArray(t, to + 14 * L);
+                c7_1.add(FloatVector.fromArray(SPECIES, t, to + 15 * L)).intoArray(t, to + 15 * L);
+                c8_0.add(FloatVector.fromArray(SPECIES, t, to + 16 * L)).intoArray(t, to + 16 * L);
+                c8_1.add(FloatVector.fromArray(SPECIES, t, to + 17 * L)).intoArray(t, to + 17 * L);
+                c9_0.add(FloatVector.fromArray(SPECIES, t, to + 18 * L)).intoArray(t, to + 18 * L);
+                c9_1.add(FloatVector.fromArray(SPECIES, t, to + 19 * L)).intoArray(t, to + 19 * L);
+                c10_0.add(FloatVector.fromArray(SPECIES, t, to + 20 * L)).intoArray(t, to + 20 * L);
+                c10_1.add(FloatVector.fromArray(SPECIES, t, to + 21 * L)).intoArray(t, to + 21 * L);
+                c11_0.add(FloatVector.fromArray(SPECIES, t, to + 22 * L)).intoArray(t, to + 22 * L);
+                c11_1.add(FloatVector.fromArray(SPECIES, t, to + 23 * L)).intoArray(t, to + 23 * L);
+            } else {
+                c0_0.intoArray(t, to);
+                c0_1.intoArray(t, to + L);
+                c1_0.intoArray(t, to + 2 * L);
+                c1_1.intoArray(t, to + 3 * L);
+                c2_0.intoArray(t, to + 4 * L);
+                c2_1.intoArray(t, to + 5 * L);
+                c3_0.intoArray(t, to + 6 * L);
+                c3_1.intoArray(t, to + 7 * L);
+                c4_0.intoArray(t, to + 8 * L);
+                c4_1.intoArray(t, to + 9 * L);
+                c5_0.intoArray(t, to + 10 * L);
+                c5_1.intoArray(t, to + 11 * L);
+                c6_0.intoArray(t, to + 12 * L);
+                c6_1.intoArray(t, to + 13 * L);
+                c7_0.intoArray(t, to + 14 * L);
+                c7_1.intoArray(t, to + 15 * L);
+                c8_0.intoArray(t, to + 16 * L);
+                c8_1.intoArray(t, to + 17 * L);
+                c9_0.intoArray(t, to + 18 * L);
+                c9_1.intoArray(t, to + 19 * L);
+                c10_0.intoArray(t, to + 20 * L);
+                c10_1.intoArray(t, to + 21 * L);
+                c11_0.intoArray(t, to + 22 * L);
+                c11_1.intoArray(t, to + 23 * L);
+            }
+        }
     }
 
     /** 4 rows x 4 vectors: 16 accumulators. */
@@ -313,6 +598,78 @@ final class GemmTiles {
             c3_1.intoArray(t, 13 * L);
             c3_2.intoArray(t, 14 * L);
             c3_3.intoArray(t, 15 * L);
+        }
+
+        @Override
+        void multiplyRows(float[] a, int ao, int lda, float[] b, int bo, int kLen, float[] t, int to,
+                          boolean accumulate) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z, c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
+            FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z, c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
+            int r0 = ao, r1 = ao + lda, r2 = ao + 2 * lda, r3 = ao + 3 * lda;
+            for (int k = 0; k < kLen; k++) {
+                int bk = bo + k * 4 * L;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
+                FloatVector b2 = FloatVector.fromArray(SPECIES, b, bk + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(SPECIES, b, bk + 3 * L);
+                FloatVector x;
+                x = FloatVector.broadcast(SPECIES, a[r0 + k]);
+                c0_0 = fma(x, b0, c0_0);
+                c0_1 = fma(x, b1, c0_1);
+                c0_2 = fma(x, b2, c0_2);
+                c0_3 = fma(x, b3, c0_3);
+                x = FloatVector.broadcast(SPECIES, a[r1 + k]);
+                c1_0 = fma(x, b0, c1_0);
+                c1_1 = fma(x, b1, c1_1);
+                c1_2 = fma(x, b2, c1_2);
+                c1_3 = fma(x, b3, c1_3);
+                x = FloatVector.broadcast(SPECIES, a[r2 + k]);
+                c2_0 = fma(x, b0, c2_0);
+                c2_1 = fma(x, b1, c2_1);
+                c2_2 = fma(x, b2, c2_2);
+                c2_3 = fma(x, b3, c2_3);
+                x = FloatVector.broadcast(SPECIES, a[r3 + k]);
+                c3_0 = fma(x, b0, c3_0);
+                c3_1 = fma(x, b1, c3_1);
+                c3_2 = fma(x, b2, c3_2);
+                c3_3 = fma(x, b3, c3_3);
+            }
+            if (accumulate) {
+                c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
+                c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
+                c0_2.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
+                c0_3.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
+                c1_2.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
+                c1_3.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
+                c2_2.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
+                c2_3.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 12 * L)).intoArray(t, to + 12 * L);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 13 * L)).intoArray(t, to + 13 * L);
+                c3_2.add(FloatVector.fromArray(SPECIES, t, to + 14 * L)).intoArray(t, to + 14 * L);
+                c3_3.add(FloatVector.fromArray(SPECIES, t, to + 15 * L)).intoArray(t, to + 15 * L);
+            } else {
+                c0_0.intoArray(t, to);
+                c0_1.intoArray(t, to + L);
+                c0_2.intoArray(t, to + 2 * L);
+                c0_3.intoArray(t, to + 3 * L);
+                c1_0.intoArray(t, to + 4 * L);
+                c1_1.intoArray(t, to + 5 * L);
+                c1_2.intoArray(t, to + 6 * L);
+                c1_3.intoArray(t, to + 7 * L);
+                c2_0.intoArray(t, to + 8 * L);
+                c2_1.intoArray(t, to + 9 * L);
+                c2_2.intoArray(t, to + 10 * L);
+                c2_3.intoArray(t, to + 11 * L);
+                c3_0.intoArray(t, to + 12 * L);
+                c3_1.intoArray(t, to + 13 * L);
+                c3_2.intoArray(t, to + 14 * L);
+                c3_3.intoArray(t, to + 15 * L);
+            }
         }
     }
 
@@ -390,6 +747,105 @@ final class GemmTiles {
             c5_1.intoArray(t, 21 * L);
             c5_2.intoArray(t, 22 * L);
             c5_3.intoArray(t, 23 * L);
+        }
+
+        @Override
+        void multiplyRows(float[] a, int ao, int lda, float[] b, int bo, int kLen, float[] t, int to,
+                          boolean accumulate) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z, c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
+            FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z, c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
+            FloatVector c4_0 = z, c4_1 = z, c4_2 = z, c4_3 = z, c5_0 = z, c5_1 = z, c5_2 = z, c5_3 = z;
+            int r0 = ao, r1 = ao + lda, r2 = ao + 2 * lda, r3 = ao + 3 * lda, r4 = ao + 4 * lda, r5 = ao + 5 * lda;
+            for (int k = 0; k < kLen; k++) {
+                int bk = bo + k * 4 * L;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
+                FloatVector b2 = FloatVector.fromArray(SPECIES, b, bk + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(SPECIES, b, bk + 3 * L);
+                FloatVector x;
+                x = FloatVector.broadcast(SPECIES, a[r0 + k]);
+                c0_0 = fma(x, b0, c0_0);
+                c0_1 = fma(x, b1, c0_1);
+                c0_2 = fma(x, b2, c0_2);
+                c0_3 = fma(x, b3, c0_3);
+                x = FloatVector.broadcast(SPECIES, a[r1 + k]);
+                c1_0 = fma(x, b0, c1_0);
+                c1_1 = fma(x, b1, c1_1);
+                c1_2 = fma(x, b2, c1_2);
+                c1_3 = fma(x, b3, c1_3);
+                x = FloatVector.broadcast(SPECIES, a[r2 + k]);
+                c2_0 = fma(x, b0, c2_0);
+                c2_1 = fma(x, b1, c2_1);
+                c2_2 = fma(x, b2, c2_2);
+                c2_3 = fma(x, b3, c2_3);
+                x = FloatVector.broadcast(SPECIES, a[r3 + k]);
+                c3_0 = fma(x, b0, c3_0);
+                c3_1 = fma(x, b1, c3_1);
+                c3_2 = fma(x, b2, c3_2);
+                c3_3 = fma(x, b3, c3_3);
+                x = FloatVector.broadcast(SPECIES, a[r4 + k]);
+                c4_0 = fma(x, b0, c4_0);
+                c4_1 = fma(x, b1, c4_1);
+                c4_2 = fma(x, b2, c4_2);
+                c4_3 = fma(x, b3, c4_3);
+                x = FloatVector.broadcast(SPECIES, a[r5 + k]);
+                c5_0 = fma(x, b0, c5_0);
+                c5_1 = fma(x, b1, c5_1);
+                c5_2 = fma(x, b2, c5_2);
+                c5_3 = fma(x, b3, c5_3);
+            }
+            if (accumulate) {
+                c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
+                c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
+                c0_2.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
+                c0_3.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
+                c1_2.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
+                c1_3.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
+                c2_2.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
+                c2_3.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 12 * L)).intoArray(t, to + 12 * L);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 13 * L)).intoArray(t, to + 13 * L);
+                c3_2.add(FloatVector.fromArray(SPECIES, t, to + 14 * L)).intoArray(t, to + 14 * L);
+                c3_3.add(FloatVector.fromArray(SPECIES, t, to + 15 * L)).intoArray(t, to + 15 * L);
+                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 16 * L)).intoArray(t, to + 16 * L);
+                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 17 * L)).intoArray(t, to + 17 * L);
+                c4_2.add(FloatVector.fromArray(SPECIES, t, to + 18 * L)).intoArray(t, to + 18 * L);
+                c4_3.add(FloatVector.fromArray(SPECIES, t, to + 19 * L)).intoArray(t, to + 19 * L);
+                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 20 * L)).intoArray(t, to + 20 * L);
+                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 21 * L)).intoArray(t, to + 21 * L);
+                c5_2.add(FloatVector.fromArray(SPECIES, t, to + 22 * L)).intoArray(t, to + 22 * L);
+                c5_3.add(FloatVector.fromArray(SPECIES, t, to + 23 * L)).intoArray(t, to + 23 * L);
+            } else {
+                c0_0.intoArray(t, to);
+                c0_1.intoArray(t, to + L);
+                c0_2.intoArray(t, to + 2 * L);
+                c0_3.intoArray(t, to + 3 * L);
+                c1_0.intoArray(t, to + 4 * L);
+                c1_1.intoArray(t, to + 5 * L);
+                c1_2.intoArray(t, to + 6 * L);
+                c1_3.intoArray(t, to + 7 * L);
+                c2_0.intoArray(t, to + 8 * L);
+                c2_1.intoArray(t, to + 9 * L);
+                c2_2.intoArray(t, to + 10 * L);
+                c2_3.intoArray(t, to + 11 * L);
+                c3_0.intoArray(t, to + 12 * L);
+                c3_1.intoArray(t, to + 13 * L);
+                c3_2.intoArray(t, to + 14 * L);
+                c3_3.intoArray(t, to + 15 * L);
+                c4_0.intoArray(t, to + 16 * L);
+                c4_1.intoArray(t, to + 17 * L);
+                c4_2.intoArray(t, to + 18 * L);
+                c4_3.intoArray(t, to + 19 * L);
+                c5_0.intoArray(t, to + 20 * L);
+                c5_1.intoArray(t, to + 21 * L);
+                c5_2.intoArray(t, to + 22 * L);
+                c5_3.intoArray(t, to + 23 * L);
+            }
         }
     }
 

@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the L1 size, the packing of A panels and the tile store.
  *
  * <p>Every output element is one multiply-add chain per {@link #KC}-deep block, started from zero, and the
- * blocks are added in ascending k: the order is fixed by the shape and the host, never by threads, which
- * makes results reproducible (DESIGN.md "Determinism and threads").
+ * blocks are added in ascending k. The order is fixed by the shape and the host (tile, L1 size), never by
+ * threads, which makes results reproducible
+ * (DESIGN.md "Determinism and threads").
  */
 final class Sgemm {
 
@@ -42,27 +43,24 @@ final class Sgemm {
     /**
      * {@code C[q][j] (+)= sum_k A[q][k] * B[k][j]} for rows {@code q < rows} of a row-major A
      * ({@code a[ao + q*lda + k]}, {@code k < kLen}) and the {@code panels} packed B panels
-     * {@code b[bo + (p*bps + k)*NR + j]}; C is panel-major, {@code c[(p*ldcRows + q)*NR + j]}. The A block
-     * of each {@code kc} step is packed once into {@code aPack} and shared by every B panel; each block
-     * starts its tiles from zero and is added to C (the first one stored when {@code !accumulate}).
+     * {@code b[bo + (p*bps + k)*NR + j]}; C is panel-major, {@code c[(p*ldcRows + q)*NR + j]}. Each
+     * {@code kc}-deep block of A (in L2) is shared by every B panel (in L1) and read straight from its rows:
+     * packing it would cost as much as the product when there are few panels (64 output channels). Each
+     * block's tiles are summed from zero and added to C in ascending k (the first stored when
+     * {@code !accumulate}).
+     * Whole tiles are read and written: A rows and C rows up to {@code ceil(rows/MR)*MR - 1} must exist
+     * (rows past {@code rows} are scratch).
      */
     static void rowsTimesPanels(GemmTile tile, int kc, float[] a, int ao, int lda, int rows, int kLen, float[] b,
-                                int bo, int bps, int panels, float[] c, int ldcRows, boolean accumulate,
-                                float[] aPack, float[] tileBuf) {
-        int mr = tile.mr, nr = tile.nr, qPanels = (rows + mr - 1) / mr;
+                                int bo, int bps, int panels, float[] c, int ldcRows, boolean accumulate) {
+        int mr = tile.mr, nr = tile.nr;
         for (int k0 = 0; k0 < kLen; k0 += kc) {
             int kl = Math.min(kc, kLen - k0);
-            for (int qp = 0; qp < qPanels; qp++) {
-                int q = qp * mr;
-                packA(a, ao + q * lda + k0, lda, 1, Math.min(mr, rows - q), kl, mr, aPack, qp * kl * mr);
-            }
             boolean add = accumulate || k0 > 0;
             for (int p = 0; p < panels; p++) {
                 int bk = bo + (p * bps + k0) * nr;
-                for (int qp = 0; qp < qPanels; qp++) {
-                    int q = qp * mr;
-                    tile.multiply(aPack, qp * kl * mr, b, bk, kl, tileBuf);
-                    storeRows(tile, tileBuf, Math.min(mr, rows - q), nr, c, (p * ldcRows + q) * nr, nr, add);
+                for (int q = 0; q < rows; q += mr) {
+                    tile.multiplyRows(a, ao + q * lda + k0, lda, b, bk, kl, c, (p * ldcRows + q) * nr, add);
                 }
             }
         }

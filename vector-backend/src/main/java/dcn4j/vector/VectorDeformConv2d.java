@@ -80,16 +80,11 @@ final class VectorDeformConv2d {
             return (long) g.groups * rowsPerGroup * g.groupK + NR;
         }
 
-        /** A worker's packed A block: {@code rowsPerGroup x KC}. */
-        long aPackSize() {
-            return (long) rowsPerGroup * Sgemm.KC;
-        }
-
         /** Bytes of every array a forward call with {@code threads} workers holds. */
         long bytes(ConvGeometry g, int threads) {
             long shared = 2L * imagesPerPhase * g.paddedSize;
             long entries = SampleTable.entries(g, rowsPerGroup);
-            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + aPackSize() + MR * NR + 5 * entries;
+            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + 5 * entries;
             return 4 * (shared + threads * perWorker);
         }
     }
@@ -152,8 +147,6 @@ final class VectorDeformConv2d {
         long entries = SampleTable.entries(g, plan.rowsPerGroup());
         float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
         float[][] cbuf = ws.perWorker("cbuf", threads, (long) plan.oPanels() * plan.rowsPerGroup() * NR);
-        float[][] aPacks = ws.perWorker("aPack", threads, plan.aPackSize());
-        float[][] tiles = ws.perWorker("tile", threads, MR * NR);
         SampleTable[] tables = new SampleTable[threads];
         for (int w = 0; w < threads; w++) {
             tables[w] = new SampleTable(ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries), null);
@@ -180,7 +173,7 @@ final class VectorDeformConv2d {
                     if (p1 > p0) {
                         forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask,
                                 padded[(phase & 1) * span + image], packed, bias, tables[w], cols[w], cbuf[w],
-                                aPacks[w], tiles[w], out);
+                                out);
                     }
                 }
             });
@@ -191,15 +184,15 @@ final class VectorDeformConv2d {
     /** One chunk of pixels {@code [p0, p0+count)} of batch item {@code n}: sample, multiply, write. */
     private static void forwardChunk(ConvGeometry g, ForwardPlan plan, int n, int p0, int count, float[] offset,
                                      float[] mask, float[] padded, float[] packed, float[] bias, SampleTable table,
-                                     float[] cols, float[] cbuf, float[] aPack, float[] tile, float[] out) {
+                                     float[] cols, float[] cbuf, float[] out) {
         int rpg = plan.rowsPerGroup(), kg = g.groupK, og = g.outPerGroup, oPanels = plan.oPanels();
         table.fill(g, offset, mask, n, p0, count, 0, false);
         BilinearIm2col.sampleRows(g, table, padded, count, cols, rpg);
         for (int grp = 0; grp < g.groups; grp++) {
-            // GotoBLAS order: a KC-deep block of the sample rows is packed once and stays in L2 while every
-            // weight panel (in L1) passes over it; cbuf[op][q][NR] accumulates the blocks.
+            // GotoBLAS order: a KC-deep block of the sample rows stays in L2 while every weight panel (in L1)
+            // passes over it; cbuf[op][q][NR] accumulates the blocks.
             Sgemm.rowsTimesPanels(Sgemm.TILE, Sgemm.KC, cols, grp * rpg * kg, kg, count, kg, packed,
-                    grp * oPanels * kg * NR, kg, oPanels, cbuf, rpg, false, aPack, tile);
+                    grp * oPanels * kg * NR, kg, oPanels, cbuf, rpg, false);
             // cbuf holds out[p][o]; the output is NCHW, so write it transposed (+ bias).
             for (int op = 0; op < oPanels; op++) {
                 int width = Math.min(NR, og - op * NR);

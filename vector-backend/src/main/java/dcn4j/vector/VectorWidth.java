@@ -78,15 +78,12 @@ final class VectorWidth {
         } catch (NumberFormatException e) {
             bits = -1;
         }
-        if (bits != 64 && bits != 128 && bits != 256 && bits != 512) {
-            throw new IllegalArgumentException("-D" + BITS_PROPERTY + ": expected 128, 256 or 512, got '" + forced + "'");
-        }
         if (bits > preferred.vectorBitSize()) {
             throw new IllegalArgumentException("-D" + BITS_PROPERTY + ": expected at most the JVM's preferred width "
-                    + preferred.vectorBitSize() + ", got " + bits);
+                    + preferred.vectorBitSize() + ", got " + forced.trim());
         }
-        if (bits < 128) {
-            throw new IllegalArgumentException("-D" + BITS_PROPERTY + ": expected at least 128, got " + bits);
+        if (bits != 128 && bits != 256 && bits != 512) {
+            throw new IllegalArgumentException("-D" + BITS_PROPERTY + ": expected 128, 256 or 512, got '" + forced + "'");
         }
         return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
     }
