@@ -50,15 +50,16 @@ abstract class GemmTile {
     }
 
     /**
-     * The tile for this host: with 32 registers {@code 12x2} (24 accumulators, 27 registers: 2 B loads and
-     * 12 broadcasts feed 24 FMAs; measured faster than {@code 6x4}, whose 29 live registers leave C2 too
-     * little room), with 16 {@code 6x2} (12 accumulators, 15 registers, as BLIS's Haswell kernel).
+     * The tile for this host: with 32 registers {@code 6x4} (24 accumulators, 29 registers: 4 B loads and 6
+     * broadcasts feed 24 FMAs; in the forward's product it measured 5-30% faster than {@code 12x2} and
+     * {@code 8x2}, see benchmarks/RESULTS.md), with 16 {@code 6x2} (12 accumulators, 15 registers, as BLIS's
+     * Haswell kernel).
      * {@code -Ddcn4j.vector.tile=MRxNV} forces one of {@link GemmTiles#ALL}.
      */
     static GemmTile forHost() {
         String forced = System.getProperty(TILE_PROPERTY);
         if (forced != null && !forced.isBlank()) return named(forced.trim());
-        return named(VectorWidth.REGISTERS >= 32 ? "12x2" : "6x2");
+        return named(VectorWidth.REGISTERS >= 32 ? "6x4" : "6x2");
     }
 
     static GemmTile named(String name) {
