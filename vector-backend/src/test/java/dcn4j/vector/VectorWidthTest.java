@@ -17,8 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The vector backend at every width and without FMA (DESIGN.md "Vector width and GEMM tiles"): a child
- * JVM per setting runs {@link VectorWidthCheck} (every tile against double precision, every convolution
- * case against the reference, thread-count determinism). Widths are forced with
+ * JVM per setting runs {@link VectorWidthCheck} (every tile against double precision, convolution cases
+ * against the reference, thread-count determinism). Widths are forced with
  * {@code -Ddcn4j.vector.bits} (as Lucene's {@code tests.vectorsize}) or by HotSpot flags; the FMA
  * fallback (multiply + add) by {@code -Ddcn4j.vector.fma=false} and by {@code -XX:UseAVX=0}, a JVM whose
  * {@code FloatVector.fma} would otherwise be computed in {@code BigDecimal}.
@@ -63,7 +63,6 @@ class VectorWidthTest {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-modules");
         cmd.add("jdk.incubator.vector");
-        cmd.add("-XX:TieredStopAtLevel=1".equals(System.getProperty("dcn4j.child.jit")) ? "-XX:TieredStopAtLevel=1" : "-Xshare:auto");
         cmd.addAll(List.of(options));
         cmd.add("-cp");
         cmd.add(cp);
