@@ -32,7 +32,7 @@ final class VectorWidth {
      * 10,000x slower; then {@link #fma} is a multiply and an add (two roundings instead of one).
      */
     static final boolean FMA = hardwareFma(System.getProperty(FMA_PROPERTY));
-    /** Vector registers C2 allocates: 32 with AVX-512 (EVEX, also for narrower species) and on AArch64, else 16. */
+    /** Vector registers C2 allocates: 32 with AVX-512 (EVEX, also for narrower species) and on AArch64, else 16 (AVX2, SSE). */
     static final int REGISTERS = registers();
     /** L1 data cache and L2 cache of one core, in bytes (from sysfs on Linux; 32 KiB and 1 MiB elsewhere). */
     static final int L1_BYTES = cacheBytes(1, 32 << 10), L2_BYTES = cacheBytes(2, 1 << 20);
@@ -107,6 +107,14 @@ final class VectorWidth {
     private static int registers() {
         String arch = System.getProperty("os.arch", "");
         if (arch.equals("aarch64") || arch.equals("arm64")) return 32;
+        // x86: AVX-512 (HotSpot's UseAVX=3) encodes 32 registers at every width, also under
+        // -XX:MaxVectorSize=16 or a forced narrower species; AVX2 and SSE have 16.
+        try {
+            var bean = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            if (bean != null) return Integer.parseInt(bean.getVMOption("UseAVX").getValue()) >= 3 ? 32 : 16;
+        } catch (RuntimeException | LinkageError e) {
+            // not HotSpot, or no such flag: judge by the preferred width
+        }
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 32 : 16;
     }
 
