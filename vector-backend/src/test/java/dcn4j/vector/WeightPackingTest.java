@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.ConvCase;
 import dcn4j.spi.DeformConv2dShape;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -19,13 +20,13 @@ import org.junit.jupiter.api.Test;
  */
 class WeightPackingTest {
 
-    static final ConvCase CASE = ConvCase.of("packing", 2, 12, 9, 8, 20, 3, 3,
-            new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 2, 1), true, true, true, 2, 31);
+    static final ConvCase CASE = new ConvCase(2, 12, 9, 8, 20, 3, 3, new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 2, 1),
+            true, true, true, ConvCase.OffsetStyle.MIXED, 31);
 
     @Test
     void forwardAndBackwardPackTheWeightTensorOnceEach() {
         try (VectorBackend b = new VectorBackend(2); WorkerPool pool = new WorkerPool(2)) {
-            VectorTensor weight = (VectorTensor) b.tensor(CASE.weightShape(), CASE.operands()[3]);
+            VectorTensor weight = (VectorTensor) b.tensor(CASE.weightShape(), CASE.weight());
             ConvGeometry g = geometry();
             float[] first = VectorDeformConv2d.packedForwardWeights(pool, g, weight);
             assertSame(first, VectorDeformConv2d.packedForwardWeights(pool, g, weight), "forward layout reused");
@@ -42,11 +43,10 @@ class WeightPackingTest {
     @Test
     void callsThroughTheBackendReuseThePackingAndGiveTheSameBits() {
         try (VectorBackend b = new VectorBackend(2)) {
-            float[][] ops = CASE.operands();
-            Tensor in = b.tensor(CASE.inputShape(), ops[0]), off = b.tensor(CASE.offsetShape(), ops[1]);
-            Tensor mask = b.tensor(CASE.maskShape(), ops[2]), bias = b.tensor(new int[] {CASE.o()}, ops[4]);
-            Tensor go = b.tensor(CASE.outputShape(), ops[5]);
-            VectorTensor cached = (VectorTensor) b.tensor(CASE.weightShape(), ops[3]);
+            Tensor in = b.tensor(CASE.inputShape(), CASE.input()), off = b.tensor(CASE.offsetShape(), CASE.offset());
+            Tensor mask = b.tensor(CASE.maskShape(), CASE.mask()), bias = b.tensor(CASE.biasShape(), CASE.bias());
+            Tensor go = b.tensor(CASE.outputShape(), CASE.gradOutput());
+            VectorTensor cached = (VectorTensor) b.tensor(CASE.weightShape(), CASE.weight());
             DeformConv2dSpec spec = CASE.spec();
             float[] firstOut = b.deformConv2d(spec, in, off, mask, cached, bias).toFloatArray();
             assertEquals(1, cached.packedCount());
@@ -54,7 +54,7 @@ class WeightPackingTest {
             float[] gIn = b.deformConv2dBackward(spec, go, in, off, mask, cached, bias, Gradient.all()).input()
                     .toFloatArray();
             assertEquals(2, cached.packedCount());
-            Tensor fresh = b.tensor(CASE.weightShape(), ops[3]);
+            Tensor fresh = b.tensor(CASE.weightShape(), CASE.weight());
             assertArrayEquals(firstOut, againOut);
             assertArrayEquals(firstOut, b.deformConv2d(spec, in, off, mask, fresh, bias).toFloatArray());
             assertArrayEquals(gIn, b.deformConv2dBackward(spec, go, in, off, mask, fresh, bias, Gradient.all()).input()
@@ -77,7 +77,7 @@ class WeightPackingTest {
     }
 
     private static ConvGeometry geometry() {
-        return new ConvGeometry(new DeformConv2dShape(CASE.spec(), dcn4j.DType.F32, CASE.n(), CASE.c(), CASE.h(),
-                CASE.w(), CASE.o(), 3, 3, CASE.ho(), CASE.wo(), true, true, true));
+        return new ConvGeometry(new DeformConv2dShape(CASE.spec(), dcn4j.DType.F32, CASE.batch(), CASE.inChannels(),
+                CASE.height(), CASE.width(), CASE.outChannels(), 3, 3, CASE.outH(), CASE.outW(), true, true, true));
     }
 }
