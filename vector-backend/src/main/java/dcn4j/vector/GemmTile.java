@@ -58,7 +58,13 @@ abstract class GemmTile {
      */
     static GemmTile forHost() {
         String forced = System.getProperty(TILE_PROPERTY);
-        if (forced != null && !forced.isBlank()) return named(forced.trim());
+        if (forced != null && !forced.isBlank()) {
+            try {
+                return named(forced.trim());
+            } catch (IllegalArgumentException e) {
+                // VectorWidth.problem() makes the provider unavailable with this reason; never fail class loading.
+            }
+        }
         return named(VectorWidth.REGISTERS >= 32 ? "6x4" : "6x2");
     }
 

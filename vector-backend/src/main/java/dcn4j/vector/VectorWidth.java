@@ -23,7 +23,7 @@ final class VectorWidth {
     /** System property forcing ({@code true}) or refusing ({@code false}) the fused multiply-add. */
     static final String FMA_PROPERTY = "dcn4j.vector.fma";
 
-    static final VectorSpecies<Float> SPECIES = species(System.getProperty(BITS_PROPERTY));
+    static final VectorSpecies<Float> SPECIES = speciesOrPreferred(System.getProperty(BITS_PROPERTY));
     /** Float lanes per vector. */
     static final int L = SPECIES.length();
     /**
@@ -31,7 +31,7 @@ final class VectorWidth {
      * {@code -XX:UseAVX=0}) {@code FloatVector.fma} is computed lane by lane in {@code BigDecimal}, about
      * 10,000x slower; then {@link #fma} is a multiply and an add (two roundings instead of one).
      */
-    static final boolean FMA = hardwareFma(System.getProperty(FMA_PROPERTY));
+    static final boolean FMA = fmaOrDetected(System.getProperty(FMA_PROPERTY));
     /** Vector registers C2 allocates: 32 with AVX-512 (EVEX, also for narrower species) and on AArch64, else 16 (AVX2, SSE). */
     static final int REGISTERS = registers();
     /** L1 data cache and L2 cache of one core, in bytes (from sysfs on Linux; 32 KiB and 1 MiB elsewhere). */
@@ -50,14 +50,36 @@ final class VectorWidth {
         return FMA ? Math.fma(a, b, c) : a * b + c;
     }
 
-    /** Why the backend cannot use the forced width, or {@code null} when it can (for the provider's availability). */
+    /**
+     * Why the backend cannot use the forced width, FMA or tile, or {@code null} when it can (for the
+     * provider's availability: a bad property makes the backend unavailable with this reason, while the
+     * static fields above fall back to the defaults so that loading this class never fails).
+     */
     static String problem() {
         try {
             species(System.getProperty(BITS_PROPERTY));
             hardwareFma(System.getProperty(FMA_PROPERTY));
+            String tile = System.getProperty(GemmTile.TILE_PROPERTY);
+            if (tile != null && !tile.isBlank()) GemmTile.named(tile.trim());
             return null;
         } catch (IllegalArgumentException e) {
             return e.getMessage();
+        }
+    }
+
+    private static VectorSpecies<Float> speciesOrPreferred(String forced) {
+        try {
+            return species(forced);
+        } catch (IllegalArgumentException e) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+    }
+
+    private static boolean fmaOrDetected(String forced) {
+        try {
+            return hardwareFma(forced);
+        } catch (IllegalArgumentException e) {
+            return hardwareFma(null);
         }
     }
 

@@ -46,4 +46,21 @@ class GemmTileTest {
         e = assertThrows(IllegalArgumentException.class, () -> VectorWidth.hardwareFma("maybe"));
         assertTrue(e.getMessage().contains("dcn4j.vector.fma"), e.getMessage());
     }
+
+    @Test
+    void badWidthFmaOrTilePropertyMakesTheProviderUnavailableWithTheReason() {
+        for (String[] p : new String[][] {{VectorWidth.BITS_PROPERTY, "300"}, {VectorWidth.FMA_PROPERTY, "maybe"},
+                {GemmTile.TILE_PROPERTY, "7x7"}}) {
+            String before = System.getProperty(p[0]);
+            System.setProperty(p[0], p[1]);
+            try {
+                dcn4j.spi.BackendProvider.Availability a = new VectorProvider().availability();
+                assertTrue(!a.available() && a.reason().contains(p[0]) && a.reason().contains(p[1]), a.reason());
+            } finally {
+                if (before == null) System.clearProperty(p[0]);
+                else System.setProperty(p[0], before);
+            }
+        }
+        assertTrue(new VectorProvider().availability().available());
+    }
 }
