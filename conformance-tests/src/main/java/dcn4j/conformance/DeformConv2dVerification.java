@@ -351,4 +351,29 @@ public abstract class DeformConv2dVerification extends Verification implements D
     public void rule8_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_CONV2D);
     }
+    @Override
+    @ConformanceProperty
+    public void conv12_nonFiniteValuesPropagateAsInTheReference(@ForAll("cases") ConvCase c) {
+        SplittableRandom r = c.extraRandom();
+        ConvArgs a = ConvArgs.of(c);
+        // Offsets and masks take the specials most often: they exercise the sampling rules (a NaN
+        // coordinate, an infinite one, a non-finite mask outside the image); input, weight, bias and
+        // output gradient the arithmetic (0 * inf of a zero-weight corner, inf - inf in a sum).
+        a = a.withOffset(NonFinite.sprinkle(a.offset(), r, 0.7, 3))
+                .withMask(NonFinite.sprinkle(a.mask(), r, 0.6, 3))
+                .withInput(NonFinite.sprinkle(a.input(), r, 0.5, 2))
+                .withWeight(NonFinite.sprinkle(a.weight(), r, 0.15, 1))
+                .withBias(NonFinite.sprinkle(a.bias(), r, 0.15, 1))
+                .withGradOutput(NonFinite.sprinkle(a.gradOutput(), r, 0.3, 2));
+        expectClose("output with non-finite arguments", a.forward(backend()), a.forward(reference()),
+                Tolerances.FORWARD);
+        Map<Gradient, double[]> got = a.backward(backend(), ALL);
+        Map<Gradient, double[]> want = a.backward(reference(), ALL);
+        for (Gradient g : ALL) {
+            if (a.array(g) != null) {
+                expectClose(g.fileStem() + " with non-finite arguments", got.get(g), want.get(g),
+                        Tolerances.BACKWARD);
+            }
+        }
+    }
 }

@@ -40,4 +40,11 @@ public interface DeformConv2dVerificationRules {
 
     /** 8. Every {@code deform_conv2d} case directory of the case folder matches its expected arrays. */
     void rule8_caseDirectoriesReplay() throws Exception;
+
+    /**
+     * 12. Non-finite values (DESIGN.md "Non-finite values"): with NaN, +∞ or −∞ in any argument, every
+     * output and gradient element is NaN, +∞, −∞ exactly where the reference's is, the finite ones
+     * within the tolerances of rules 1-2.
+     */
+    void conv12_nonFiniteValuesPropagateAsInTheReference(ConvCase c);
 }

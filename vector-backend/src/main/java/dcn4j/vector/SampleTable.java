@@ -15,17 +15,68 @@ package dcn4j.vector;
  * </ul>
  * A corner outside the image lands in the zero border of the padded image, which is how the
  * reference's "a corner outside the image counts as 0" is honoured without branches.
+ *
+ * <p>Non-finite values (DESIGN.md "Non-finite values") take two more kinds of entry, rare enough to be
+ * handled one channel at a time: {@link #NAN_SAMPLE} (a NaN coordinate, or a non-finite mask on a
+ * sample outside the image: the value is NaN; {@code frac} holds {@code (NaN or 0, 0, mask)}) and
+ * {@link #unmodulated} entries (a non-finite mask on a sample whose cell touches the image: the mask
+ * must multiply the blended value, not the corner weights, or a zero-weight corner would give
+ * {@code 0 * inf = NaN} where the reference has {@code ±inf}; and see {@link #inputFinite}); their
+ * weights are the bare bilinear weights, {@code frac} is filled and their base is {@code -3 - base}.
  */
 final class SampleTable {
+
+    /** {@code base} of a sample that reads nothing (value 0, no gradient to the image). */
+    static final int OUTSIDE = -1;
+    /** {@code base} of a sample whose value is NaN: NaN coordinate, or non-finite mask outside the image. */
+    static final int NAN_SAMPLE = -2;
 
     final int[] base;
     final float[] weight;
     final float[] frac;
+    /**
+     * Whether the input holds finite values only. If not, samples without offset must read all four
+     * corners (a zero-weight neighbour turns an infinite pixel into NaN, {@code 0 * inf}, as in the
+     * reference), and samples on the line {@code p = -1} (value 0 by definition, yet a cell touching the
+     * image) are {@link #unmodulated} entries, so that their zero weights never meet an infinite pixel.
+     */
+    final boolean inputFinite;
 
-    SampleTable(int[] base, float[] weight, float[] frac) {
+    SampleTable(int[] base, float[] weight, float[] frac, boolean inputFinite) {
         this.base = base;
         this.weight = weight;
         this.frac = frac;
+        this.inputFinite = inputFinite;
+    }
+
+    /** Whether entry base {@code b} is a sample with a non-finite mask that reads the image. */
+    static boolean unmodulated(int b) {
+        return b <= -3;
+    }
+
+    /** The padded-image index of the top-left corner of an {@link #unmodulated} entry. */
+    static int unmodulatedBase(int b) {
+        return -3 - b;
+    }
+
+    /**
+     * Whether {@link #unmodulated} entry {@code e} has a value read from the image: false on the lines
+     * {@code py = -1} or {@code px = -1} (reference {@code Bilinear.inside}), where the cell's top or left
+     * corners are the zero border and the fraction is 0.
+     */
+    boolean readsValue(ConvGeometry g, int e) {
+        int position = unmodulatedBase(base[e]) / g.channels;
+        int row = position / g.paddedWidth, col = position - row * g.paddedWidth;
+        return !((row == 0 && frac[3 * e] == 0f) || (col == 0 && frac[3 * e + 1] == 0f));
+    }
+
+    /** Whether every value of {@code v} is finite ({@code null}: yes). */
+    static boolean allFinite(float[] v) {
+        if (v == null) return true;
+        for (float x : v) {
+            if (!Float.isFinite(x)) return false;
+        }
+        return true;
     }
 
     /** Entries needed for {@code pixels} pixels. */
@@ -60,32 +111,38 @@ final class SampleTable {
                             px += offset[offAt + pixels];
                         }
                         float m = mask == null ? 1f : mask[maskAt];
+                        boolean finiteMask = Float.isFinite(m);
                         // The cell [floor p, floor p + 1] must have a corner in the image (reference Bilinear
                         // .cellTouchesImage): at p = -1 exactly the value is 0 (its corners on row/column -1
-                        // are the zero border) but the right derivative is not.
+                        // are the zero border) but the right derivative is not. A NaN coordinate fails the
+                        // test and is told apart below.
                         if (py >= -1 && py < h && px >= -1 && px < w) {
                             double fy = Math.floor(py), fx = Math.floor(px);
                             float ly = (float) (py - fy), lx = (float) (px - fx);
                             float hy = 1f - ly, hx = 1f - lx;
-                            base[e] = (((int) fy + 1) * wp + ((int) fx + 1)) * c;
-                            float hym = hy * m, lym = ly * m;
+                            int b = (((int) fy + 1) * wp + ((int) fx + 1)) * c;
+                            boolean special = !finiteMask || (!inputFinite && (py == -1 || px == -1));
+                            float wm = special ? 1f : m;
+                            base[e] = special ? -3 - b : b;
+                            float hym = hy * wm, lym = ly * wm;
                             weight[4 * e] = hym * hx;
                             weight[4 * e + 1] = hym * lx;
                             weight[4 * e + 2] = lym * hx;
                             weight[4 * e + 3] = lym * lx;
-                            if (withFrac) {
+                            if (withFrac || special) {
                                 frac[3 * e] = ly;
                                 frac[3 * e + 1] = lx;
                                 frac[3 * e + 2] = m;
                             }
                         } else {
-                            base[e] = -1;
+                            boolean nan = Double.isNaN(py) || Double.isNaN(px);
+                            base[e] = nan || !finiteMask ? NAN_SAMPLE : OUTSIDE;
                             weight[4 * e] = 0f;
                             weight[4 * e + 1] = 0f;
                             weight[4 * e + 2] = 0f;
                             weight[4 * e + 3] = 0f;
-                            if (withFrac) {
-                                frac[3 * e] = 0f;
+                            if (withFrac || base[e] == NAN_SAMPLE) {
+                                frac[3 * e] = nan ? Float.NaN : 0f;
                                 frac[3 * e + 1] = 0f;
                                 frac[3 * e + 2] = m;
                             }
