@@ -30,6 +30,12 @@ public final class ConvCase {
         INTEGER,
         /** Exact half-integers in {@code [-2.5, 2.5]}. */
         HALF_INTEGER,
+        /**
+         * Within {@code 1e-6} of an integer in {@code [-3, 3]}: samples a hair from a cell edge or the
+         * image border, where a backend that rounds {@code base + offset} to float32 lands in the wrong
+         * cell (its gradients then differ by a whole pixel difference).
+         */
+        NEAR_INTEGER,
         /** Each value in one of the styles above. */
         MIXED
     }
@@ -218,7 +224,7 @@ public final class ConvCase {
     private static float[] offsets(SplittableRandom r, int n, OffsetStyle style, int imageSize) {
         float[] v = new float[n];
         OffsetStyle[] pure = {OffsetStyle.ZERO, OffsetStyle.SMALL, OffsetStyle.FAR_OUTSIDE, OffsetStyle.INTEGER,
-            OffsetStyle.HALF_INTEGER};
+            OffsetStyle.HALF_INTEGER, OffsetStyle.NEAR_INTEGER};
         for (int i = 0; i < n; i++) {
             OffsetStyle s = style == OffsetStyle.MIXED ? pure[r.nextInt(pure.length)] : style;
             v[i] = switch (s) {
@@ -227,6 +233,7 @@ public final class ConvCase {
                 case FAR_OUTSIDE -> fractional(r, -(imageSize + 4), imageSize + 4);
                 case INTEGER -> r.nextInt(-3, 4);
                 case HALF_INTEGER -> r.nextInt(-3, 3) + 0.5f;
+                case NEAR_INTEGER -> (float) (r.nextInt(-3, 4) + (r.nextBoolean() ? 1 : -1) * r.nextDouble(1e-7, 1e-6));
                 case MIXED -> throw new AssertionError("MIXED resolves to a pure style");
             };
         }

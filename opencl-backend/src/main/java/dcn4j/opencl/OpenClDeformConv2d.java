@@ -214,11 +214,12 @@ final class OpenClDeformConv2d {
         int k = s.kernelSize(), p = s.outHeight() * s.outWidth(), og = s.spec().offsetGroups();
         ClBuffer corner = ws.get("sample corners", 4L * q * og * k * p);
         ClBuffer weight = ws.get("sample weights", 4L * q * og * k * p);
-        backend.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
+        backend.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(corner).buf(weight)
                 .vec(g).i(n0).i(q).range(p, k, (long) q * og);
         int block = channelBlock(s, 64);
         int blocks = (s.channelsPerOffsetGroup() + block - 1) / block;
-        backend.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight).buf(cols).vec(g).i(n0).i(q)
+        backend.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight)
+                .buf(orDummy(msk, dummy)).buf(cols).vec(g).i(n0).i(q)
                 .i(block).range(p, k, (long) q * og * blocks);
     }
 

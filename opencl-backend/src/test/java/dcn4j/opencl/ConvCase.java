@@ -27,7 +27,12 @@ record ConvCase(String name, int n, int c, int h, int w, int o, int kh, int kw, 
         /** Integers in [-2, 2]: every sample on integer coordinates (cell edges, right derivative). */
         INTEGER,
         /** Offsets that put samples exactly on py = -1 or px = -1 (and a few on H, W). */
-        EDGE
+        EDGE,
+        /**
+         * Integers in [-2, 2] plus or minus 1e-7..1e-6: samples a hair from a cell edge or the image
+         * border, where float32 coordinates {@code base + offset} round into the neighbouring cell.
+         */
+        NEAR_EDGE
     }
 
     int ho() {
@@ -82,6 +87,11 @@ record ConvCase(String name, int n, int c, int h, int w, int o, int kh, int kw, 
             }
             case INTEGER -> {
                 for (int i = 0; i < count; i++) f[i] = r.nextInt(5) - 2;
+            }
+            case NEAR_EDGE -> {
+                for (int i = 0; i < count; i++) {
+                    f[i] = (float) (r.nextInt(5) - 2 + (r.nextBoolean() ? 1 : -1) * (1e-7 + 9e-7 * r.nextDouble()));
+                }
             }
             case EDGE -> {
                 // Offset channel pairs (dy, dx) per kernel point; put the sample on -1 or H/W exactly.

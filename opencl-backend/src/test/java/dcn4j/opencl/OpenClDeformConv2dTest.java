@@ -91,6 +91,8 @@ class OpenClDeformConv2dTest {
                 spec(1, 1, 1, 1, 1, 1, 1, 1), Offsets.RANDOM, true, true, 18));
         l.add(new ConvCase("several GEMM tiles", 2, 32, 20, 21, 70, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 1),
                 Offsets.RANDOM, true, true, 17));
+        l.add(new ConvCase("samples within 1e-6 of cell edges and the border, image 12x13", 2, 3, 12, 13, 3, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 1, 1), Offsets.NEAR_EDGE, true, true, 19));
         return l;
     }
 
