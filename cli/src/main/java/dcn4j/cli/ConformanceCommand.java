@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         description = "Check backends against the float64 reference with the conformance suite.")
 final class ConformanceCommand implements Callable<Integer> {
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Only this backend (default: every backend found).")
+    @Option(names = "--backend", paramLabel = "NAME", description = "Only this backend (default: the one named by "
+            + "-Ddcn4j.backend or DCN4J_BACKEND, else every backend found).")
     String backend;
 
     @Option(names = "--device", paramLabel = "I", defaultValue = "-1",
@@ -51,7 +52,10 @@ final class ConformanceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--cases: expected a folder of case directories, got " + cases
                     + (Files.exists(cases) ? " (a file)" : " (no such folder)"));
         }
-        List<BackendProvider> providers = backend == null ? Backends.providers() : List.of(Backends.provider(backend));
+        // -Ddcn4j.backend / DCN4J_BACKEND select a backend as --backend does (an unknown name is refused
+        // with the known ones); --backend wins.
+        String selected = backend != null ? backend : Backends.namedBackend();
+        List<BackendProvider> providers = selected == null ? Backends.providers() : List.of(Backends.provider(selected));
         if (device < -1) throw new IllegalArgumentException("--device: expected >= -1, got " + device);
         BackendOptions backendOptions = BackendOptions.defaults().withDevice(device);
         ConformanceRunner.Options options = new ConformanceRunner.Options(tries, seed == null ? null : seed.toString(),
@@ -66,9 +70,9 @@ final class ConformanceCommand implements Callable<Integer> {
         boolean ok = reports.stream().anyMatch(ConformanceRunner.BackendReport::available);
         for (ConformanceRunner.BackendReport r : reports) {
             if (!r.available()) {
-                if (backend != null || ci) {
+                if (selected != null || ci) {
                     System.out.println(r.backend() + ": could not run (" + r.unavailableReason() + ")"
-                            + (backend != null ? "" : "; CI=true requires every backend"));
+                            + (selected != null ? "" : "; CI=true requires every backend"));
                     ok = false;
                 }
             } else if (!r.passed()) {

@@ -18,7 +18,7 @@ import org.opentest4j.TestAbortedException;
  * {@code expected/} has nothing to compare and is not counted; a folder without any case of the op
  * skips the property with that reason rather than passing it.
  */
-final class CaseReplay {
+public final class CaseReplay {
 
     static final String DEFORM_CONV2D = CaseDirectory.DEFORM_CONV2D;
     static final String DEFORM_PSROI_POOL = CaseDirectory.DEFORM_PSROI_POOL;
@@ -86,6 +86,28 @@ final class CaseReplay {
             throw new AssertionError(failures.size() + " of " + replayed + " " + op + " cases under " + folder
                     + " fail on backend '" + v.backendName() + "':\n  " + String.join("\n  ", failures));
         }
+    }
+
+    /** The tolerance of expected array {@code name}: {@link Tolerances#FORWARD} for the output, else {@link Tolerances#BACKWARD}. */
+    public static double tolerance(String name) {
+        return name.equals("output") ? Tolerances.FORWARD : Tolerances.BACKWARD;
+    }
+
+    /**
+     * The error of each expected array of case {@code c} against {@code results} (a run of it), as
+     * rule 8 measures it: {@link Tolerances#relativeError(double[], double[], double[])} with the
+     * case's magnitudes, {@code +∞} for a missing array or a shape mismatch. For {@code dcn4j eval}.
+     */
+    public static Map<String, Double> errors(CaseDirectory c, Map<String, NpyArray> results) {
+        Map<String, double[]> magnitudes = magnitudes(c);
+        Map<String, Double> errors = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, NpyArray> e : c.expected().entrySet()) {
+            NpyArray actual = results.get(e.getKey());
+            errors.put(e.getKey(), actual != null && java.util.Arrays.equals(actual.shape(), e.getValue().shape())
+                    ? Tolerances.relativeError(actual.data(), e.getValue().data(), magnitudes.get(e.getKey()))
+                    : Double.POSITIVE_INFINITY);
+        }
+        return errors;
     }
 
     /**
