@@ -30,11 +30,13 @@
 /* Where kernel point k of output pixel p samples, for offset group og of image n (DESIGN.md):
  *   py = y*sh - ph + i*dh + offset[n, 2*(og*K + k), y, x]
  *   px = x*sw - pw + j*dw + offset[n, 2*(og*K + k) + 1, y, x]
- * kept as the integer cell (y0, x0) = (floor py, floor px) and the fraction (ly, lx) in [0, 1). The
- * integer base and floor(offset) are added as integers and ly = offset - floor(offset) is exact in
- * float32, so cell and fraction are exactly those of the float64 reference (vector backend's
- * SampleTable computes them in float64): a float32 sum py = base + offset would round the fraction
- * (errors of 1e-2 in the gradient of samples within 1e-6 of a cell edge).
+ * kept as the integer cell (y0, x0) = (floor py, floor px) and the fractions ly = py - y0 and
+ * hy = y0 + 1 - py (likewise x). The integer base and floor(offset) are added as integers, and
+ * ly = offset - floor(offset), hy = floor(offset) + 1 - offset are each one float32 rounding of the
+ * exact value: the cell is exactly the float64 reference's and each weight factor within 2^-24 of it,
+ * as the vector backend's SampleTable (float64 coordinates). A float32 sum py = base + offset would
+ * round the fraction to the spacing of |py| (gradient errors of 1e-2 for samples within 1e-6 of a
+ * cell edge or the border), and 1.0f - ly would lose a weight factor near 0.
  * kind: SAMPLE_OUTSIDE (the cell has no corner in the image, +-inf included: Bilinear.cellTouchesImage
  * false), SAMPLE_NAN (a NaN coordinate), SAMPLE_CELL (the cell touches the image). */
 #define SAMPLE_OUTSIDE 0
@@ -43,11 +45,12 @@
 
 typedef struct {
     int kind, y0, x0;
-    float ly, lx;
+    float ly, lx, hy, hx;   /* hy = 1 - ly, rounded once: 1.0f - ly loses a weight near 0 */
 } Sample;
 
-/* One axis: base + off as cell and fraction; returns 0 outside [-1, size-1] cells, 1 for NaN, 2 inside. */
-inline int axis_cell(const int base, const float off, const int size, int* cell, float* frac)
+/* One axis: base + off as cell, fraction and 1 - fraction (each rounded once: off - fo and
+ * (fo + 1) - off); returns 0 outside [-1, size-1] cells, 1 for NaN, 2 inside. */
+inline int axis_cell(const int base, const float off, const int size, int* cell, float* frac, float* rest)
 {
     if (isnan(off)) return 1;
     if (isinf(off)) return 0;
@@ -57,6 +60,7 @@ inline int axis_cell(const int base, const float off, const int size, int* cell,
     if (!(c >= -1.0f && c <= (float) (size - 1))) return 0;
     *cell = (int) c;
     *frac = off - fo;
+    *rest = (fo + 1.0f) - off;
     return 2;
 }
 
@@ -77,7 +81,9 @@ inline Sample sample_point(__global const float* offset, const int16 g, const in
     s.x0 = 0;
     s.ly = 0.0f;
     s.lx = 0.0f;
-    const int ky = axis_cell(by, oy, H, &s.y0, &s.ly), kx = axis_cell(bx, ox, W, &s.x0, &s.lx);
+    s.hy = 1.0f;
+    s.hx = 1.0f;
+    const int ky = axis_cell(by, oy, H, &s.y0, &s.ly, &s.hy), kx = axis_cell(bx, ox, W, &s.x0, &s.lx, &s.hx);
     s.kind = (ky == 1 || kx == 1) ? SAMPLE_NAN : (ky == 2 && kx == 2) ? SAMPLE_CELL : SAMPLE_OUTSIDE;
     return s;
 }
@@ -96,24 +102,23 @@ inline float pixel(__global const float* plane, const int H, const int W, const 
 /* The four corners of the cell [floor(p), floor(p)+1] (a corner outside the image is 0) and the
  * fractional position inside it: Bilinear.value / slopeY / slopeX share these. */
 typedef struct {
-    float v00, v01, v10, v11, ly, lx;
+    float v00, v01, v10, v11, ly, lx, hy, hx;
 } Cell;
 
 inline float cell_value(const Cell c)
 {
-    return (1.0f - c.ly) * (1.0f - c.lx) * c.v00 + (1.0f - c.ly) * c.lx * c.v01
-         + c.ly * (1.0f - c.lx) * c.v10 + c.ly * c.lx * c.v11;
+    return c.hy * c.hx * c.v00 + c.hy * c.lx * c.v01 + c.ly * c.hx * c.v10 + c.ly * c.lx * c.v11;
 }
 
 /* d value / d py on the cell: the right derivative at integer coordinates, as torchvision. */
 inline float cell_slope_y(const Cell c)
 {
-    return (1.0f - c.lx) * (c.v10 - c.v00) + c.lx * (c.v11 - c.v01);
+    return c.hx * (c.v10 - c.v00) + c.lx * (c.v11 - c.v01);
 }
 
 inline float cell_slope_x(const Cell c)
 {
-    return (1.0f - c.ly) * (c.v01 - c.v00) + c.ly * (c.v11 - c.v10);
+    return c.hy * (c.v01 - c.v00) + c.ly * (c.v11 - c.v10);
 }
 
 /*
@@ -141,11 +146,11 @@ __kernel void sample_table(__global const float* offset, __global int4* corner, 
         return;
     }
     const int y0 = s.y0, x0 = s.x0;
-    const float ly = s.ly, lx = s.lx;
+    const float ly = s.ly, lx = s.lx, hy = s.hy, hx = s.hx;
     const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
     corner[e] = (int4) (y0in && x0in ? y0 * W + x0 : -1, y0in && x1in ? y0 * W + x0 + 1 : -1,
                         y1in && x0in ? (y0 + 1) * W + x0 : -1, y1in && x1in ? (y0 + 1) * W + x0 + 1 : -1);
-    weight[e] = (float4) ((1.0f - ly) * (1.0f - lx), (1.0f - ly) * lx, ly * (1.0f - lx), ly * lx);
+    weight[e] = (float4) (hy * hx, hy * lx, ly * hx, ly * lx);
 }
 
 /* Bilinear im2col: cols[c*K + k, q*P + p] = mask * bilinear(input[n0+q, c], py, px), from the
@@ -221,17 +226,21 @@ __kernel void cells_count(__global const float* offset, __global int* keys, __gl
     const int gs = t * S + k * P + p;
     const Sample smp = sample_point(offset, g, n0 + q, og, k, p);
     int key = -1;
-    float ly = 0.0f, lx = 0.0f;
+    float ly = 0.0f, lx = 0.0f, hy = 1.0f, hx = 1.0f;
     /* Only samples that read the image send gradient to it (Bilinear.scatter); a NaN one none. */
     if (smp.kind == SAMPLE_CELL && reads_value(smp)) {
         ly = smp.ly;
         lx = smp.lx;
+        hy = smp.hy;
+        hx = smp.hx;
         key = t * NC + (smp.y0 + 1) * (W + 1) + (smp.x0 + 1);
         atomic_inc(&starts[key]);
     }
     keys[gs] = key;
-    frac[2 * gs] = ly;
-    frac[2 * gs + 1] = lx;
+    frac[4 * gs] = ly;
+    frac[4 * gs + 1] = lx;
+    frac[4 * gs + 2] = hy;
+    frac[4 * gs + 3] = hx;
     column[gs] = k * (Q * P) + q * P + p;
 }
 
@@ -267,8 +276,8 @@ __kernel void col2im_gather(__global const float* gradCols, __global const float
         const int end = st[key + 1];
         for (int e = st[key]; e < end; e++) {
             const int gs = list[e];
-            const float ly = frac[2 * gs], lx = frac[2 * gs + 1];
-            float wgt = (dy ? 1.0f - ly : ly) * (dx ? 1.0f - lx : lx);
+            const float ly = frac[4 * gs], lx = frac[4 * gs + 1], hy = frac[4 * gs + 2], hx = frac[4 * gs + 3];
+            float wgt = (dy ? hy : ly) * (dx ? hx : lx);
             /* A corner of zero bilinear weight receives nothing, not 0 * grad (DESIGN.md
              * "Non-finite values"; torchvision's deformable_col2im). */
             if (wgt == 0.0f) continue;
@@ -317,6 +326,8 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
             Cell cell;
             cell.ly = smp.ly;
             cell.lx = smp.lx;
+            cell.hy = smp.hy;
+            cell.hx = smp.hx;
             cell.v00 = i00 >= 0 ? plane[i00] : 0.0f;
             cell.v01 = i01 >= 0 ? plane[i01] : 0.0f;
             cell.v10 = i10 >= 0 ? plane[i10] : 0.0f;

@@ -279,7 +279,7 @@ final class BilinearIm2col {
         if (b == SampleTable.NAN_SAMPLE) return Float.NaN;
         float v = table.readsValue(g, e) ? blend(table, e, padded, SampleTable.unmodulatedBase(b) + ch, d01, d10, d11)
                 : 0f;
-        return v * table.frac[3 * e + 2];
+        return v * table.frac[SampleTable.FRAC * e + 2];
     }
 
     /** The four corners of entry {@code e} at padded index {@code at}, each times its table weight. */

@@ -71,7 +71,7 @@ final class Col2im {
                     if (b == SampleTable.OUTSIDE || b == SampleTable.NAN_SAMPLE) continue;
                     // Only corners of non-zero bilinear weight receive anything (DESIGN.md "Non-finite
                     // values"): a non-finite gradient must not reach a corner the sample does not read.
-                    boolean right = frac[3 * e + 1] != 0f, down = frac[3 * e] != 0f;
+                    boolean right = frac[SampleTable.FRAC * e + 1] != 0f, down = frac[SampleTable.FRAC * e] != 0f;
                     if (SampleTable.unmodulated(b)) {
                         scatterUnmodulated(g, table, e, gradCols, rowsPerGroup, q, og, kpt, cFrom, cTo, gradPadded,
                                 right, down);
@@ -134,7 +134,7 @@ final class Col2im {
         int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         float[] wt = table.weight;
-        float m = table.frac[3 * e + 2];
+        float m = table.frac[SampleTable.FRAC * e + 2];
         int b = SampleTable.unmodulatedBase(table.base[e]);
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s];
@@ -181,14 +181,15 @@ final class Col2im {
                         gx = r[1];
                         gm = r[2];
                     } else {
-                        float ly = frac[3 * e], lx = frac[3 * e + 1];
+                        float ly = frac[SampleTable.FRAC * e], lx = frac[SampleTable.FRAC * e + 1];
+                        float fhy = frac[SampleTable.FRAC * e + 3], fhx = frac[SampleTable.FRAC * e + 4];
                         FloatVector vly = FloatVector.broadcast(SPECIES, ly);
                         FloatVector vlx = FloatVector.broadcast(SPECIES, lx);
-                        FloatVector hy = FloatVector.broadcast(SPECIES, 1f - ly);
-                        FloatVector hx = FloatVector.broadcast(SPECIES, 1f - lx);
-                        FloatVector b00 = FloatVector.broadcast(SPECIES, (1f - ly) * (1f - lx));
-                        FloatVector b01 = FloatVector.broadcast(SPECIES, (1f - ly) * lx);
-                        FloatVector b10 = FloatVector.broadcast(SPECIES, ly * (1f - lx));
+                        FloatVector hy = FloatVector.broadcast(SPECIES, fhy);
+                        FloatVector hx = FloatVector.broadcast(SPECIES, fhx);
+                        FloatVector b00 = FloatVector.broadcast(SPECIES, fhy * fhx);
+                        FloatVector b01 = FloatVector.broadcast(SPECIES, fhy * lx);
+                        FloatVector b10 = FloatVector.broadcast(SPECIES, ly * fhx);
                         FloatVector b11 = FloatVector.broadcast(SPECIES, ly * lx);
                         FloatVector accY = FloatVector.zero(SPECIES), accX = accY, accM = accY;
                         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
@@ -239,7 +240,7 @@ final class Col2im {
                                 }
                             }
                         }
-                        float mk = frac[3 * e + 2];
+                        float mk = frac[SampleTable.FRAC * e + 2];
                         gy = mk * sumLanes(accY);
                         gx = mk * sumLanes(accX);
                         if (withMask) gm = sumLanes(accM);
@@ -268,7 +269,9 @@ final class Col2im {
         int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int b = table.base[e];
-        float ly = table.frac[3 * e], lx = table.frac[3 * e + 1], m = table.frac[3 * e + 2];
+        int f = SampleTable.FRAC * e;
+        float ly = table.frac[f], lx = table.frac[f + 1], m = table.frac[f + 2], hy = table.frac[f + 3];
+        float hx = table.frac[f + 4];
         boolean unmodulated = SampleTable.unmodulated(b), reads = unmodulated && table.readsValue(g, e);
         int at0 = unmodulated ? SampleTable.unmodulatedBase(b) : 0;
         float gy = 0f, gx = 0f, gm = 0f;
@@ -287,8 +290,8 @@ final class Col2im {
                 }
                 int at = at0 + ch;
                 float v00 = padded[at], v01 = padded[at + d01], v10 = padded[at + d10], v11 = padded[at + d11];
-                float dy = (1f - lx) * (v10 - v00) + lx * (v11 - v01);
-                float dx = (1f - ly) * (v01 - v00) + ly * (v11 - v10);
+                float dy = hx * (v10 - v00) + lx * (v11 - v01);
+                float dx = hy * (v01 - v00) + ly * (v11 - v10);
                 gy += gc * m * dy;
                 gx += gc * m * dx;
                 if (withMask) gm += gc * (reads ? BilinearIm2col.blend(table, e, padded, at, d01, d10, d11) : 0f);

@@ -10,8 +10,10 @@ package dcn4j.vector;
  *       {@code -1} when no corner of its cell is in the image ({@code py < -1 || py >= H || px < -1 || px >= W});
  *       at {@code py = -1} the value is 0 but the right derivative is not, as in the reference;</li>
  *   <li>{@code weight[4e .. 4e+3]}: the bilinear weights of the corners (00, 01, 10, 11) times the mask;</li>
- *   <li>{@code frac[3e .. 3e+2]}: {@code ly = py - floor py}, {@code lx}, and the mask value (1 without
- *       mask), for the backward pass.</li>
+ *   <li>{@code frac[FRAC*e .. FRAC*e+4]}: {@code ly = py - floor py}, {@code lx}, the mask value (1 without
+ *       mask), {@code hy = floor py + 1 - py} and {@code hx}, for the backward pass. {@code ly} and {@code hy}
+ *       are each rounded once from float64: {@code 1f - ly} would lose the relative precision of a
+ *       weight near 0 (a sample within 1e-6 of a cell edge).</li>
  * </ul>
  * A corner outside the image lands in the zero border of the padded image, which is how the
  * reference's "a corner outside the image counts as 0" is honoured without branches.
@@ -25,6 +27,9 @@ package dcn4j.vector;
  * weights are the bare bilinear weights, {@code frac} is filled and their base is {@code -3 - base}.
  */
 final class SampleTable {
+
+    /** Floats per entry in {@code frac}: ly, lx, mask, hy, hx. */
+    static final int FRAC = 5;
 
     /** {@code base} of a sample that reads nothing (value 0, no gradient to the image). */
     static final int OUTSIDE = -1;
@@ -67,7 +72,7 @@ final class SampleTable {
     boolean readsValue(ConvGeometry g, int e) {
         int position = unmodulatedBase(base[e]) / g.channels;
         int row = position / g.paddedWidth, col = position - row * g.paddedWidth;
-        return !((row == 0 && frac[3 * e] == 0f) || (col == 0 && frac[3 * e + 1] == 0f));
+        return !((row == 0 && frac[FRAC * e] == 0f) || (col == 0 && frac[FRAC * e + 1] == 0f));
     }
 
     /** Whether every value of {@code v} is finite ({@code null}: yes). */
@@ -119,7 +124,7 @@ final class SampleTable {
                         if (py >= -1 && py < h && px >= -1 && px < w) {
                             double fy = Math.floor(py), fx = Math.floor(px);
                             float ly = (float) (py - fy), lx = (float) (px - fx);
-                            float hy = 1f - ly, hx = 1f - lx;
+                            float hy = (float) (fy + 1 - py), hx = (float) (fx + 1 - px);
                             int b = (((int) fy + 1) * wp + ((int) fx + 1)) * c;
                             boolean special = !finiteMask || (!inputFinite && (py == -1 || px == -1));
                             float wm = special ? 1f : m;
@@ -130,9 +135,11 @@ final class SampleTable {
                             weight[4 * e + 2] = lym * hx;
                             weight[4 * e + 3] = lym * lx;
                             if (withFrac || special) {
-                                frac[3 * e] = ly;
-                                frac[3 * e + 1] = lx;
-                                frac[3 * e + 2] = m;
+                                frac[FRAC * e] = ly;
+                                frac[FRAC * e + 1] = lx;
+                                frac[FRAC * e + 2] = m;
+                                frac[FRAC * e + 3] = hy;
+                                frac[FRAC * e + 4] = hx;
                             }
                         } else {
                             boolean nan = Double.isNaN(py) || Double.isNaN(px);
@@ -142,9 +149,11 @@ final class SampleTable {
                             weight[4 * e + 2] = 0f;
                             weight[4 * e + 3] = 0f;
                             if (withFrac || base[e] == NAN_SAMPLE) {
-                                frac[3 * e] = nan ? Float.NaN : 0f;
-                                frac[3 * e + 1] = 0f;
-                                frac[3 * e + 2] = m;
+                                frac[FRAC * e] = nan ? Float.NaN : 0f;
+                                frac[FRAC * e + 1] = 0f;
+                                frac[FRAC * e + 2] = m;
+                                frac[FRAC * e + 3] = 1f;
+                                frac[FRAC * e + 4] = 1f;
                             }
                         }
                     }

@@ -90,7 +90,7 @@ final class VectorDeformConv2d {
         long bytes(ConvGeometry g, int threads) {
             long shared = 2L * imagesPerPhase * g.paddedSize + packedWeightSize(g);
             long entries = SampleTable.entries(g, rowsPerGroup);
-            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + MR * NR + 8 * entries;
+            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + MR * NR + (5 + SampleTable.FRAC) * entries;
             return 4 * (shared + threads * perWorker);
         }
     }
@@ -163,7 +163,7 @@ final class VectorDeformConv2d {
         boolean inputFinite = SampleTable.allFinite(input);
         for (int w = 0; w < threads; w++) {
             tables[w] = new SampleTable(ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries),
-                    ws.floats("frac#" + w, 3 * entries), inputFinite);
+                    ws.floats("frac#" + w, SampleTable.FRAC * entries), inputFinite);
         }
 
         int oPanels = plan.oPanels();
@@ -345,7 +345,7 @@ final class VectorDeformConv2d {
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             long entries = SampleTable.entries(g, plan.rowsPerGroup());
             table = new SampleTable(ws.ints("base", entries), ws.floats("weight", 4 * entries),
-                    ws.floats("frac", 3 * entries), SampleTable.allFinite(input));
+                    ws.floats("frac", SampleTable.FRAC * entries), SampleTable.allFinite(input));
             tiles = ws.perWorker("tile", threads, MR * NR);
             aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
             // Work splits below only decide who computes what, never an output value.
