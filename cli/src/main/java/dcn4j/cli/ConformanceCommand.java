@@ -26,6 +26,11 @@ final class ConformanceCommand implements Callable<Integer> {
             + "-Ddcn4j.backend or DCN4J_BACKEND, else every backend found).")
     String backend;
 
+    @Option(names = "--backend-jar", paramLabel = "PATH",
+            description = "A jar holding a third-party BackendProvider (META-INF/services/dcn4j.spi.BackendProvider), "
+                    + "or a jar or folder of jars it needs; repeatable. Needs --backend.")
+    List<Path> backendJars = new ArrayList<>();
+
     @Option(names = "--device", paramLabel = "I", defaultValue = "-1",
             description = "Device index for backends with several (see 'dcn4j backends'); -1 = default.")
     int device;
@@ -52,11 +57,25 @@ final class ConformanceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--cases: expected a folder of case directories, got " + cases
                     + (Files.exists(cases) ? " (a file)" : " (no such folder)"));
         }
+        if (device < -1) throw new IllegalArgumentException("--device: expected >= -1, got " + device);
+        if (!backendJars.isEmpty()) {
+            if (backend == null) {
+                throw new IllegalArgumentException("--backend-jar: expected --backend NAME naming its provider too");
+            }
+            try (ProviderJars jars = ProviderJars.load(backendJars)) {
+                BackendProvider p = jars.provider(backend);
+                System.out.println("dcn4j conformance: provider '" + p.name() + "' (" + p.getClass().getName()
+                        + ") from " + jars.origin(p));
+                return run(List.of(p), true);
+            }
+        }
         // -Ddcn4j.backend / DCN4J_BACKEND select a backend as --backend does (an unknown name is refused
         // with the known ones); --backend wins.
         String selected = backend != null ? backend : Backends.namedBackend();
-        List<BackendProvider> providers = selected == null ? Backends.providers() : List.of(Backends.provider(selected));
-        if (device < -1) throw new IllegalArgumentException("--device: expected >= -1, got " + device);
+        return run(selected == null ? Backends.providers() : List.of(Backends.provider(selected)), selected != null);
+    }
+
+    private int run(List<BackendProvider> providers, boolean selected) {
         BackendOptions backendOptions = BackendOptions.defaults().withDevice(device);
         ConformanceRunner.Options options = new ConformanceRunner.Options(tries, seed == null ? null : seed.toString(),
                 cases, true, saveFailures, System.out);
@@ -70,9 +89,9 @@ final class ConformanceCommand implements Callable<Integer> {
         boolean ok = reports.stream().anyMatch(ConformanceRunner.BackendReport::available);
         for (ConformanceRunner.BackendReport r : reports) {
             if (!r.available()) {
-                if (selected != null || ci) {
+                if (selected || ci) {
                     System.out.println(r.backend() + ": could not run (" + r.unavailableReason() + ")"
-                            + (selected != null ? "" : "; CI=true requires every backend"));
+                            + (selected ? "" : "; CI=true requires every backend"));
                     ok = false;
                 }
             } else if (!r.passed()) {

@@ -229,6 +229,14 @@ public final class CaseDirectory {
      *                                  index), its message prefixed with the case directory
      */
     public Map<String, NpyArray> run(Backend backend) {
+        return run(backend, true);
+    }
+
+    /**
+     * {@link #run(Backend)}, with the backward only when {@code backward} is {@code true}: a
+     * forward-only backend (see {@code dcn4j.spi.Capabilities}) runs {@code run(backend, false)}.
+     */
+    public Map<String, NpyArray> run(Backend backend, boolean backward) {
         if (backend == null) throw new IllegalArgumentException("backend: expected a Backend, got null");
         DType dtype = backend.nativeDType();
         List<AutoCloseable> made = new ArrayList<>();
@@ -237,7 +245,7 @@ public final class CaseDirectory {
             for (Map.Entry<String, NpyArray> e : inputs.entrySet()) {
                 t.put(e.getKey(), track(made, backend.tensor(dtype, e.getValue().shape(), e.getValue().data())));
             }
-            Tensor gradOut = gradOutput == null ? null
+            Tensor gradOut = gradOutput == null || !backward ? null
                     : track(made, backend.tensor(dtype, gradOutput.shape(), gradOutput.data()));
             Set<Gradient> wanted = EnumSet.noneOf(Gradient.class);
             for (String name : inputs.keySet()) {
