@@ -17,6 +17,7 @@ import dcn4j.conformance.internal.DenseConv2d;
 import dcn4j.conformance.internal.Determinism;
 import dcn4j.conformance.internal.FiniteDifferences;
 import dcn4j.conformance.internal.Magnitudes;
+import dcn4j.conformance.internal.NonFinite;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

@@ -35,7 +35,7 @@ public final class FiniteDifferences {
      * closer than the loss's rounding can show (a sample within 1e-6 of a cell edge) is not detected by
      * one-sided differences, yet makes the central difference meaningless.
      */
-    static Comparison compare(double[] x, double[] analytic, ToDoubleFunction<double[]> loss, double step,
+    public static Comparison compare(double[] x, double[] analytic, ToDoubleFunction<double[]> loss, double step,
                               int maxCoordinates, SplittableRandom random, java.util.function.IntPredicate nearKink) {
         int[] coords = pick(x.length, maxCoordinates, random);
         double l0 = loss.applyAsDouble(x);

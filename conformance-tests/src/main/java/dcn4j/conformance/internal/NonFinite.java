@@ -1,4 +1,4 @@
-package dcn4j.conformance;
+package dcn4j.conformance.internal;
 
 import java.util.SplittableRandom;
 
@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
  * "Non-finite values": a backend must give NaN, +∞, −∞ exactly where the reference does, and the
  * finite elements within the usual tolerance.
  */
-final class NonFinite {
+public final class NonFinite {
 
     private static final double[] SPECIALS = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
 
@@ -19,7 +19,7 @@ final class NonFinite {
      * NaN, +∞ or −∞, each argument touched with probability {@code chance}: most outputs stay finite,
      * so the finite part keeps being compared too.
      */
-    static double[] sprinkle(double[] v, SplittableRandom r, double chance, int most) {
+    public static double[] sprinkle(double[] v, SplittableRandom r, double chance, int most) {
         if (v == null) return null;
         double[] out = v.clone();
         if (out.length == 0 || r.nextDouble() >= chance) return out;
@@ -29,7 +29,7 @@ final class NonFinite {
     }
 
     /** Whether {@code v} holds a non-finite value. */
-    static boolean any(double[] v) {
+    public static boolean any(double[] v) {
         if (v == null) return false;
         for (double x : v) {
             if (!Double.isFinite(x)) return true;
