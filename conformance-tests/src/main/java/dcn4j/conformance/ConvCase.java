@@ -22,7 +22,9 @@ import java.util.SplittableRandom;
  * {@code y*stride - pad + i*dilation + offset} to float, and a position within a float ulp of an
  * integer could land in the neighbouring bilinear cell, whose derivative legitimately differs (the
  * backward is discontinuous at integers, DESIGN.md "right derivative"). Such a case would measure
- * float rounding, not a bug.
+ * float rounding, not a bug. Except on purpose: {@link OffsetStyle#NEAR_INTEGER} puts offsets within
+ * {@code 1e-6} of an integer, and DESIGN.md requires the cell of float64 coordinates there (integer
+ * base plus the offset, never a float32 sum), so that rounding is a bug.
  */
 public final class ConvCase {
 
