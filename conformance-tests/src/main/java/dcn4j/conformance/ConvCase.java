@@ -51,7 +51,7 @@ public final class ConvCase {
          * a sample stops counting, on exact pixels, or fractional near the undeformed position.
          */
         BORDER,
-        /** Each value in one of the styles above. */
+        /** Each value in one of the styles above but {@code NEAR_INTEGER} and {@code BORDER}. */
         MIXED
     }
 
@@ -310,7 +310,7 @@ public final class ConvCase {
     private static float[] offsets(SplittableRandom r, int n, OffsetStyle style, int imageSize) {
         float[] v = new float[n];
         OffsetStyle[] pure = {OffsetStyle.ZERO, OffsetStyle.SMALL, OffsetStyle.FAR_OUTSIDE, OffsetStyle.INTEGER,
-            OffsetStyle.HALF_INTEGER, OffsetStyle.NEAR_INTEGER};
+            OffsetStyle.HALF_INTEGER};
         for (int i = 0; i < n; i++) {
             OffsetStyle s = style == OffsetStyle.MIXED ? pure[r.nextInt(pure.length)] : style;
             v[i] = switch (s) {

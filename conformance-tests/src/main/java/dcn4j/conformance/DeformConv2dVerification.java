@@ -63,6 +63,11 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Provide
+    Arbitrary<ConvCase> casesNearCellEdges() {
+        return ConvCases.casesNearCellEdges();
+    }
+
+    @Provide
     Arbitrary<ConvCase> largeCases() {
         return ConvCases.large();
     }
@@ -84,7 +89,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     @Override
     @Requires({DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty
-    public void conv02_backwardMatchesReference(@ForAll("cases") ConvCase c) {
+    public void conv02_backwardMatchesReference(@ForAll("casesNearCellEdges") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         Map<Gradient, double[]> got = a.backward(backend(), ALL);
         Map<Gradient, double[]> want = a.backward(reference(), ALL);

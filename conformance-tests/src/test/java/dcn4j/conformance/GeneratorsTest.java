@@ -34,7 +34,10 @@ class GeneratorsTest {
         reaches(cs, "exact integer offsets", c -> c.hasOffset() && anyFraction(c.offset(), 0.0, true));
         reaches(cs, "exact half-integer offsets", c -> c.hasOffset() && anyFraction(c.offset(), 0.5, false));
         reaches(cs, "an empty batch", c -> c.batch() == 0);
-        reaches(cs, "offsets within 1e-6 of an integer", c -> c.hasOffset() && nearInteger(c.offset()));
+        assertTrue(cs.stream().noneMatch(c -> c.hasOffset() && nearInteger(c.offset())),
+                "the forward rules' cases keep offsets away from cell edges");
+        reaches(ConvCases.casesNearCellEdges().sampleStream().limit(SAMPLES).toList(),
+                "offsets within 1e-6 of an integer (backward rules)", c -> c.hasOffset() && nearInteger(c.offset()));
         for (ConvCase c : cs) {
             if (!c.hasOffset()) continue;
             for (float v : c.offset()) {
