@@ -38,6 +38,8 @@ class GeneratorsTest {
                 "the forward rules' cases keep offsets away from cell edges");
         reaches(ConvCases.casesNearCellEdges().sampleStream().limit(SAMPLES).toList(),
                 "offsets within 1e-6 of an integer (backward rules)", c -> c.hasOffset() && nearInteger(c.offset()));
+        reaches(cs, "a sample exactly on the row -1 (the border line of bilinear())", c -> samplesOn(c, true, -1));
+        reaches(cs, "a sample exactly on the column W", c -> samplesOn(c, false, c.width()));
         for (ConvCase c : cs) {
             if (!c.hasOffset()) continue;
             for (float v : c.offset()) {
@@ -79,6 +81,27 @@ class GeneratorsTest {
         for (RoiPoolCase c : RoiPoolCases.large().sampleStream().limit(200).toList()) {
             assertTrue(c.roiCount() >= 8 && c.height() >= 8, c.toString());
         }
+    }
+
+    /** Whether some sampling row ({@code rows}) or column of {@code c} lies exactly on {@code line}. */
+    private static boolean samplesOn(ConvCase c, boolean rows, int line) {
+        if (!c.hasOffset()) return false;
+        float[] off = c.offset();
+        int k = c.kernelH() * c.kernelW(), og = c.spec().offsetGroups(), pixels = c.outH() * c.outW();
+        for (int n = 0; n < c.batch(); n++) {
+            for (int q = 0; q < og * k; q++) {
+                int i = (q % k) / c.kernelW(), j = (q % k) % c.kernelW();
+                for (int y = 0; y < c.outH(); y++) {
+                    for (int x = 0; x < c.outW(); x++) {
+                        int at = ((n * 2 * og * k) + 2 * q + (rows ? 0 : 1)) * pixels + y * c.outW() + x;
+                        double p = rows ? y * c.spec().strideH() - c.spec().padH() + i * c.spec().dilationH() + off[at]
+                                : x * c.spec().strideW() - c.spec().padW() + j * c.spec().dilationW() + off[at];
+                        if (p == line) return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static double max(float[] v) {
