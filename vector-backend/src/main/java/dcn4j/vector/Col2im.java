@@ -2,6 +2,7 @@ package dcn4j.vector;
 
 import static dcn4j.vector.Sgemm.L;
 import static dcn4j.vector.Sgemm.SPECIES;
+import static dcn4j.vector.VectorWidth.fma;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -89,17 +90,17 @@ final class Col2im {
                         for (; ch <= ce - L; ch += L) {
                             FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
                             int at = b + ch;
-                            gs.fma(w00, FloatVector.fromArray(SPECIES, gradPadded, at)).intoArray(gradPadded, at);
+                            fma(gs, w00, FloatVector.fromArray(SPECIES, gradPadded, at)).intoArray(gradPadded, at);
                             if (right) {
-                                gs.fma(w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01))
+                                fma(gs, w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01))
                                         .intoArray(gradPadded, at + d01);
                             }
                             if (down) {
-                                gs.fma(w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10))
+                                fma(gs, w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10))
                                         .intoArray(gradPadded, at + d10);
                             }
                             if (right && down) {
-                                gs.fma(w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11))
+                                fma(gs, w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11))
                                         .intoArray(gradPadded, at + d11);
                             }
                         }
@@ -107,17 +108,17 @@ final class Col2im {
                             VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
                             FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, m);
                             int at = b + ch;
-                            gs.fma(w00, FloatVector.fromArray(SPECIES, gradPadded, at, m)).intoArray(gradPadded, at, m);
+                            fma(gs, w00, FloatVector.fromArray(SPECIES, gradPadded, at, m)).intoArray(gradPadded, at, m);
                             if (right) {
-                                gs.fma(w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01, m))
+                                fma(gs, w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01, m))
                                         .intoArray(gradPadded, at + d01, m);
                             }
                             if (down) {
-                                gs.fma(w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10, m))
+                                fma(gs, w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10, m))
                                         .intoArray(gradPadded, at + d10, m);
                             }
                             if (right && down) {
-                                gs.fma(w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11, m))
+                                fma(gs, w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11, m))
                                         .intoArray(gradPadded, at + d11, m);
                             }
                         }
@@ -208,13 +209,13 @@ final class Col2im {
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
                                 FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                accY = gs.fma(dy, accY);
-                                accX = gs.fma(dx, accX);
+                                accY = fma(gs, dy, accY);
+                                accX = fma(gs, dx, accX);
                                 if (withMask) {
                                     // Every corner times its weight, as the reference's value (a lerp would
                                     // turn an infinite corner into NaN: inf - inf).
                                     FloatVector val = v00.mul(b00).add(v01.mul(b01)).add(v10.mul(b10)).add(v11.mul(b11));
-                                    accM = gs.fma(val, accM);
+                                    accM = fma(gs, val, accM);
                                 }
                             }
                             if (ch < ce) {
@@ -230,13 +231,13 @@ final class Col2im {
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
                                 FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                accY = gs.fma(dy, accY);
-                                accX = gs.fma(dx, accX);
+                                accY = fma(gs, dy, accY);
+                                accX = fma(gs, dx, accX);
                                 if (withMask) {
                                     // Every corner times its weight, as the reference's value (a lerp would
                                     // turn an infinite corner into NaN: inf - inf).
                                     FloatVector val = v00.mul(b00).add(v01.mul(b01)).add(v10.mul(b10)).add(v11.mul(b11));
-                                    accM = gs.fma(val, accM);
+                                    accM = fma(gs, val, accM);
                                 }
                             }
                         }
