@@ -264,6 +264,7 @@ final class MutantBackend implements Backend {
         }
 
         double sample(int plane, double py, double pxx) {
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;  // NaN weights (DESIGN.md "Non-finite values")
             if (dcnv1()) return Dcnv1.im2colBilinear(in, plane, h, wd, py, pxx);
             if (!reads(py, pxx)) return 0;
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
@@ -303,6 +304,7 @@ final class MutantBackend implements Backend {
         }
 
         void backward(double[] go, double[] gi, double[] gOff, double[] gm, double[] gw, double[] gb) {
+            // Weight and bias gradients: per output element.
             for (int b = 0; b < n; b++) {
                 for (int oc = 0; oc < o; oc++) {
                     int g = oc / ocg;
@@ -310,6 +312,7 @@ final class MutantBackend implements Backend {
                         for (int x = 0; x < wo; x++) {
                             double gout = go[((b * o + oc) * ho + y) * wo + x];
                             if (gb != null && !(bug == Bug.BIAS_GRADIENT_MISSES_A_BATCH && b == 0)) gb[oc] += gout;
+                            if (gw == null) continue;
                             for (int cl = 0; cl < cg; cl++) {
                                 int ch = g * cg + cl, q = offsetGroup(ch, g), plane = (b * c + ch) * h * wd;
                                 for (int i = 0; i < kh; i++) {
@@ -319,19 +322,44 @@ final class MutantBackend implements Backend {
                                                 + dy(b, q, kk, y, x);
                                         double pxx = x * s.spec().strideW() - s.spec().padLeft()
                                                 + j * s.spec().dilationW() + dx(b, q, kk, y, x);
-                                        int wi = ((oc * cg + cl) * kh + i) * kw + j;
-                                        double mv = m(b, q, kk, y, x), v = sample(plane, py, pxx);
-                                        if (gw != null) gw[wi] += gout * mv * v;
-                                        if (gm != null) gm[maskAt(b, q, kk, y, x)] += gout * w[wi] * v;
-                                        if (gi != null) scatter(gi, plane, py, pxx, gout * w[wi] * mv);
-                                        if (gOff != null) {
-                                            double coef = gout * w[wi]
-                                                    * (bug == Bug.MASK_IGNORED_IN_OFFSET_GRADIENT ? 1 : mv);
-                                            int dyAt = offsetIndex(b, q, kk, y, x, bug == Bug.DY_DX_SWAPPED ? 1 : 0);
-                                            int dxAt = offsetIndex(b, q, kk, y, x, bug == Bug.DY_DX_SWAPPED ? 0 : 1);
-                                            gOff[dyAt] += coef * slopeY(plane, py, pxx);
-                                            gOff[dxAt] += coef * slopeX(plane, py, pxx);
-                                        }
+                                        gw[((oc * cg + cl) * kh + i) * kw + j] += gout * m(b, q, kk, y, x)
+                                                * sample(plane, py, pxx);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if (gi == null && gOff == null && gm == null) return;
+            // Input, offset and mask gradients: through the gradient of each sample, gc = sum over the
+            // group's output channels of weight * gradOut, first (as the GEMM of DESIGN.md does), so that
+            // non-finite values combine as in the reference.
+            for (int b = 0; b < n; b++) {
+                for (int ch = 0; ch < c; ch++) {
+                    int g = ch / cg, cl = ch - g * cg, q = offsetGroup(ch, g), plane = (b * c + ch) * h * wd;
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0; j < kw; j++) {
+                            int kk = i * kw + j;
+                            for (int y = 0; y < ho; y++) {
+                                for (int x = 0; x < wo; x++) {
+                                    double gc = 0;
+                                    for (int oc = g * ocg; oc < (g + 1) * ocg; oc++) {
+                                        gc += w[((oc * cg + cl) * kh + i) * kw + j] * go[((b * o + oc) * ho + y) * wo + x];
+                                    }
+                                    double py = y * s.spec().strideH() - s.spec().padTop() + i * s.spec().dilationH()
+                                            + dy(b, q, kk, y, x);
+                                    double pxx = x * s.spec().strideW() - s.spec().padLeft()
+                                            + j * s.spec().dilationW() + dx(b, q, kk, y, x);
+                                    double mv = m(b, q, kk, y, x);
+                                    if (gm != null) gm[maskAt(b, q, kk, y, x)] += gc * sample(plane, py, pxx);
+                                    if (gi != null) scatter(gi, plane, py, pxx, gc * mv);
+                                    if (gOff != null) {
+                                        double coef = gc * (bug == Bug.MASK_IGNORED_IN_OFFSET_GRADIENT ? 1 : mv);
+                                        int dyAt = offsetIndex(b, q, kk, y, x, bug == Bug.DY_DX_SWAPPED ? 1 : 0);
+                                        int dxAt = offsetIndex(b, q, kk, y, x, bug == Bug.DY_DX_SWAPPED ? 0 : 1);
+                                        gOff[dyAt] += coef * slopeY(plane, py, pxx);
+                                        gOff[dxAt] += coef * slopeX(plane, py, pxx);
                                     }
                                 }
                             }
@@ -353,10 +381,11 @@ final class MutantBackend implements Backend {
             if (!reads(py, pxx)) return;
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0, lx = pxx - x0;
+            // Corners of zero weight receive nothing (torchvision's deformable_col2im).
             add(gi, plane, y0, x0, g * (1 - ly) * (1 - lx));
-            add(gi, plane, y0, x0 + 1, g * (1 - ly) * lx);
-            add(gi, plane, y0 + 1, x0, g * ly * (1 - lx));
-            add(gi, plane, y0 + 1, x0 + 1, g * ly * lx);
+            if (lx != 0) add(gi, plane, y0, x0 + 1, g * (1 - ly) * lx);
+            if (ly != 0) add(gi, plane, y0 + 1, x0, g * ly * (1 - lx));
+            if (ly != 0 && lx != 0) add(gi, plane, y0 + 1, x0 + 1, g * ly * lx);
         }
 
         void add(double[] a, int plane, int yy, int xx, double v) {
@@ -365,18 +394,22 @@ final class MutantBackend implements Backend {
 
         /** d sample / d py on the cell [floor, floor+1], corners outside counting 0 (torchvision's coordinate weight). */
         double slopeY(int plane, double py, double pxx) {
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
             if (dcnv1()) return Dcnv1.coordinateWeight(in, plane, h, wd, py, pxx, 0);
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double lx = pxx - x0;
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
             if (py < -1 || py >= h || pxx < -1 || pxx >= wd) return 0;
             return (1 - lx) * (px(plane, y0 + 1, x0) - px(plane, y0, x0))
                     + lx * (px(plane, y0 + 1, x0 + 1) - px(plane, y0, x0 + 1));
         }
 
         double slopeX(int plane, double py, double pxx) {
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
             if (dcnv1()) return Dcnv1.coordinateWeight(in, plane, h, wd, py, pxx, 1);
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0;
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
             if (py < -1 || py >= h || pxx < -1 || pxx >= wd) return 0;
             return (1 - ly) * (px(plane, y0, x0 + 1) - px(plane, y0, x0))
                     + ly * (px(plane, y0 + 1, x0 + 1) - px(plane, y0 + 1, x0));
@@ -615,9 +648,20 @@ final class MutantBackend implements Backend {
                 wHigh = wLow + 1;
             }
             double lh = hv - hLow, lw = wv - wLow, hh = 1 - lh, hw = 1 - lw;
-            double v1 = im[plane + hLow * width + wLow], v2 = im[plane + hLow * width + wHigh];
-            double v3 = im[plane + hHigh * width + wLow], v4 = im[plane + hHigh * width + wHigh];
+            boolean movedH = hHigh == hLow, movedW = wHigh == wLow;
+            double v1 = im[plane + hLow * width + wLow], v2 = corner(im, plane, width, hLow, wHigh, movedW);
+            double v3 = corner(im, plane, width, hHigh, wLow, movedH);
+            double v4 = corner(im, plane, width, hHigh, wHigh, movedH || movedW);
             return hh * hw * v1 + hh * lw * v2 + lh * hw * v3 + lh * lw * v4;
+        }
+
+        /**
+         * A corner read by the kernel, or 0 for the repeated corner of a moved coordinate: dcn4j's rule
+         * (DESIGN.md "Non-finite values") has no second corner there, where CUDA reads the last row again
+         * with weight 0 (the same for finite pixels, NaN for an infinite one).
+         */
+        private static double corner(double[] im, int plane, int width, int y, int x, boolean repeated) {
+            return repeated ? 0 : im[plane + y * width + x];
         }
 
         static void col2im(double[] grad, int plane, int height, int width, double hIm, double wIm, double top) {
@@ -627,8 +671,10 @@ final class MutantBackend implements Backend {
                     long y = (long) curH + dy, x = (long) curW + dx;
                     if (y >= 0 && y < height && x >= 0 && x < width && Math.abs(hIm - y) < 1
                             && Math.abs(wIm - x) < 1) {
-                        grad[plane + (int) y * width + (int) x] +=
-                                gradientWeight(hIm, wIm, (int) y, (int) x, height, width) * top;
+                        double weight = gradientWeight(hIm, wIm, (int) y, (int) x, height, width);
+                        // A zero weight (e.g. -1 < hIm < 0, outside for the forward) sends nothing, not
+                        // 0 * top: dcn4j's rule (DESIGN.md "Non-finite values"); equal for a finite top.
+                        if (weight != 0) grad[plane + (int) y * width + (int) x] += weight * top;
                     }
                 }
             }
@@ -685,17 +731,24 @@ final class MutantBackend implements Backend {
             } else {
                 wHigh = wLow + 1;
             }
+            boolean movedH = hHigh == hLow, movedW = wHigh == wLow;
+            // Along a moved coordinate the kernel's terms cancel (v - v): 0 under dcn4j's rule even for an
+            // infinite pixel, where CUDA gives inf - inf = NaN (DESIGN.md "Non-finite values").
+            if (dir == 0 ? movedH : movedW) return 0;
+            double v1 = im[plane + hLow * width + wLow], v2 = corner(im, plane, width, hLow, wHigh, movedW);
+            double v3 = corner(im, plane, width, hHigh, wLow, movedH);
+            double v4 = corner(im, plane, width, hHigh, wHigh, movedH || movedW);
             double weight = 0;
             if (dir == 0) {
-                weight += -1 * (wLow + 1 - aw) * im[plane + hLow * width + wLow];
-                weight += -1 * (aw - wLow) * im[plane + hLow * width + wHigh];
-                weight += (wLow + 1 - aw) * im[plane + hHigh * width + wLow];
-                weight += (aw - wLow) * im[plane + hHigh * width + wHigh];
+                weight += -1 * (wLow + 1 - aw) * v1;
+                weight += -1 * (aw - wLow) * v2;
+                weight += (wLow + 1 - aw) * v3;
+                weight += (aw - wLow) * v4;
             } else {
-                weight += -1 * (hLow + 1 - ah) * im[plane + hLow * width + wLow];
-                weight += (hLow + 1 - ah) * im[plane + hLow * width + wHigh];
-                weight += -1 * (ah - hLow) * im[plane + hHigh * width + wLow];
-                weight += (ah - hLow) * im[plane + hHigh * width + wHigh];
+                weight += -1 * (hLow + 1 - ah) * v1;
+                weight += (hLow + 1 - ah) * v2;
+                weight += -1 * (ah - hLow) * v3;
+                weight += (ah - hLow) * v4;
             }
             return weight;
         }

@@ -20,7 +20,14 @@ package dcn4j.reference;
  * (from row {@code H-1} to 0), same for columns; there the official gradient is the derivative of the piece
  * inside the image and ignores the jump: it is not the derivative of the forward (DESIGN.md).
  *
- * <p>A NaN coordinate is not outside, so it propagates to the value and slopes (DESIGN.md non-finite values).
+ * <p>Non-finite values (DESIGN.md "Non-finite values", same rule as {@link Bilinear}): a NaN coordinate
+ * gives a NaN value and NaN slopes and sends no input gradient (the official kernel, whose tests a NaN
+ * fails, would read 0; dcn4j propagates, as for torchvision's rule); a ±∞ coordinate is outside. Every
+ * corner of the cell is multiplied by its weight, a zero weight included; a moved coordinate's cell has
+ * one row (column), so there is no second corner to multiply (the CUDA kernel reads the last row twice,
+ * once with weight 0, which turns an infinite pixel into NaN; equal for finite values). The input
+ * gradient reaches only corners of non-zero weight, as the official {@code deformable_col2im}'s
+ * {@code |dist| < 1} test.
  */
 final class Dcnv1Bilinear {
 
@@ -43,48 +50,63 @@ final class Dcnv1Bilinear {
         return f >= size - 1 ? 0 : p - f;
     }
 
-    /** The high corner: {@code low+1}, or {@code low} itself on the last row or column. */
+    /** The high corner: {@code low+1}, or -1 (none, reads 0) once the coordinate was moved to {@code size-1}. */
     private static int high(int low, int size) {
-        return Math.min(low + 1, size - 1);
+        return low + 1 < size ? low + 1 : -1;
+    }
+
+    /** Pixel {@code (y, x)} of the plane, 0 for a missing corner (-1). */
+    private static double pixel(double[] img, int base, int w, int y, int x) {
+        return y >= 0 && x >= 0 ? img[base + y * w + x] : 0;
+    }
+
+    private static boolean isNaN(double py, double px) {
+        return Double.isNaN(py) || Double.isNaN(px);
     }
 
     static double value(double[] img, int base, int h, int w, double py, double px) {
+        if (isNaN(py, px)) return Double.NaN;
         if (outside(py, px, h, w)) return 0;
         int y0 = low(py, h), x0 = low(px, w), y1 = high(y0, h), x1 = high(x0, w);
         double ly = fraction(py, h), lx = fraction(px, w);
-        return (1 - ly) * (1 - lx) * img[base + y0 * w + x0]
-                + (1 - ly) * lx * img[base + y0 * w + x1]
-                + ly * (1 - lx) * img[base + y1 * w + x0]
-                + ly * lx * img[base + y1 * w + x1];
+        return (1 - ly) * (1 - lx) * pixel(img, base, w, y0, x0)
+                + (1 - ly) * lx * pixel(img, base, w, y0, x1)
+                + ly * (1 - lx) * pixel(img, base, w, y1, x0)
+                + ly * lx * pixel(img, base, w, y1, x1);
     }
 
     /** {@code get_coordinate_weight(bp_dir = 0)}: 0 along a coordinate moved to the last row. */
     static double slopeY(double[] img, int base, int h, int w, double py, double px) {
+        if (isNaN(py, px)) return Double.NaN;
         if (outside(py, px, h, w) || Math.floor(py) >= h - 1) return 0;
-        // y1 = y0 + 1 here (high() only keeps a NaN coordinate inside the plane).
         int y0 = low(py, h), y1 = high(y0, h), x0 = low(px, w), x1 = high(x0, w);
         double lx = fraction(px, w);
-        return (1 - lx) * (img[base + y1 * w + x0] - img[base + y0 * w + x0])
-                + lx * (img[base + y1 * w + x1] - img[base + y0 * w + x1]);
+        return (1 - lx) * (pixel(img, base, w, y1, x0) - pixel(img, base, w, y0, x0))
+                + lx * (pixel(img, base, w, y1, x1) - pixel(img, base, w, y0, x1));
     }
 
     /** {@code get_coordinate_weight(bp_dir = 1)}: 0 along a coordinate moved to the last column. */
     static double slopeX(double[] img, int base, int h, int w, double py, double px) {
+        if (isNaN(py, px)) return Double.NaN;
         if (outside(py, px, h, w) || Math.floor(px) >= w - 1) return 0;
         int y0 = low(py, h), y1 = high(y0, h), x0 = low(px, w), x1 = high(x0, w);
         double ly = fraction(py, h);
-        return (1 - ly) * (img[base + y0 * w + x1] - img[base + y0 * w + x0])
-                + ly * (img[base + y1 * w + x1] - img[base + y1 * w + x0]);
+        return (1 - ly) * (pixel(img, base, w, y0, x1) - pixel(img, base, w, y0, x0))
+                + ly * (pixel(img, base, w, y1, x1) - pixel(img, base, w, y1, x0));
     }
 
-    /** Adds {@code g} times the weights of {@link #value} to its corners: the adjoint (official col2im). */
+    /**
+     * Adds {@code g} times the weights of {@link #value} to its corners: the adjoint (official col2im).
+     * Only corners of non-zero weight receive anything (a NaN coordinate: none), so that a non-finite
+     * {@code g} never reaches a corner the sample does not read (DESIGN.md "Non-finite values").
+     */
     static void scatter(double[] grad, int base, int h, int w, double py, double px, double g) {
-        if (outside(py, px, h, w)) return;
+        if (isNaN(py, px) || outside(py, px, h, w)) return;
         int y0 = low(py, h), x0 = low(px, w), y1 = high(y0, h), x1 = high(x0, w);
         double ly = fraction(py, h), lx = fraction(px, w);
-        grad[base + y0 * w + x0] += g * (1 - ly) * (1 - lx);
-        grad[base + y0 * w + x1] += g * (1 - ly) * lx;
-        grad[base + y1 * w + x0] += g * ly * (1 - lx);
-        grad[base + y1 * w + x1] += g * ly * lx;
+        grad[base + y0 * w + x0] += g * ((1 - ly) * (1 - lx));
+        if (lx > 0) grad[base + y0 * w + x1] += g * ((1 - ly) * lx);
+        if (ly > 0) grad[base + y1 * w + x0] += g * (ly * (1 - lx));
+        if (ly > 0 && lx > 0) grad[base + y1 * w + x1] += g * (ly * lx);
     }
 }

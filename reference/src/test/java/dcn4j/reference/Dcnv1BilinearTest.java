@@ -176,4 +176,34 @@ class Dcnv1BilinearTest {
             }
         }
     }
+
+    /**
+     * DESIGN.md "Non-finite values" under DCNV1: a NaN coordinate propagates (value and slopes NaN, no
+     * input gradient), a ±∞ one is outside; a moved coordinate has no second corner, so an infinite pixel
+     * on the last row is read as ±∞ (the CUDA kernel's repeated zero-weight read would give NaN) and its
+     * slope along the moved axis is exactly 0; a zero-weight corner receives no input gradient.
+     */
+    @Test
+    void nonFiniteValuesFollowThePropagationRule() {
+        double[] img = IMAGE.clone();
+        assertTrue(Double.isNaN(Dcnv1Bilinear.value(img, 0, H, W, Double.NaN, 1)));
+        assertTrue(Double.isNaN(Dcnv1Bilinear.slopeY(img, 0, H, W, 1, Double.NaN)));
+        assertTrue(Double.isNaN(Dcnv1Bilinear.slopeX(img, 0, H, W, Double.NaN, 1)));
+        double[] grad = new double[H * W];
+        Dcnv1Bilinear.scatter(grad, 0, H, W, Double.NaN, 0.5, 1);
+        assertEquals(0, java.util.Arrays.stream(grad).map(Math::abs).sum());
+        assertEquals(0, Dcnv1Bilinear.value(img, 0, H, W, Double.POSITIVE_INFINITY, 1));
+        assertEquals(0, Dcnv1Bilinear.slopeY(img, 0, H, W, 1, Double.NEGATIVE_INFINITY));
+
+        img[(H - 1) * W + 1] = Double.POSITIVE_INFINITY;
+        assertEquals(Double.POSITIVE_INFINITY, Dcnv1Bilinear.value(img, 0, H, W, H - 0.5, 1));
+        assertEquals(0, Dcnv1Bilinear.slopeY(img, 0, H, W, H - 0.5, 1));
+        // Row H-2 at an integer py reads the infinite row H-1 with weight 0: 0 * inf = NaN, as torchvision's rule.
+        assertTrue(Double.isNaN(Dcnv1Bilinear.value(img, 0, H, W, H - 2, 1)));
+
+        Dcnv1Bilinear.scatter(grad, 0, H, W, 1, 2, Double.POSITIVE_INFINITY);
+        for (int i = 0; i < H * W; i++) {
+            assertEquals(i == W + 2 ? Double.POSITIVE_INFINITY : 0, grad[i], "pixel " + i);
+        }
+    }
 }
