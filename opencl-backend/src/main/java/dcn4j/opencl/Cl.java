@@ -199,6 +199,16 @@ final class Cl {
         }
     }
 
+    /** A blocking write of {@code bytes} from {@code host} to the start of {@code mem}. */
+    static void write(cl_command_queue queue, cl_mem mem, long bytes, Pointer host, String what) {
+        String call = "clEnqueueWriteBuffer(" + what + ")";
+        try {
+            check(CL.clEnqueueWriteBuffer(queue, mem, true, 0, bytes, host, 0, null, null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
     static void fill(cl_command_queue queue, cl_mem mem, long bytes, String what) {
         String call = "clEnqueueFillBuffer(" + what + ")";
         try {
