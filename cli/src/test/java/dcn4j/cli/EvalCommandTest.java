@@ -226,7 +226,7 @@ class EvalCommandTest {
     void intArray() throws IOException {
         Path c = convCase("int", b -> Files.write(b.resolve("weight.npy"),
                 rawNpy("{'descr': '<i4', 'fortran_order': False, 'shape': (3, 2, 3, 3), }", 54 * 4)));
-        assertFailsNaming(c, c.resolve("weight.npy") + ": dtype: expected '<f4' (float32) or '<f8' (float64), "
+        assertFailsNaming(c, c.resolve("weight.npy") + ": dtype: expected '<f4' (float32), '<f8' (float64), '<f2' (float16) or '<u2' (bfloat16 bits), "
                 + "got '<i4'");
     }
 
