@@ -28,13 +28,25 @@ final class ConformanceHook implements AroundPropertyHook, SkipExecutionHook {
         return a.available() ? null : "backend '" + provider.name() + "' is unavailable: " + a.reason();
     }
 
+    /** Why the (available) backend of {@code v} cannot run a rule that needs dtypes it lacks, or {@code null}. */
+    private static String unsupported(Verification v, ConformanceProperty p) {
+        if (p == null) return null;
+        for (dcn4j.DType d : p.dtypes()) {
+            if (!v.backend().supports(d)) {
+                return "not supported: backend '" + v.backendName() + "' does not support " + d + " tensors";
+            }
+        }
+        return null;
+    }
+
     @Override
     public SkipResult shouldBeSkipped(LifecycleContext context) {
         if (!(context instanceof MethodLifecycleContext m) || !(m.testInstance() instanceof Verification v)) {
             return SkipResult.doNotSkip();
         }
         String why = unavailable(v);
-        if (why == null || Settings.ci()) return SkipResult.doNotSkip();
+        if (why == null) why = unsupported(v, m.targetMethod().getAnnotation(ConformanceProperty.class));
+        if (why == null || (Settings.ci() && unavailable(v) != null)) return SkipResult.doNotSkip();
         Outcome.add(new Outcome(v.backendName(), v.op(), m.targetMethod().getName(), Outcome.Status.SKIPPED, 0, null,
                 null, why, 0, null));
         return SkipResult.skip(why);

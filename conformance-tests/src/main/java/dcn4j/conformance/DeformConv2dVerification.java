@@ -351,4 +351,42 @@ public abstract class DeformConv2dVerification extends Verification implements D
     public void rule8_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_CONV2D);
     }
+
+    @Provide
+    Arbitrary<DType> sixteenBitDTypes() {
+        return SixteenBit.dtypes();
+    }
+
+    @Override
+    @ConformanceProperty(cost = 2, dtypes = {DType.F16, DType.BF16})
+    public void conv13_sixteenBitResultsMatchReferenceWithinRounding(@ForAll("cases") ConvCase c,
+                                                                     @ForAll("sixteenBitDTypes") DType dtype) {
+        ConvArgs a = ConvArgs.of(c).rounded(dtype);
+        Backend b = backend();
+        double[] out;
+        Map<Gradient, double[]> got = new java.util.EnumMap<>(Gradient.class);
+        try (ConvArgs.Tensors t = a.tensors(b, dtype)) {
+            try (Tensor o = b.deformConv2d(a.spec(), t.input, t.offset, t.mask, t.weight, t.bias)) {
+                out = SixteenBit.readBack("output", o, dtype, backendName());
+            }
+            try (var g = b.deformConv2dBackward(a.spec(), t.gradOutput, t.input, t.offset, t.mask, t.weight, t.bias,
+                    ALL)) {
+                for (Gradient which : ALL) {
+                    if (a.array(which) != null) {
+                        got.put(which, SixteenBit.readBack(which.fileStem(), g.get(which), dtype, backendName()));
+                    }
+                }
+            }
+        }
+        double[] want = a.forward(reference());
+        double[] magnitude = Magnitudes.convForward(a);
+        expectClose(dtype + " output", out, want, magnitude,
+                SixteenBit.tolerance(dtype, Tolerances.FORWARD, want, magnitude));
+        Map<Gradient, double[]> wantGrads = a.backward(reference(), ALL);
+        Map<Gradient, double[]> magnitudes = Magnitudes.convBackward(a);
+        for (Gradient g : got.keySet()) {
+            expectClose(dtype + " " + g.fileStem(), got.get(g), wantGrads.get(g), magnitudes.get(g),
+                    SixteenBit.tolerance(dtype, Tolerances.BACKWARD, wantGrads.get(g), magnitudes.get(g)));
+        }
+    }
 }

@@ -1,5 +1,7 @@
 package dcn4j.conformance;
 
+import dcn4j.DType;
+
 /**
  * The rules of the conformance suite for deformable convolution (v1, and modulated v2 with a mask),
  * each named after the DESIGN.md "Conformance suite" property it checks ({@code ruleN_...}).
@@ -40,4 +42,11 @@ public interface DeformConv2dVerificationRules {
 
     /** 8. Every {@code deform_conv2d} case directory of the case folder matches its expected arrays. */
     void rule8_caseDirectoriesReplay() throws Exception;
+
+    /**
+     * 13. F16 and BF16 tensors: forward and every gradient come back in the inputs' dtype and match the
+     * reference on the same 16-bit values, widened exactly, within the bound derived from one final
+     * rounding plus float32 accumulation (DESIGN.md "16-bit tensors").
+     */
+    void conv13_sixteenBitResultsMatchReferenceWithinRounding(ConvCase c, DType dtype);
 }

@@ -1,5 +1,7 @@
 package dcn4j.conformance;
 
+import dcn4j.DType;
+
 /**
  * The rules of the conformance suite for deformable position-sensitive RoI pooling (and, with group
  * size 1, deformable RoI pooling), each named after the DESIGN.md "Conformance suite" property it
@@ -36,4 +38,10 @@ public interface DeformPsRoiPoolVerificationRules {
 
     /** 8. Every {@code deform_psroi_pool} case directory of the case folder matches its expected arrays. */
     void rule8_caseDirectoriesReplay() throws Exception;
+
+    /**
+     * 12. F16 and BF16 tensors (RoIs included): forward and gradients come back in the inputs' dtype
+     * and match the reference on the same 16-bit values within the bound of DESIGN.md "16-bit tensors".
+     */
+    void pool12_sixteenBitResultsMatchReferenceWithinRounding(RoiPoolCase c, DType dtype);
 }

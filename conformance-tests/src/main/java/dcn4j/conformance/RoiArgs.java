@@ -53,7 +53,18 @@ record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input, int[]
     }
 
     Tensors tensors(Backend b) {
-        return new Tensors(b, this);
+        return new Tensors(b, this, b.nativeDType());
+    }
+
+    /** The tensors of this call on {@code b} in {@code dtype} (RoIs included: one dtype per call). */
+    Tensors tensors(Backend b, DType dtype) {
+        return new Tensors(b, this, dtype);
+    }
+
+    /** Every array rounded to {@code dtype}: the values a call in that dtype computes on. */
+    RoiArgs rounded(DType dtype) {
+        return new RoiArgs(spec, inputShape, SixteenBit.round(dtype, input), roisShape, SixteenBit.round(dtype, rois),
+                offsetShape, SixteenBit.round(dtype, offset), outputShape, SixteenBit.round(dtype, gradOutput));
     }
 
     double[] forward(Backend b) {
@@ -73,10 +84,9 @@ record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input, int[]
         final RoiArgs args;
         final Tensor input, rois, offset, gradOutput;
 
-        Tensors(Backend b, RoiArgs a) {
+        Tensors(Backend b, RoiArgs a, DType d) {
             this.backend = b;
             this.args = a;
-            DType d = b.nativeDType();
             this.input = b.tensor(d, a.inputShape, a.input);
             this.rois = b.tensor(d, a.roisShape, a.rois);
             this.offset = a.offset == null ? null : b.tensor(d, a.offsetShape, a.offset);

@@ -116,7 +116,7 @@ class ConformanceRunnerTest {
                 "rule8_caseDirectoriesReplay")) {
             assertTrue(text.contains(rule), rule + " in\n" + text);
         }
-        assertEquals(21, r.results().size(), text);
+        assertEquals(23, r.results().size(), text);
         Map<String, Long> perOp = r.results().stream().collect(java.util.stream.Collectors.groupingBy(
                 ConformanceRunner.PropertyResult::op, java.util.stream.Collectors.counting()));
         assertEquals(Map.of("deform_conv2d", 11L, "deform_psroi_pool", 10L), perOp);

@@ -47,7 +47,7 @@ class UnavailableBackendTest {
         System.setProperty(Settings.CI, "false");
         try {
             List<TestExecutionResult> results = launchFixture();
-            assertEquals(21, results.size());
+            assertEquals(23, results.size());
             for (TestExecutionResult r : results) {
                 assertEquals(TestExecutionResult.Status.ABORTED, r.getStatus());
                 String message = r.getThrowable().map(Throwable::getMessage).orElse("");
@@ -63,7 +63,7 @@ class UnavailableBackendTest {
         System.setProperty(Settings.CI, "true");
         try {
             List<TestExecutionResult> results = launchFixture();
-            assertEquals(21, results.size());
+            assertEquals(23, results.size());
             for (TestExecutionResult r : results) {
                 assertEquals(TestExecutionResult.Status.FAILED, r.getStatus());
                 String message = r.getThrowable().map(Throwable::getMessage).orElse("");
