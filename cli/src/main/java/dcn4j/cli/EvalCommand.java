@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code dcn4j eval CASE_DIR --backend NAME --out DIR [--device I]}: runs one case directory
- * (CASE_FORMAT.md) and writes {@code output.npy} and every {@code grad_<name>.npy} into DIR.
+ * (CASE_FORMAT.md) and writes {@code output.npy} and every {@code grad_<name>.npy} into DIR, in the
+ * dtype the backend computed ({@code <f4}, {@code <f8}; a 16-bit case's results as {@code <f2}, or
+ * {@code <u2} bfloat16 bits).
  * When the case has {@code expected/}, prints per array the norm-relative error
  * {@code ‖out − exp‖ / ‖exp‖} and the largest absolute difference.
  *
@@ -63,7 +65,7 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, NpyArray> results;
         String where;
         try (Backend b = Backends.open(name, options)) {
-            where = b.name() + " (" + b.nativeDType() + ", " + b.description() + ")";
+            where = b.name() + " (" + (c.dtype() != null ? c.dtype() : b.nativeDType()) + ", " + b.description() + ")";
             results = c.run(b);
         }
         List<String> report = compare(c, results);

@@ -14,7 +14,8 @@ import org.opentest4j.TestAbortedException;
 /**
  * Property 8: every case directory (CASE_FORMAT.md) of the case folder, searched recursively, is
  * run on the backend and compared with its {@code expected/} arrays: the output within
- * {@link Tolerances#FORWARD}, each gradient within {@link Tolerances#BACKWARD}. A case without
+ * {@link Tolerances#FORWARD}, each gradient within {@link Tolerances#BACKWARD} (a 16-bit case within
+ * the bound of {@link SixteenBit#replayTolerance}). A case without
  * {@code expected/} has nothing to compare and is not counted; a folder without any case of the op
  * skips the property with that reason rather than passing it.
  */
@@ -64,6 +65,12 @@ final class CaseReplay {
             for (Map.Entry<String, NpyArray> e : c.expected().entrySet()) {
                 NpyArray actual = got.get(e.getKey());
                 double tolerance = e.getKey().equals("output") ? Tolerances.FORWARD : Tolerances.BACKWARD;
+                if (c.dtype() != null && actual != null) {
+                    // A 16-bit case (DESIGN.md "16-bit tensors"): one rounding of the backend's result, and
+                    // one more when the expected array was itself rounded to the dtype.
+                    tolerance = SixteenBit.replayTolerance(c.dtype(), tolerance, e.getValue().data(),
+                            magnitudes.get(e.getKey()), e.getValue().dtype() == c.dtype());
+                }
                 if (actual == null) {
                     failures.add(dir + ": " + e.getKey() + " expected but not computed");
                     continue;

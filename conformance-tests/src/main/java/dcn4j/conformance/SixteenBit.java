@@ -66,6 +66,18 @@ final class SixteenBit {
     }
 
     /**
+     * The bound for a replayed 16-bit case: {@link #tolerance} for the backend's result, plus, when
+     * the expected array was itself rounded to {@code dtype} (e.g. torch's float64 result stored as
+     * {@code <f2}), that rounding's own {@code u·‖y‖ + h·√n}: {@code τ32 + u·(2 + τ32) + 2h·√n / D}.
+     */
+    static double replayTolerance(DType dtype, double float32Tolerance, double[] expected, double[] magnitude,
+                                  boolean expectedRounded) {
+        double t = tolerance(dtype, float32Tolerance, expected, magnitude);
+        if (!expectedRounded) return t;
+        return t + (tolerance(dtype, 0, expected, magnitude));
+    }
+
+    /**
      * Fails unless {@code t} has the inputs' dtype ("results in the dtype of the inputs") and every
      * value it reads back is representable in it (a float32 result merely labelled 16-bit fails).
      */
