@@ -185,7 +185,7 @@ public final class CaseDirectory {
         NpyArray gradOutput = top.containsKey(GRAD_OUTPUT)
                 ? readArray(dir, top.get(GRAD_OUTPUT), where + ": " + GRAD_OUTPUT) : null;
         Map<String, NpyArray> expected = readExpected(dir, op, inputs.keySet(), gradOutput != null);
-        DType dtype = caseDType(declared, inputs, gradOutput, expected, inputFiles, where);
+        DType dtype = caseDType(declared, inputs, gradOutput, expected, where);
         return new CaseDirectory(dir, op, convSpec, poolSpec, inputs, gradOutput, expected, dtype);
     }
 
@@ -213,7 +213,7 @@ public final class CaseDirectory {
      * {@code grad_output} are all of its dtype; {@code expected/} may hold any float dtype.
      */
     private static DType caseDType(DType declared, Map<String, NpyArray> inputs, NpyArray gradOutput,
-                                   Map<String, NpyArray> expected, Map<?, ?> inputFiles, String where) {
+                                   Map<String, NpyArray> expected, String where) {
         DType dtype = declared;
         if (dtype == null) {
             for (NpyArray a : inputs.values()) {
@@ -440,7 +440,7 @@ public final class CaseDirectory {
                 throw new IllegalArgumentException(where + ": expected." + e.getKey() + ": expected an array, got null");
             }
         }
-        caseDType(declared, inputs, gradOutput, exp, inputs, where);
+        caseDType(declared, inputs, gradOutput, exp, where);
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("op", o.name);
