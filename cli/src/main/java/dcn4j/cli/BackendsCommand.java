@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
  * its devices, and which one {@link Backends#open()} would pick.
  *
  * <pre>
- * reference  priority 0    available  (default)
+ * reference   priority 0    available  (default)
  *     0: host CPU, scalar float64 (the numerical oracle)
  * default: reference (highest-priority available backend)
  * </pre>
@@ -37,8 +37,10 @@ final class BackendsCommand implements Callable<Integer> {
             BackendProvider.Availability a = availability(p);
             String state = a.available() ? "available" : "unavailable: " + a.reason();
             String mark = p.name().equals(choice.name) && choice.usable ? "  (default)" : "";
-            out.printf("%-10s priority %-4d %s%s%n", p.name(), p.priority(), state, mark);
+            out.printf("%-11s priority %-4d %s%s%n", p.name(), p.priority(), state, mark);
             for (String device : devices(p)) out.println("    " + device);
+            // A provider that computes less than everything says what (the suite skips the rest as not supported).
+            if (!p.capabilities().isEverything()) out.println("    declares " + p.capabilities());
         }
         out.println("default: " + choice.describe());
         out.flush();

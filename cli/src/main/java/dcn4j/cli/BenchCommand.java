@@ -180,7 +180,7 @@ final class BenchCommand implements Callable<Integer> {
                         "{\"backend\":\"%s\",\"dtype\":\"%s\",\"op\":\"deform_conv2d\",\"pass\":\"%s\",\"shape\":[%s],\"padding\":[%d,%d],"
                                 + "\"stride\":[%d,%d],\"dilation\":[%d,%d],\"groups\":%d,\"offset_groups\":%d,"
                                 + "\"offset\":%b,\"mask\":%b,\"bias\":%b,\"threads\":%d,\"iterations\":%d,"
-                                + "\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"gflops\":%.3f,\"flops\":%.0f,"
+                                + "\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"gflops\":%.6g,\"flops\":%.0f,"
                                 + "\"workspace_bytes\":%d}",
                         b.name(), d, backward ? "backward" : "forward", shape, pad[0], pad[1], str[0], str[1], dil[0], dil[1],
                         groups, offsetGroups, !noOffset, mask, bias, options.effectiveThreads(), iterations, median,

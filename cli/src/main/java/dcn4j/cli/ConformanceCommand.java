@@ -25,6 +25,11 @@ final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "NAME", description = "Only this backend (default: every backend found).")
     String backend;
 
+    @Option(names = "--backend-jar", paramLabel = "PATH",
+            description = "A jar holding a third-party BackendProvider (META-INF/services/dcn4j.spi.BackendProvider), "
+                    + "or a jar or folder of jars it needs; repeatable. Needs --backend.")
+    List<Path> backendJars = new ArrayList<>();
+
     @Option(names = "--device", paramLabel = "I", defaultValue = "-1",
             description = "Device index for backends with several (see 'dcn4j backends'); -1 = default.")
     int device;
@@ -51,8 +56,22 @@ final class ConformanceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--cases: expected a folder of case directories, got " + cases
                     + (Files.exists(cases) ? " (a file)" : " (no such folder)"));
         }
-        List<BackendProvider> providers = backend == null ? Backends.providers() : List.of(Backends.provider(backend));
         if (device < -1) throw new IllegalArgumentException("--device: expected >= -1, got " + device);
+        if (!backendJars.isEmpty()) {
+            if (backend == null) {
+                throw new IllegalArgumentException("--backend-jar: expected --backend NAME naming its provider too");
+            }
+            try (ProviderJars jars = ProviderJars.load(backendJars)) {
+                BackendProvider p = jars.provider(backend);
+                System.out.println("dcn4j conformance: provider '" + p.name() + "' (" + p.getClass().getName()
+                        + ") from " + jars.origin(p));
+                return run(List.of(p));
+            }
+        }
+        return run(backend == null ? Backends.providers() : List.of(Backends.provider(backend)));
+    }
+
+    private int run(List<BackendProvider> providers) {
         BackendOptions backendOptions = BackendOptions.defaults().withDevice(device);
         ConformanceRunner.Options options = new ConformanceRunner.Options(tries, seed == null ? null : seed.toString(),
                 cases, true, saveFailures, System.out);

@@ -34,6 +34,7 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler((ex, line, parsed) -> {
             // User-facing failures become one line; anything else is a bug and keeps its trace.
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                    || ex instanceof UnsupportedOperationException
                     || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
                 line.getErr().println("dcn4j " + parsed.subcommand().commandSpec().name() + ": " + ex.getMessage());
                 return 2;

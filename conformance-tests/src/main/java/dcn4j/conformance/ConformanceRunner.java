@@ -1,6 +1,13 @@
 package dcn4j.conformance;
 
 import dcn4j.BackendOptions;
+import dcn4j.conformance.internal.CaseWriter;
+import dcn4j.conformance.internal.ErrorStats;
+import dcn4j.conformance.internal.OpenBackends;
+import dcn4j.conformance.internal.Outcome;
+import dcn4j.conformance.internal.SelectedBackend;
+import dcn4j.conformance.internal.SelectedBackendConformance;
+import dcn4j.conformance.internal.Settings;
 import dcn4j.spi.BackendProvider;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -60,7 +67,8 @@ public final class ConformanceRunner {
     /**
      * One property on one backend.
      *
-     * @param status     {@code PASSED}, {@code FAILED} or {@code SKIPPED}
+     * @param status     {@code PASSED}, {@code FAILED}, {@code SKIPPED} or {@code NOT_SUPPORTED} (outside the
+     *                   backend's declared {@link dcn4j.spi.Capabilities}; not run, never counted as passed)
      * @param worstError the worst error found ({@code NaN} if the property compared nothing)
      * @param tolerance  the tolerance that error was held to
      * @param seed       the seed that replays the run ({@code null} if none)
@@ -68,12 +76,28 @@ public final class ConformanceRunner {
      * @param message    why it failed or was skipped, {@code null} if passed
      * @param savedCase  where the failing case was saved, {@code null} if not
      * @param note       what the property covered beyond its tries (e.g. cases replayed), or {@code null}
+     * @param stochastic   whether the rule's verdict depends on the thread scheduler ({@link Stochastic})
      */
     public record PropertyResult(String op, String rule, String status, int tries, double worstError,
                                  double tolerance, String seed, String sample, String message, double seconds,
-                                 Path savedCase, String note) {
+                                 Path savedCase, String note, boolean stochastic) {
         public boolean failed() {
             return status.equals("FAILED");
+        }
+
+        /** Outside the backend's declared capabilities: not run. */
+        public boolean notSupported() {
+            return status.equals("NOT_SUPPORTED");
+        }
+
+        /** {@code pass}, {@code FAIL}, {@code skip} or {@code not supported}, as the table prints it. */
+        public String verdict() {
+            return switch (status) {
+                case "PASSED" -> "pass";
+                case "FAILED" -> "FAIL";
+                case "NOT_SUPPORTED" -> "not supported";
+                default -> "skip";
+            };
         }
     }
 
@@ -88,9 +112,10 @@ public final class ConformanceRunner {
             return unavailableReason == null;
         }
 
-        /** Ran, and no property failed. */
+        /** Ran, no property failed, and at least one passed (rules not supported count as neither). */
         public boolean passed() {
-            return available() && !results.isEmpty() && results.stream().noneMatch(PropertyResult::failed);
+            return available() && results.stream().anyMatch(p -> p.status().equals("PASSED"))
+                    && results.stream().noneMatch(PropertyResult::failed);
         }
     }
 
@@ -112,11 +137,15 @@ public final class ConformanceRunner {
             // Available yet failing to open (e.g. a device index that does not exist) is a failure, not a skip.
             options.out().println("[" + name + "] FAIL: cannot be opened with " + backendOptions + ": " + e);
             PropertyResult open = new PropertyResult("-", "open", "FAILED", 0, Double.NaN, Double.NaN, null, null,
-                    "cannot be opened with " + backendOptions + ": " + e, 0, null, null);
+                    "cannot be opened with " + backendOptions + ": " + e, 0, null, null, false);
             return new BackendReport(name, "", null, List.of(open), 0);
         }
         options.out().println("[" + name + "] " + description + ": running " + options.tries() + " tries per property"
                 + (options.seed() != null ? ", seed " + options.seed() : ""));
+        if (!provider.capabilities().isEverything()) {
+            options.out().println("[" + name + "] declares " + provider.capabilities()
+                    + ": rules needing anything else are reported as not supported");
+        }
         ErrorStats.clear(name);
         Outcome.drain();
         SelectedBackend.set(provider, backendOptions);
@@ -157,22 +186,22 @@ public final class ConformanceRunner {
     /** Prints the per-backend, per-property table of results, worst errors and tolerances. */
     public static void printTable(List<BackendReport> reports, PrintStream out) {
         out.println();
-        out.println(String.format(Locale.ROOT, "%-10s %-18s %-52s %-7s %11s %9s %6s", "backend", "op", "property",
-                "result", "worst error", "tolerance", "tries"));
+        out.println(String.format(Locale.ROOT, "%-12s %-18s %-52s %-13s %11s %9s %6s  %s", "backend", "op", "property",
+                "result", "worst error", "tolerance", "tries", "kind"));
         for (BackendReport r : reports) {
             if (!r.available()) {
-                out.println(String.format(Locale.ROOT, "%-10s unavailable: %s", r.backend(), r.unavailableReason()));
+                out.println(String.format(Locale.ROOT, "%-12s unavailable: %s", r.backend(), r.unavailableReason()));
                 continue;
             }
             List<PropertyResult> sorted = new ArrayList<>(r.results());
             sorted.sort(java.util.Comparator.comparing(PropertyResult::op).thenComparing(PropertyResult::rule));
             for (PropertyResult p : sorted) {
-                out.println(String.format(Locale.ROOT, "%-10s %-18s %-52s %-7s %11s %9s %6d", r.backend(), p.op(),
-                        p.rule(), p.status().equals("PASSED") ? "pass" : p.status().equals("FAILED") ? "FAIL" : "skip",
+                out.println(String.format(Locale.ROOT, "%-12s %-18s %-52s %-13s %11s %9s %6d  %s", r.backend(), p.op(),
+                        p.rule(), p.verdict(),
                         Double.isNaN(p.worstError()) ? "-" : String.format(Locale.ROOT, "%.2e", p.worstError()),
                         Double.isNaN(p.tolerance()) ? "-" : p.tolerance() == 0 ? "0"
                                 : String.format(Locale.ROOT, "%.0e", p.tolerance()),
-                        p.tries()));
+                        p.tries(), p.stochastic() ? "stochastic" : "").stripTrailing());
             }
         }
         out.println();
@@ -180,8 +209,12 @@ public final class ConformanceRunner {
             if (!r.available()) continue;
             long failed = r.results().stream().filter(PropertyResult::failed).count();
             long skipped = r.results().stream().filter(p -> p.status().equals("SKIPPED")).count();
-            out.println(String.format(Locale.ROOT, "%-10s %s: %d properties, %d failed, %d skipped, %.1f s",
-                    r.backend(), r.passed() ? "PASS" : "FAIL", r.results().size(), failed, skipped, r.seconds()));
+            long unsupported = r.results().stream().filter(PropertyResult::notSupported).count();
+            out.println(String.format(Locale.ROOT, "%-12s %s: %d properties, %d failed, %d skipped, %d not supported, "
+                    + "%.1f s", r.backend(), r.passed() ? "PASS" : "FAIL", r.results().size(), failed, skipped,
+                    unsupported, r.seconds()));
+            r.results().stream().filter(PropertyResult::notSupported).map(PropertyResult::message).distinct()
+                    .forEach(m -> out.println(String.format(Locale.ROOT, "%-12s   %s", "", m)));
         }
     }
 
@@ -204,14 +237,15 @@ public final class ConformanceRunner {
                     // A container failing (e.g. a verification class that cannot be instantiated) fails the run.
                     String why = result.getThrowable().map(Throwable::toString).orElse("container failed");
                     PropertyResult p = new PropertyResult("-", id.getDisplayName(), "FAILED", 0, Double.NaN, Double.NaN,
-                            null, null, why, 0, null, null);
+                            null, null, why, 0, null, null, false);
                     results.add(p);
                     print(p);
                 }
                 return;
             }
             List<Outcome> outcomes = Outcome.drain();
-            PropertyResult p = outcomes.isEmpty() ? fromResult(id, result) : fromOutcome(outcomes.getLast(), result);
+            PropertyResult p = outcomes.isEmpty() ? fromResult(id, result)
+                    : fromOutcome(id, outcomes.getLast(), result);
             results.add(p);
             print(p);
         }
@@ -221,13 +255,14 @@ public final class ConformanceRunner {
             if (!id.isTest()) return;
             List<Outcome> outcomes = Outcome.drain();
             String op = outcomes.isEmpty() ? "-" : outcomes.getLast().op();
-            PropertyResult p = new PropertyResult(op, ruleOf(id), "SKIPPED", 0, Double.NaN, Double.NaN, null, null,
-                    reason, 0, null, null);
+            String status = outcomes.isEmpty() ? "SKIPPED" : outcomes.getLast().status().name();
+            PropertyResult p = new PropertyResult(op, ruleOf(id), status, 0, Double.NaN, Double.NaN, null, null,
+                    reason, 0, null, null, stochastic(id));
             results.add(p);
             print(p);
         }
 
-        private PropertyResult fromOutcome(Outcome o, TestExecutionResult result) {
+        private PropertyResult fromOutcome(TestIdentifier id, Outcome o, TestExecutionResult result) {
             ErrorStats.Worst w = ErrorStats.worst(new ErrorStats.Key(o.backend(), o.op(), o.rule()));
             String status = o.status().name();
             // The engine's verdict wins: a property can fail after the hook returned (e.g. in teardown).
@@ -242,7 +277,7 @@ public final class ConformanceRunner {
             }
             return new PropertyResult(o.op(), o.rule(), status, o.tries(), w == null ? Double.NaN : w.error(),
                     w == null ? Double.NaN : w.tolerance(), o.seed(), o.sample() == null ? null : o.sample().toString(),
-                    message, o.seconds(), saved, o.note());
+                    message, o.seconds(), saved, o.note(), stochastic(id));
         }
 
         private Path save(Outcome o) {
@@ -266,7 +301,19 @@ public final class ConformanceRunner {
                 case ABORTED -> "SKIPPED";
             };
             return new PropertyResult("-", ruleOf(id), status, 0, Double.NaN, Double.NaN, null, null,
-                    result.getThrowable().map(Throwable::toString).orElse(null), 0, null, null);
+                    result.getThrowable().map(Throwable::toString).orElse(null), 0, null, null, stochastic(id));
+        }
+
+        /** Whether the rule of {@code id} is marked {@link Stochastic}. */
+        private static boolean stochastic(TestIdentifier id) {
+            return id.getSource().filter(MethodSource.class::isInstance).map(MethodSource.class::cast)
+                    .map(m -> {
+                        try {
+                            return m.getJavaMethod().isAnnotationPresent(Stochastic.class);
+                        } catch (RuntimeException e) {
+                            return false;
+                        }
+                    }).orElse(false);
         }
 
         private static String ruleOf(TestIdentifier id) {
@@ -279,8 +326,8 @@ public final class ConformanceRunner {
             String worst = Double.isNaN(p.worstError()) ? "" : String.format(Locale.ROOT, "  worst %.2e (tol %s)",
                     p.worstError(), p.tolerance() == 0 ? "0" : String.format(Locale.ROOT, "%.0e", p.tolerance()));
             out.println(String.format(Locale.ROOT, "[%s] %-17s %-52s %-4s%s  %d tries  %.1f s", backend, p.op(),
-                    p.rule(), p.status().equals("PASSED") ? "ok" : p.status().equals("FAILED") ? "FAIL" : "skip", worst,
-                    p.tries(), p.seconds()) + (p.note() != null ? "  (" + p.note() + ")" : ""));
+                    p.rule(), p.status().equals("PASSED") ? "ok" : p.verdict(), worst, p.tries(), p.seconds())
+                    + (p.stochastic() ? "  (stochastic)" : "") + (p.note() != null ? "  (" + p.note() + ")" : ""));
             if (p.status().equals("SKIPPED") && p.message() != null) out.println("    reason: " + p.message());
             if (!p.failed()) return;
             if (p.sample() != null) out.println("    case:   " + p.sample());

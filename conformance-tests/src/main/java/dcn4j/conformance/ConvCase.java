@@ -1,6 +1,14 @@
 package dcn4j.conformance;
 
+import dcn4j.Backend;
+import dcn4j.DType;
+import dcn4j.DeformConv2dGradients;
 import dcn4j.DeformConv2dSpec;
+import dcn4j.Gradient;
+import dcn4j.Tensor;
+import dcn4j.conformance.internal.ConvArgs;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -30,6 +38,11 @@ public final class ConvCase {
         INTEGER,
         /** Exact half-integers in {@code [-2.5, 2.5]}. */
         HALF_INTEGER,
+        /**
+         * Sampling positions exactly on the border lines {@code -1} and {@code H} ({@code W}) where
+         * a sample stops counting, on exact pixels, or fractional near the undeformed position.
+         */
+        BORDER,
         /** Each value in one of the styles above. */
         MIXED
     }
@@ -72,7 +85,8 @@ public final class ConvCase {
         this.input = uniform(r, batch * inChannels * height * width, -1, 1);
         this.weight = uniform(r, outChannels * (inChannels / spec.groups()) * kernelH * kernelW, -1, 1);
         this.bias = hasBias ? uniform(r, outChannels, -1, 1) : null;
-        this.offset = hasOffset ? offsets(r, size(offsetShape()), offsetStyle, Math.max(height, width)) : null;
+        this.offset = !hasOffset ? null : offsetStyle == OffsetStyle.BORDER ? borderOffsets(r)
+                : offsets(r, size(offsetShape()), offsetStyle, Math.max(height, width));
         this.mask = hasMask ? masks(r, size(maskShape())) : null;
         this.gradOutput = uniform(r, size(outputShape()), -1, 1);
     }
@@ -132,65 +146,134 @@ public final class ConvCase {
         return hasBias;
     }
 
-    int batch() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int batch() {
         return batch;
     }
 
-    int inChannels() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int inChannels() {
         return inChannels;
     }
 
-    int height() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int height() {
         return height;
     }
 
-    int width() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int width() {
         return width;
     }
 
-    int outChannels() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int outChannels() {
         return outChannels;
     }
 
-    int kernelH() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int kernelH() {
         return kernelH;
     }
 
-    int kernelW() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int kernelW() {
         return kernelW;
     }
 
-    int outH() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int outH() {
         return outH;
     }
 
-    int outW() {
+    /** See {@link #inputShape()}, {@link #weightShape()}, {@link #outputShape()}. */
+    public int outW() {
         return outW;
     }
 
-    float[] input() {
+    /** The input values (a fresh copy), {@code null} when absent. */
+    public float[] input() {
         return input.clone();
     }
 
-    /** The offsets, or {@code null} without offset. */
-    float[] offset() {
+    /** The offset values (a fresh copy), {@code null} when absent. */
+    public float[] offset() {
         return offset == null ? null : offset.clone();
     }
 
-    float[] mask() {
+    /** The mask values (a fresh copy), {@code null} when absent. */
+    public float[] mask() {
         return mask == null ? null : mask.clone();
     }
 
-    float[] weight() {
+    /** The weight values (a fresh copy), {@code null} when absent. */
+    public float[] weight() {
         return weight.clone();
     }
 
-    float[] bias() {
+    /** The bias values (a fresh copy), {@code null} when absent. */
+    public float[] bias() {
         return bias == null ? null : bias.clone();
     }
 
-    float[] gradOutput() {
+    /** The gradOutput values (a fresh copy), {@code null} when absent. */
+    public float[] gradOutput() {
         return gradOutput.clone();
+    }
+
+    /** Whether the argument that {@code g} differentiates is passed (input and weight always are). */
+    public boolean has(Gradient g) {
+        return switch (g) {
+            case INPUT, WEIGHT -> true;
+            case OFFSET -> hasOffset;
+            case MASK -> hasMask;
+            case BIAS -> hasBias;
+        };
+    }
+
+    /** The same case with {@code batch} images (values redrawn from the same seed). */
+    public ConvCase withBatch(int batch) {
+        return new ConvCase(batch, inChannels, height, width, outChannels, kernelH, kernelW, spec, hasOffset, hasMask,
+                hasBias, offsetStyle, valueSeed);
+    }
+
+    /** The same case with offsets drawn in {@code style}. */
+    public ConvCase withOffsetStyle(OffsetStyle style) {
+        return new ConvCase(batch, inChannels, height, width, outChannels, kernelH, kernelW, spec, hasOffset, hasMask,
+                hasBias, style, valueSeed);
+    }
+
+    /**
+     * The arguments as tensors of {@code b}'s native dtype: input, offset, mask, weight, bias,
+     * gradOutput ({@code null} where absent); the caller closes them.
+     */
+    public Tensor[] tensors(Backend b) {
+        ConvArgs a = ConvArgs.of(this);
+        DType d = b.nativeDType();
+        return new Tensor[] {b.tensor(d, inputShape(), a.input()),
+            a.offset() == null ? null : b.tensor(d, offsetShape(), a.offset()),
+            a.mask() == null ? null : b.tensor(d, maskShape(), a.mask()), b.tensor(d, weightShape(), a.weight()),
+            a.bias() == null ? null : b.tensor(d, biasShape(), a.bias()), b.tensor(d, outputShape(), a.gradOutput())};
+    }
+
+    /** The forward of this case on {@code b} with tensors from {@link #tensors(Backend)}. */
+    public Tensor forward(Backend b, Tensor[] t) {
+        return b.deformConv2d(spec, t[0], t[1], t[2], t[3], t[4]);
+    }
+
+    /** The backward of this case on {@code b} with tensors from {@link #tensors(Backend)}. */
+    public DeformConv2dGradients backward(Backend b, Tensor[] t, Set<Gradient> wanted) {
+        return b.deformConv2dBackward(spec, t[5], t[0], t[1], t[2], t[3], t[4], wanted);
+    }
+
+    /** The forward output of this case computed by {@code b}, read back. */
+    public double[] forward(Backend b) {
+        return ConvArgs.of(this).forward(b);
+    }
+
+    /** The gradients in {@code wanted} of the arguments present, computed by {@code b}. */
+    public Map<Gradient, double[]> backward(Backend b, Set<Gradient> wanted) {
+        return ConvArgs.of(this).backward(b, wanted);
     }
 
     /** A fresh random stream for a property that needs more values (directions, coefficients). */
@@ -198,7 +281,8 @@ public final class ConvCase {
         return new SplittableRandom(valueSeed ^ 0x9E3779B97F4A7C15L);
     }
 
-    static int size(int[] shape) {
+    /** The number of elements of {@code shape}. */
+    public static int size(int[] shape) {
         int n = 1;
         for (int d : shape) n *= d;
         return n;
@@ -227,10 +311,44 @@ public final class ConvCase {
                 case FAR_OUTSIDE -> fractional(r, -(imageSize + 4), imageSize + 4);
                 case INTEGER -> r.nextInt(-3, 4);
                 case HALF_INTEGER -> r.nextInt(-3, 3) + 0.5f;
-                case MIXED -> throw new AssertionError("MIXED resolves to a pure style");
+                case BORDER, MIXED -> throw new AssertionError(s + " is not drawn value by value");
             };
         }
         return v;
+    }
+
+    /**
+     * {@link OffsetStyle#BORDER}: per output pixel and kernel point, the sampling row (column) is
+     * put exactly on {@code -1}, on {@code H} ({@code W}), on a random pixel, or a fractional step
+     * away from the undeformed position; the offset is that target minus the undeformed position.
+     */
+    private float[] borderOffsets(SplittableRandom r) {
+        int k = kernelH * kernelW, og = spec.offsetGroups(), pixels = outH * outW;
+        float[] v = new float[size(offsetShape())];
+        for (int n = 0; n < batch; n++) {
+            for (int q = 0; q < og * k; q++) {
+                int i = (q % k) / kernelW, j = (q % k) % kernelW;
+                for (int y = 0; y < outH; y++) {
+                    for (int x = 0; x < outW; x++) {
+                        int at = ((n * 2 * og * k) + 2 * q) * pixels + y * outW + x;
+                        int by = y * spec.strideH() - spec.padH() + i * spec.dilationH();
+                        int bx = x * spec.strideW() - spec.padW() + j * spec.dilationW();
+                        v[at] = borderTarget(r, by, height);
+                        v[at + pixels] = borderTarget(r, bx, width);
+                    }
+                }
+            }
+        }
+        return v;
+    }
+
+    private static float borderTarget(SplittableRandom r, int undeformed, int size) {
+        return switch (r.nextInt(4)) {
+            case 0 -> -1 - undeformed;
+            case 1 -> size - undeformed;
+            case 2 -> r.nextInt(size) - undeformed;
+            default -> fractional(r, -1, 1);
+        };
     }
 
     /** Modulation scalars: mostly in {@code (0, 1)} as after a sigmoid, with exact 0 and 1 on purpose. */

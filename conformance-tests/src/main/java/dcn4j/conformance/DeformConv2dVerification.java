@@ -1,10 +1,23 @@
 package dcn4j.conformance;
 
+import static dcn4j.spi.Capabilities.Operation.DEFORM_CONV2D_BACKWARD;
+import static dcn4j.spi.Capabilities.Operation.DEFORM_CONV2D_FORWARD;
+
 import dcn4j.Backend;
 import dcn4j.DType;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.internal.SixteenBit;
+import dcn4j.conformance.internal.BadInputs;
+import dcn4j.conformance.internal.CaseReplay;
+import dcn4j.conformance.internal.ConformanceExample;
+import dcn4j.conformance.internal.ConformanceProperty;
+import dcn4j.conformance.internal.ConvArgs;
+import dcn4j.conformance.internal.DenseConv2d;
+import dcn4j.conformance.internal.Determinism;
+import dcn4j.conformance.internal.FiniteDifferences;
+import dcn4j.conformance.internal.Magnitudes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -33,11 +46,14 @@ public abstract class DeformConv2dVerification extends Verification implements D
 
     private static final Set<Gradient> ALL = Gradient.all();
 
+    /** The note of a rule whose backward part was left out. */
+    static final String FORWARD_ONLY = "forward part only: the backend does not declare the backward";
+
     protected DeformConv2dVerification() {
     }
 
     @Override
-    final String op() {
+    public final String op() {
         return "deform_conv2d";
     }
 
@@ -57,16 +73,18 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
-    public void rule1_forwardMatchesReference(@ForAll("cases") ConvCase c) {
+    public void conv01_forwardMatchesReference(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         expectClose("output", a.forward(backend()), a.forward(reference()), Magnitudes.convForward(a),
                 Tolerances.FORWARD);
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty
-    public void rule2_backwardMatchesReference(@ForAll("cases") ConvCase c) {
+    public void conv02_backwardMatchesReference(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         Map<Gradient, double[]> got = a.backward(backend(), ALL);
         Map<Gradient, double[]> want = a.backward(reference(), ALL);
@@ -79,8 +97,9 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty(cost = 4)
-    public void rule3_referenceGradientsMatchFiniteDifferences(@ForAll("cases") ConvCase c) {
+    public void conv03_referenceGradientsMatchFiniteDifferences(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         Backend ref = reference();
         Map<Gradient, double[]> grads = a.backward(ref, ALL);
@@ -102,8 +121,9 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
-    public void rule4_zeroOffsetsEqualPlainConvolution(@ForAll("cases") ConvCase c) {
+    public void conv04_zeroOffsetsEqualPlainConvolution(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c).withMask(null).withOffset(null);
         DeformConv2dSpec s = c.spec();
         double[] dense = DenseConv2d.forward(a.input(), a.inputShape(), a.weight(), a.weightShape(), a.bias(),
@@ -118,8 +138,9 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
-    public void rule4_integerOffsetsEqualShiftedConvolution(@ForAll("cases") ConvCase c) {
+    public void conv05_integerOffsetsEqualShiftedConvolution(@ForAll("cases") ConvCase c) {
         DeformConv2dSpec s = c.spec();
         int og = s.offsetGroups(), kh = c.kernelH(), kw = c.kernelW(), k = kh * kw, pixels = c.outH() * c.outW();
         SplittableRandom r = c.extraRandom();
@@ -176,8 +197,9 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
-    public void rule4_maskOfOnesEqualsNoMask(@ForAll("casesWithOffset") ConvCase c) {
+    public void conv06_maskOfOnesEqualsNoMask(@ForAll("casesWithOffset") ConvCase c) {
         ConvArgs plain = ConvArgs.of(c).withMask(null);
         double[] ones = new double[ConvCase.size(c.maskShape())];
         java.util.Arrays.fill(ones, 1.0);
@@ -185,6 +207,10 @@ public abstract class DeformConv2dVerification extends Verification implements D
         Backend b = backend();
         expectClose("output with a mask of ones vs without mask", masked.forward(b), plain.forward(b),
                 Magnitudes.convForward(plain), Tolerances.FORWARD);
+        if (!declares(DEFORM_CONV2D_BACKWARD)) {
+            note(FORWARD_ONLY);
+            return;
+        }
         Set<Gradient> wanted = EnumSet.of(Gradient.INPUT, Gradient.OFFSET, Gradient.WEIGHT, Gradient.BIAS);
         Map<Gradient, double[]> got = masked.backward(b, wanted), want = plain.backward(b, wanted);
         Map<Gradient, double[]> magnitude = Magnitudes.convBackward(plain);
@@ -197,8 +223,9 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
-    public void rule4_linearInInputAndWeight(@ForAll("cases") ConvCase c) {
+    public void conv07_linearInInputAndWeight(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c).withBias(null);
         SplittableRandom r = c.extraRandom();
         Backend b = backend();
@@ -221,8 +248,9 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD, DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty
-    public void rule5_adjointOfBackwardMatchesForward(@ForAll("cases") ConvCase c) {
+    public void conv08_adjointOfBackwardMatchesForward(@ForAll("cases") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         Backend b = backend();
         SplittableRandom r = c.extraRandom();
@@ -250,8 +278,9 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceProperty
-    public void rule6_badInputIsRejectedNamingTheArgument(@ForAll("cases") ConvCase c) {
+    public void conv09_badInputIsRejectedNamingTheArgument(@ForAll("cases") ConvCase c) {
         Backend b = backend();
         DType d = b.nativeDType();
         ConvArgs a = ConvArgs.of(c);
@@ -294,10 +323,15 @@ public abstract class DeformConv2dVerification extends Verification implements D
                         wrongType, bias, t);
             }
             Tensor badGrad = zeros(b, new int[] {n, o + 1, ho, wo}, made);
-            calls.add(new BadInputs.BadCall("gradOutput with O + 1 channels", "gradOutput",
-                    () -> b.deformConv2dBackward(s, badGrad, t.input, t.offset, t.mask, t.weight, t.bias, ALL)));
-            calls.add(new BadInputs.BadCall("null set of wanted gradients", "wanted",
-                    () -> b.deformConv2dBackward(s, t.gradOutput, t.input, t.offset, t.mask, t.weight, t.bias, null)));
+            if (declares(DEFORM_CONV2D_BACKWARD)) {
+                calls.add(new BadInputs.BadCall("gradOutput with O + 1 channels", "gradOutput",
+                        () -> b.deformConv2dBackward(s, badGrad, t.input, t.offset, t.mask, t.weight, t.bias, ALL)));
+                calls.add(new BadInputs.BadCall("null set of wanted gradients", "wanted",
+                        () -> b.deformConv2dBackward(s, t.gradOutput, t.input, t.offset, t.mask, t.weight, t.bias,
+                                null)));
+            } else {
+                note(FORWARD_ONLY);
+            }
             calls.add(new BadInputs.BadCall("tensor data shorter than its shape", "data",
                     () -> b.tensor(d, new int[] {2, 3}, new double[5])));
             calls.add(new BadInputs.BadCall("tensor with a negative dimension", "shape",
@@ -326,29 +360,38 @@ public abstract class DeformConv2dVerification extends Verification implements D
         Backend b = backend();
         calls.add(new BadInputs.BadCall(what + " (forward)", argument,
                 () -> b.deformConv2d(s, input, offset, mask, weight, bias).close()));
-        calls.add(new BadInputs.BadCall(what + " (backward)", argument,
-                () -> b.deformConv2dBackward(s, t.gradOutput, input, offset, mask, weight, bias, ALL).close()));
-    }
-
-    @Override
-    @ConformanceProperty(cost = 2)
-    public void rule7_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") ConvCase c) throws Exception {
-        ConvArgs a = ConvArgs.of(c);
-        Backend b = backend();
-        try (ConvArgs.Tensors t = a.tensors(b)) {
-            Determinism.check(this, () -> {
-                List<double[]> all = new ArrayList<>();
-                all.add(t.forward());
-                Map<Gradient, double[]> g = t.backward(ALL);
-                for (Gradient which : ALL) all.add(g.get(which));
-                return all;
-            });
+        if (declares(DEFORM_CONV2D_BACKWARD)) {
+            calls.add(new BadInputs.BadCall(what + " (backward)", argument,
+                    () -> b.deformConv2dBackward(s, t.gradOutput, input, offset, mask, weight, bias, ALL).close()));
         }
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
+    @Stochastic
+    @ConformanceProperty(cost = 2)
+    public void conv10_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") ConvCase c) throws Exception {
+        ConvArgs a = ConvArgs.of(c);
+        Backend b = backend();
+        boolean backward = declares(DEFORM_CONV2D_BACKWARD);
+        try (ConvArgs.Tensors t = a.tensors(b)) {
+            Determinism.check(this, () -> {
+                List<double[]> all = new ArrayList<>();
+                all.add(t.forward());
+                if (backward) {
+                    Map<Gradient, double[]> g = t.backward(ALL);
+                    for (Gradient which : ALL) all.add(g.get(which));
+                }
+                return all;
+            });
+        }
+        if (!backward) note(FORWARD_ONLY);
+    }
+
+    @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
     @ConformanceExample
-    public void rule8_caseDirectoriesReplay() throws Exception {
+    public void conv11_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_CONV2D);
     }
 
@@ -358,6 +401,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
+    @Requires({DEFORM_CONV2D_FORWARD, DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty(cost = 2, dtypes = {DType.F16, DType.BF16})
     public void conv13_sixteenBitResultsMatchReferenceWithinRounding(@ForAll("cases") ConvCase c,
                                                                      @ForAll("sixteenBitDTypes") DType dtype) {

@@ -1,10 +1,24 @@
 package dcn4j.conformance;
 
+import static dcn4j.spi.Capabilities.Operation.DEFORM_PSROI_POOL_BACKWARD;
+import static dcn4j.spi.Capabilities.Operation.DEFORM_PSROI_POOL_FORWARD;
+
 import dcn4j.Backend;
 import dcn4j.DType;
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.internal.SixteenBit;
+import dcn4j.conformance.internal.BadInputs;
+import dcn4j.conformance.internal.CaseReplay;
+import dcn4j.conformance.internal.ConformanceExample;
+import dcn4j.conformance.internal.ConformanceProperty;
+import dcn4j.conformance.internal.ConvArgs;
+import dcn4j.conformance.internal.Determinism;
+import dcn4j.conformance.internal.FiniteDifferences;
+import dcn4j.conformance.internal.Magnitudes;
+import dcn4j.conformance.internal.RoiArgs;
+import dcn4j.conformance.internal.RoiPoolGeometry;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -29,7 +43,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
-    final String op() {
+    public final String op() {
         return "deform_psroi_pool";
     }
 
@@ -58,8 +72,9 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD})
     @ConformanceProperty
-    public void rule1_forwardMatchesReference(@ForAll("cases") RoiPoolCase c) {
+    public void pool01_forwardMatchesReference(@ForAll("cases") RoiPoolCase c) {
         assumeComparable(c);
         RoiArgs a = RoiArgs.of(c);
         expectClose("output", a.forward(backend()), a.forward(reference()), Magnitudes.roiForward(a),
@@ -67,8 +82,9 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_BACKWARD})
     @ConformanceProperty
-    public void rule2_backwardMatchesReference(@ForAll("cases") RoiPoolCase c) {
+    public void pool02_backwardMatchesReference(@ForAll("cases") RoiPoolCase c) {
         assumeComparable(c);
         RoiArgs a = RoiArgs.of(c);
         Map<Gradient, double[]> got = a.backward(backend(), BOTH), want = a.backward(reference(), BOTH);
@@ -81,8 +97,9 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_BACKWARD})
     @ConformanceProperty(cost = 4)
-    public void rule3_referenceGradientsMatchFiniteDifferences(@ForAll("cases") RoiPoolCase c) {
+    public void pool03_referenceGradientsMatchFiniteDifferences(@ForAll("cases") RoiPoolCase c) {
         RoiArgs a = RoiArgs.of(c);
         Backend ref = reference();
         Map<Gradient, double[]> grads = a.backward(ref, BOTH);
@@ -104,8 +121,9 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD})
     @ConformanceProperty
-    public void rule4_groupSizeOneIsDeformableRoiPooling(@ForAll("cases") RoiPoolCase c) {
+    public void pool04_groupSizeOneIsDeformableRoiPooling(@ForAll("cases") RoiPoolCase c) {
         DeformPsRoiPoolSpec s = c.spec();
         int g = s.groupSize(), od = s.outputDim(), p = s.pooledSize(), rois = c.roiCount(), channels = od * g * g;
         // Bin (ph, pw) of output channel ctop reads score map (ctop*g + gh)*g + gw: exactly what
@@ -134,6 +152,10 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
         for (int i = 0; i < picked.length; i++) picked[i] = all[source[i]];
         expectClose("position-sensitive output vs group-size-1 pooling", ps, picked, Magnitudes.roiForward(a),
                 Tolerances.FORWARD);
+        if (!declares(DEFORM_PSROI_POOL_BACKWARD)) {
+            note(DeformConv2dVerification.FORWARD_ONLY);
+            return;
+        }
         Map<Gradient, double[]> got = a.backward(b, BOTH), want = b1.backward(b, BOTH);
         Map<Gradient, double[]> magnitude = Magnitudes.roiBackward(a);
         for (Gradient which : BOTH) {
@@ -145,13 +167,18 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD})
     @ConformanceProperty
-    public void rule4_zeroOffsetEqualsNoTrans(@ForAll("cases") RoiPoolCase c) {
+    public void pool05_zeroOffsetEqualsNoTrans(@ForAll("cases") RoiPoolCase c) {
         RoiArgs none = RoiArgs.of(c).withOffset(null);
         RoiArgs zero = none.withOffset(new double[ConvCase.size(c.offsetShape())]);
         Backend b = backend();
         expectClose("output with zero offset vs no_trans", zero.forward(b), none.forward(b),
                 Magnitudes.roiForward(none), Tolerances.FORWARD);
+        if (!declares(DEFORM_PSROI_POOL_BACKWARD)) {
+            note(DeformConv2dVerification.FORWARD_ONLY);
+            return;
+        }
         Set<Gradient> input = EnumSet.of(Gradient.INPUT);
         expectClose("grad_input with zero offset vs no_trans", zero.backward(b, input).get(Gradient.INPUT),
                 none.backward(b, input).get(Gradient.INPUT), Magnitudes.roiBackward(none).get(Gradient.INPUT),
@@ -159,8 +186,9 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD})
     @ConformanceProperty
-    public void rule4_linearInInput(@ForAll("cases") RoiPoolCase c) {
+    public void pool06_linearInInput(@ForAll("cases") RoiPoolCase c) {
         RoiArgs a = RoiArgs.of(c);
         SplittableRandom r = c.extraRandom();
         Backend b = backend();
@@ -180,8 +208,9 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD, DEFORM_PSROI_POOL_BACKWARD})
     @ConformanceProperty
-    public void rule5_adjointOfBackwardMatchesForward(@ForAll("cases") RoiPoolCase c) {
+    public void pool07_adjointOfBackwardMatchesForward(@ForAll("cases") RoiPoolCase c) {
         RoiArgs a = RoiArgs.of(c);
         Backend b = backend();
         double[] v = ConvArgs.widen(ConvCase.uniform(c.extraRandom(), a.input().length, -1, 1));
@@ -196,8 +225,9 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD})
     @ConformanceProperty
-    public void rule6_badInputIsRejectedNamingTheArgument(@ForAll("cases") RoiPoolCase c) {
+    public void pool08_badInputIsRejectedNamingTheArgument(@ForAll("cases") RoiPoolCase c) {
         Backend b = backend();
         DType d = b.nativeDType();
         RoiArgs a = RoiArgs.of(c);
@@ -238,13 +268,16 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
                 both(calls, "input made by another backend", "input", s, foreign, t.rois, offset, t);
             }
             Tensor badGrad = DeformConv2dVerification.zeros(b, new int[] {rc, od, p + 1, p + 1}, made);
-            calls.add(new BadInputs.BadCall("gradOutput with pooledSize + 1", "gradOutput",
+            if (!declares(DEFORM_PSROI_POOL_BACKWARD)) note(DeformConv2dVerification.FORWARD_ONLY);
+            else calls.add(new BadInputs.BadCall("gradOutput with pooledSize + 1", "gradOutput",
                     () -> b.deformPsRoiPoolBackward(s, badGrad, t.input, t.rois, t.offset, BOTH).close()));
-            calls.add(new BadInputs.BadCall("WEIGHT gradient asked of RoI pooling", "wanted",
-                    () -> b.deformPsRoiPoolBackward(s, t.gradOutput, t.input, t.rois, t.offset,
-                            EnumSet.of(Gradient.INPUT, Gradient.WEIGHT)).close()));
-            calls.add(new BadInputs.BadCall("null set of wanted gradients", "wanted",
-                    () -> b.deformPsRoiPoolBackward(s, t.gradOutput, t.input, t.rois, t.offset, null).close()));
+            if (declares(DEFORM_PSROI_POOL_BACKWARD)) {
+                calls.add(new BadInputs.BadCall("WEIGHT gradient asked of RoI pooling", "wanted",
+                        () -> b.deformPsRoiPoolBackward(s, t.gradOutput, t.input, t.rois, t.offset,
+                                EnumSet.of(Gradient.INPUT, Gradient.WEIGHT)).close()));
+                calls.add(new BadInputs.BadCall("null set of wanted gradients", "wanted",
+                        () -> b.deformPsRoiPoolBackward(s, t.gradOutput, t.input, t.rois, t.offset, null).close()));
+            }
             try {
                 BadInputs.check(this, calls);
                 BadInputs.unchanged(this, "input", a.input(), t.input.toDoubleArray());
@@ -261,29 +294,38 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
         Backend b = backend();
         calls.add(new BadInputs.BadCall(what + " (forward)", argument,
                 () -> b.deformPsRoiPool(s, input, rois, offset).close()));
-        calls.add(new BadInputs.BadCall(what + " (backward)", argument,
-                () -> b.deformPsRoiPoolBackward(s, t.gradOutput, input, rois, offset, BOTH).close()));
-    }
-
-    @Override
-    @ConformanceProperty(cost = 2)
-    public void rule7_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") RoiPoolCase c) throws Exception {
-        RoiArgs a = RoiArgs.of(c);
-        Backend b = backend();
-        try (RoiArgs.Tensors t = a.tensors(b)) {
-            Determinism.check(this, () -> {
-                List<double[]> all = new ArrayList<>();
-                all.add(t.forward());
-                Map<Gradient, double[]> g = t.backward(BOTH);
-                for (Gradient which : BOTH) all.add(g.get(which));
-                return all;
-            });
+        if (declares(DEFORM_PSROI_POOL_BACKWARD)) {
+            calls.add(new BadInputs.BadCall(what + " (backward)", argument,
+                    () -> b.deformPsRoiPoolBackward(s, t.gradOutput, input, rois, offset, BOTH).close()));
         }
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD})
+    @Stochastic
+    @ConformanceProperty(cost = 2)
+    public void pool09_repeatedAndConcurrentCallsAreBitIdentical(@ForAll("largeCases") RoiPoolCase c) throws Exception {
+        RoiArgs a = RoiArgs.of(c);
+        Backend b = backend();
+        boolean backward = declares(DEFORM_PSROI_POOL_BACKWARD);
+        try (RoiArgs.Tensors t = a.tensors(b)) {
+            Determinism.check(this, () -> {
+                List<double[]> all = new ArrayList<>();
+                all.add(t.forward());
+                if (backward) {
+                    Map<Gradient, double[]> g = t.backward(BOTH);
+                    for (Gradient which : BOTH) all.add(g.get(which));
+                }
+                return all;
+            });
+        }
+        if (!backward) note(DeformConv2dVerification.FORWARD_ONLY);
+    }
+
+    @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD})
     @ConformanceExample
-    public void rule8_caseDirectoriesReplay() throws Exception {
+    public void pool10_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_PSROI_POOL);
     }
 
@@ -293,6 +335,7 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     }
 
     @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD, DEFORM_PSROI_POOL_BACKWARD})
     @ConformanceProperty(cost = 2, dtypes = {DType.F16, DType.BF16})
     public void pool12_sixteenBitResultsMatchReferenceWithinRounding(@ForAll("cases") RoiPoolCase c,
                                                                      @ForAll("sixteenBitDTypes") DType dtype) {

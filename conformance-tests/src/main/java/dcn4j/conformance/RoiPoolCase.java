@@ -1,6 +1,14 @@
 package dcn4j.conformance;
 
+import dcn4j.Backend;
+import dcn4j.DType;
 import dcn4j.DeformPsRoiPoolSpec;
+import dcn4j.Gradient;
+import dcn4j.Tensor;
+import dcn4j.conformance.internal.RoiArgs;
+import dcn4j.conformance.internal.RoiPoolGeometry;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -57,6 +65,23 @@ public final class RoiPoolCase {
     /** A case; {@code numClasses} must divide {@code spec.outputDim()}. Values are drawn from {@code valueSeed}. */
     public RoiPoolCase(int batch, int height, int width, int roiCount, int numClasses, DeformPsRoiPoolSpec spec,
                        OffsetStyle offsetStyle, RoiStyle roiStyle, long valueSeed) {
+        this(batch, height, width, roiCount, numClasses, spec, offsetStyle, roiStyle, null, valueSeed);
+    }
+
+    /**
+     * A case with the given RoIs, rows of {@code (batchIndex, x1, y1, x2, y2)} in image coordinates,
+     * for hand-picked edges; the other values are drawn from {@code valueSeed}.
+     */
+    public RoiPoolCase(int batch, int height, int width, float[] rois, int numClasses, DeformPsRoiPoolSpec spec,
+                       OffsetStyle offsetStyle, long valueSeed) {
+        this(batch, height, width, rois.length / 5, numClasses, spec, offsetStyle, null, rois.clone(), valueSeed);
+        if (rois.length % 5 != 0) {
+            throw new IllegalArgumentException("rois: expected rows of 5 values, got " + rois.length + " values");
+        }
+    }
+
+    private RoiPoolCase(int batch, int height, int width, int roiCount, int numClasses, DeformPsRoiPoolSpec spec,
+                        OffsetStyle offsetStyle, RoiStyle roiStyle, float[] givenRois, long valueSeed) {
         if (spec.outputDim() % numClasses != 0) {
             throw new IllegalArgumentException("numClasses: expected a divisor of outputDim=" + spec.outputDim()
                     + ", got " + numClasses);
@@ -72,7 +97,7 @@ public final class RoiPoolCase {
         this.valueSeed = valueSeed;
         SplittableRandom r = new SplittableRandom(valueSeed);
         this.input = ConvCase.uniform(r, ConvCase.size(inputShape()), -1, 1);
-        this.rois = drawRois(r);
+        this.rois = givenRois != null ? givenRois : drawRois(r);
         this.gradOutput = ConvCase.uniform(r, ConvCase.size(outputShape()), -1, 1);
         float[] off = offsetStyle == OffsetStyle.NONE ? null : new float[ConvCase.size(offsetShape())];
         if (off != null) {
@@ -210,40 +235,71 @@ public final class RoiPoolCase {
         return valueSeed;
     }
 
-    int batch() {
+    /** See {@link #inputShape()}, {@link #offsetShape()}, {@link #outputShape()}. */
+    public int batch() {
         return batch;
     }
 
-    int height() {
+    /** See {@link #inputShape()}, {@link #offsetShape()}, {@link #outputShape()}. */
+    public int height() {
         return height;
     }
 
-    int width() {
+    /** See {@link #inputShape()}, {@link #offsetShape()}, {@link #outputShape()}. */
+    public int width() {
         return width;
     }
 
-    int roiCount() {
+    /** See {@link #inputShape()}, {@link #offsetShape()}, {@link #outputShape()}. */
+    public int roiCount() {
         return roiCount;
     }
 
-    int numClasses() {
+    /** See {@link #inputShape()}, {@link #offsetShape()}, {@link #outputShape()}. */
+    public int numClasses() {
         return numClasses;
     }
 
-    float[] input() {
+    /** The input values (a fresh copy), {@code null} when absent. */
+    public float[] input() {
         return input.clone();
     }
 
-    float[] rois() {
+    /** The rois values (a fresh copy), {@code null} when absent. */
+    public float[] rois() {
         return rois.clone();
     }
 
-    float[] offset() {
+    /** The offset values (a fresh copy), {@code null} when absent. */
+    public float[] offset() {
         return offset == null ? null : offset.clone();
     }
 
-    float[] gradOutput() {
+    /** The gradOutput values (a fresh copy), {@code null} when absent. */
+    public float[] gradOutput() {
         return gradOutput.clone();
+    }
+
+    /**
+     * The arguments as tensors of {@code b}'s native dtype: input, rois, offset ({@code null}
+     * without), gradOutput; the caller closes them.
+     */
+    public Tensor[] tensors(Backend b) {
+        RoiArgs a = RoiArgs.of(this);
+        DType d = b.nativeDType();
+        return new Tensor[] {b.tensor(d, inputShape(), a.input()), b.tensor(d, roisShape(), a.rois()),
+            a.offset() == null ? null : b.tensor(d, offsetShape(), a.offset()),
+            b.tensor(d, outputShape(), a.gradOutput())};
+    }
+
+    /** The forward output of this case computed by {@code b}, read back. */
+    public double[] forward(Backend b) {
+        return RoiArgs.of(this).forward(b);
+    }
+
+    /** The gradients in {@code wanted} (input, offset) of the arguments present, computed by {@code b}. */
+    public Map<Gradient, double[]> backward(Backend b, Set<Gradient> wanted) {
+        return RoiArgs.of(this).backward(b, wanted);
     }
 
     SplittableRandom extraRandom() {
@@ -252,7 +308,8 @@ public final class RoiPoolCase {
 
     @Override
     public String toString() {
-        return "RoiPoolCase{N=" + batch + ", H=" + height + ", W=" + width + ", R=" + roiCount + ", rois=" + roiStyle
+        return "RoiPoolCase{N=" + batch + ", H=" + height + ", W=" + width + ", R=" + roiCount + ", rois="
+                + (roiStyle != null ? roiStyle : java.util.Arrays.toString(rois))
                 + ", outputDim=" + spec.outputDim() + ", groupSize=" + spec.groupSize() + ", pooledSize="
                 + spec.pooledSize() + ", partSize=" + spec.partSize() + ", samplePerPart=" + spec.samplePerPart()
                 + ", spatialScale=" + spec.spatialScale() + ", transStd=" + spec.transStd() + ", numClasses="

@@ -2,7 +2,11 @@ package dcn4j.conformance;
 
 import dcn4j.Backend;
 import dcn4j.BackendOptions;
+import dcn4j.conformance.internal.ErrorStats;
+import dcn4j.conformance.internal.OpenBackends;
+import dcn4j.conformance.internal.RuleContext;
 import dcn4j.spi.BackendProvider;
+import dcn4j.spi.Capabilities;
 import java.util.Locale;
 
 /**
@@ -14,13 +18,13 @@ import java.util.Locale;
  * When the provider is unavailable each property is skipped with the provider's reason, or fails
  * when the environment variable {@code CI} is {@code true}.
  */
-public abstract class Verification {
+public abstract class Verification implements RuleContext {
 
-    /** The rule (property method) now running; set by {@link ConformanceHook}. */
-    volatile String rule = "unknown";
+    /** The rule (property method) now running; set by the suite's hook. */
+    private volatile String rule = "unknown";
 
     /** A line about what the running property covered (e.g. how many cases it replayed), or {@code null}. */
-    volatile String note;
+    private volatile String note;
 
     Verification() {
     }
@@ -34,24 +38,58 @@ public abstract class Verification {
     }
 
     /** The backend under test, opened on first use. */
-    protected final Backend backend() {
+    @Override
+    public final Backend backend() {
         return OpenBackends.get(provider(), options());
     }
 
-    /** {@code deform_conv2d} or {@code deform_psroi_pool}. */
-    abstract String op();
+    @Override
+    public final BackendProvider providerUnderTest() {
+        return provider();
+    }
 
-    String backendName() {
+    @Override
+    public final String backendName() {
         return provider().name();
     }
 
+    @Override
+    public final String rule() {
+        return rule;
+    }
+
+    @Override
+    public final void beginRule(String rule) {
+        this.rule = rule;
+        this.note = null;
+    }
+
+    @Override
+    public final String note() {
+        return note;
+    }
+
+    @Override
+    public final void note(String note) {
+        this.note = note;
+    }
+
+    /**
+     * Whether the backend under test declares {@code op} ({@link BackendProvider#capabilities()}):
+     * a rule checks its optional parts only then.
+     */
+    protected final boolean declares(Capabilities.Operation op) {
+        return provider().capabilities().supports(op);
+    }
+
     /** The float64 reference backend: the oracle. */
-    static Backend reference() {
+    protected static Backend reference() {
         return OpenBackends.reference();
     }
 
     /** Records {@code error} for the running rule and fails when it exceeds {@code tolerance}. */
-    final void expectWithin(String what, double error, double tolerance) {
+    @Override
+    public final void expectWithin(String what, double error, double tolerance) {
         ErrorStats.record(new ErrorStats.Key(backendName(), op(), rule), error, tolerance);
         if (!(error <= tolerance)) {
             throw new AssertionError(String.format(Locale.ROOT, "%s on backend '%s': error %.3e exceeds %.0e", what,
@@ -60,7 +98,7 @@ public abstract class Verification {
     }
 
     /** {@link #expectWithin} for the {@link Tolerances#relativeError relative error} of two arrays. */
-    final void expectClose(String what, double[] actual, double[] expected, double tolerance) {
+    protected final void expectClose(String what, double[] actual, double[] expected, double tolerance) {
         expectClose(what, actual, expected, null, tolerance);
     }
 
@@ -69,7 +107,7 @@ public abstract class Verification {
      * relative error} of two arrays, floored by the magnitudes {@code Σ|terms|} of the expected one
      * ({@code null}: none known).
      */
-    final void expectClose(String what, double[] actual, double[] expected, double[] magnitude, double tolerance) {
+    protected final void expectClose(String what, double[] actual, double[] expected, double[] magnitude, double tolerance) {
         if (actual == null || expected == null) {
             throw new AssertionError(what + " on backend '" + backendName() + "': expected "
                     + (expected == null ? "no array" : "an array") + ", got " + (actual == null ? "none" : "one"));

@@ -40,7 +40,7 @@ class ConformanceRunnerTest {
         MutantBackend.Provider mutant = new MutantBackend.Provider(MutantBackend.Bug.BORDER_PY_LT_ZERO);
         ConformanceRunner.BackendReport r = run(mutant, null, save, log);
         String out = log.toString(StandardCharsets.UTF_8);
-        ConformanceRunner.PropertyResult forward = failed(r, "rule1_forwardMatchesReference");
+        ConformanceRunner.PropertyResult forward = failed(r, "conv01_forwardMatchesReference");
         assertNotNull(forward, "the border bug changes the forward output:\n" + out);
         assertTrue(out.contains("case:   ConvCase{"), out);
         assertTrue(out.contains("replay: dcn4j conformance --backend " + mutant.name() + " --seed " + forward.seed()
@@ -64,10 +64,10 @@ class ConformanceRunnerTest {
     void theReportedSeedReplaysTheSameShrunkFailure() {
         MutantBackend.Provider mutant = new MutantBackend.Provider(MutantBackend.Bug.DY_DX_SWAPPED);
         ConformanceRunner.BackendReport first = run(mutant, null, null, new ByteArrayOutputStream());
-        ConformanceRunner.PropertyResult f = failed(first, "rule1_forwardMatchesReference");
+        ConformanceRunner.PropertyResult f = failed(first, "conv01_forwardMatchesReference");
         assertNotNull(f, "swapped offsets change the forward output");
         ConformanceRunner.BackendReport again = run(mutant, f.seed(), null, new ByteArrayOutputStream());
-        ConformanceRunner.PropertyResult g = failed(again, "rule1_forwardMatchesReference");
+        ConformanceRunner.PropertyResult g = failed(again, "conv01_forwardMatchesReference");
         assertNotNull(g, "the seed " + f.seed() + " replays the failure");
         assertEquals(f.sample(), g.sample());
         assertEquals(f.seed(), g.seed());
@@ -109,18 +109,96 @@ class ConformanceRunnerTest {
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         ConformanceRunner.printTable(List.of(r), new PrintStream(table, true, StandardCharsets.UTF_8));
         String text = table.toString(StandardCharsets.UTF_8);
-        for (String rule : List.of("rule1_forwardMatchesReference", "rule2_backwardMatchesReference",
-                "rule3_referenceGradientsMatchFiniteDifferences", "rule4_zeroOffsetsEqualPlainConvolution",
-                "rule4_groupSizeOneIsDeformableRoiPooling", "rule5_adjointOfBackwardMatchesForward",
-                "rule6_badInputIsRejectedNamingTheArgument", "rule7_repeatedAndConcurrentCallsAreBitIdentical",
-                "rule8_caseDirectoriesReplay")) {
+        for (String rule : List.of("conv01_forwardMatchesReference", "conv02_backwardMatchesReference",
+                "conv03_referenceGradientsMatchFiniteDifferences", "conv04_zeroOffsetsEqualPlainConvolution",
+                "pool04_groupSizeOneIsDeformableRoiPooling", "conv08_adjointOfBackwardMatchesForward",
+                "pool08_badInputIsRejectedNamingTheArgument", "conv10_repeatedAndConcurrentCallsAreBitIdentical",
+                "conv11_caseDirectoriesReplay", "pool10_caseDirectoriesReplay")) {
             assertTrue(text.contains(rule), rule + " in\n" + text);
         }
         assertEquals(23, r.results().size(), text);
         Map<String, Long> perOp = r.results().stream().collect(java.util.stream.Collectors.groupingBy(
                 ConformanceRunner.PropertyResult::op, java.util.stream.Collectors.counting()));
         assertEquals(Map.of("deform_conv2d", 12L, "deform_psroi_pool", 11L), perOp);
-        assertTrue(text.contains("reference  PASS"), text);
+        assertTrue(text.lines().anyMatch(l -> l.matches("reference +PASS: .*")), text);
+    }
+
+    @Test
+    void rulesOutsideTheDeclaredCapabilitiesAreReportedNotSupportedNeverPassed() {
+        // The reference declaring forward deform_conv2d only: backward and pooling rules must not run.
+        BackendProvider forwardOnly = new ForwardOnly();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        ConformanceRunner.BackendReport r = ConformanceRunner.run(forwardOnly, BackendOptions.defaults(),
+                new ConformanceRunner.Options(5, "7", null, true, null, new PrintStream(log, true, StandardCharsets.UTF_8)));
+        String out = log.toString(StandardCharsets.UTF_8);
+        Map<String, String> status = r.results().stream().collect(java.util.stream.Collectors.toMap(
+                ConformanceRunner.PropertyResult::rule, ConformanceRunner.PropertyResult::status));
+        for (String rule : List.of("conv01_forwardMatchesReference", "conv04_zeroOffsetsEqualPlainConvolution",
+                "conv05_integerOffsetsEqualShiftedConvolution", "conv06_maskOfOnesEqualsNoMask",
+                "conv07_linearInInputAndWeight", "conv09_badInputIsRejectedNamingTheArgument",
+                "conv10_repeatedAndConcurrentCallsAreBitIdentical", "conv11_caseDirectoriesReplay")) {
+            assertEquals("PASSED", status.get(rule), rule + "\n" + out);
+        }
+        for (String rule : List.of("conv02_backwardMatchesReference", "conv03_referenceGradientsMatchFiniteDifferences",
+                "conv08_adjointOfBackwardMatchesForward", "pool01_forwardMatchesReference",
+                "pool10_caseDirectoriesReplay", "conv13_sixteenBitResultsMatchReferenceWithinRounding",
+                "pool12_sixteenBitResultsMatchReferenceWithinRounding")) {
+            assertEquals("NOT_SUPPORTED", status.get(rule), rule + "\n" + out);
+        }
+        assertEquals(15, r.results().stream().filter(ConformanceRunner.PropertyResult::notSupported).count(), out);
+        assertTrue(r.passed(), out);
+        assertTrue(out.contains("forward part only"), "partly checked rules say so:\n" + out);
+        ByteArrayOutputStream table = new ByteArrayOutputStream();
+        ConformanceRunner.printTable(List.of(r), new PrintStream(table, true, StandardCharsets.UTF_8));
+        String text = table.toString(StandardCharsets.UTF_8);
+        assertTrue(text.lines().anyMatch(l -> l.contains("conv02_backwardMatchesReference") && l.contains("not supported")),
+                text);
+        assertTrue(text.contains("15 not supported"), text);
+        assertTrue(text.contains("not supported: needs deform_conv2d backward; backend 'forward-only' declares "
+                + "deform_conv2d forward; F32, F64, F16, BF16"), text);
+    }
+
+    @Test
+    void theDeterminismRulesAreMarkedStochasticInTheTable() {
+        ConformanceRunner.BackendReport r = run(new ReferenceProvider(), "5", null, new ByteArrayOutputStream());
+        ByteArrayOutputStream table = new ByteArrayOutputStream();
+        ConformanceRunner.printTable(List.of(r), new PrintStream(table, true, StandardCharsets.UTF_8));
+        List<String> stochastic = table.toString(StandardCharsets.UTF_8).lines().filter(l -> l.endsWith("stochastic"))
+                .toList();
+        assertEquals(2, stochastic.size(), stochastic.toString());
+        assertTrue(stochastic.get(0).contains("conv10_repeatedAndConcurrentCallsAreBitIdentical"), stochastic.toString());
+        assertTrue(stochastic.get(1).contains("pool09_repeatedAndConcurrentCallsAreBitIdentical"), stochastic.toString());
+    }
+
+    /** The reference, declaring {@code deform_conv2d} forward only. */
+    static final class ForwardOnly implements BackendProvider {
+        private final BackendProvider reference = new ReferenceProvider();
+
+        @Override
+        public String name() {
+            return "forward-only";
+        }
+
+        @Override
+        public int priority() {
+            return -1;
+        }
+
+        @Override
+        public Availability availability() {
+            return Availability.yes();
+        }
+
+        @Override
+        public dcn4j.spi.Capabilities capabilities() {
+            return dcn4j.spi.Capabilities.of(java.util.EnumSet.of(dcn4j.spi.Capabilities.Operation.DEFORM_CONV2D_FORWARD),
+                    java.util.EnumSet.allOf(dcn4j.DType.class));
+        }
+
+        @Override
+        public Backend open(BackendOptions options) {
+            return reference.open(options);
+        }
     }
 
     /** A provider whose runtime is missing: present, unavailable, with a reason. */

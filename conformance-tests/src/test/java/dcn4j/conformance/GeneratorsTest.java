@@ -33,6 +33,8 @@ class GeneratorsTest {
         reaches(cs, "samples far outside the image", c -> c.hasOffset() && max(c.offset()) > c.height() + 2);
         reaches(cs, "exact integer offsets", c -> c.hasOffset() && anyFraction(c.offset(), 0.0, true));
         reaches(cs, "exact half-integer offsets", c -> c.hasOffset() && anyFraction(c.offset(), 0.5, false));
+        reaches(cs, "a sample exactly on the row -1 (the border line of bilinear())", c -> samplesOn(c, true, -1));
+        reaches(cs, "a sample exactly on the column W", c -> samplesOn(c, false, c.width()));
         for (ConvCase c : cs) {
             if (!c.hasOffset()) continue;
             for (float v : c.offset()) {
@@ -72,6 +74,27 @@ class GeneratorsTest {
         for (RoiPoolCase c : RoiPoolCases.large().sampleStream().limit(200).toList()) {
             assertTrue(c.roiCount() >= 8 && c.height() >= 8, c.toString());
         }
+    }
+
+    /** Whether some sampling row ({@code rows}) or column of {@code c} lies exactly on {@code line}. */
+    private static boolean samplesOn(ConvCase c, boolean rows, int line) {
+        if (!c.hasOffset()) return false;
+        float[] off = c.offset();
+        int k = c.kernelH() * c.kernelW(), og = c.spec().offsetGroups(), pixels = c.outH() * c.outW();
+        for (int n = 0; n < c.batch(); n++) {
+            for (int q = 0; q < og * k; q++) {
+                int i = (q % k) / c.kernelW(), j = (q % k) % c.kernelW();
+                for (int y = 0; y < c.outH(); y++) {
+                    for (int x = 0; x < c.outW(); x++) {
+                        int at = ((n * 2 * og * k) + 2 * q + (rows ? 0 : 1)) * pixels + y * c.outW() + x;
+                        double p = rows ? y * c.spec().strideH() - c.spec().padH() + i * c.spec().dilationH() + off[at]
+                                : x * c.spec().strideW() - c.spec().padW() + j * c.spec().dilationW() + off[at];
+                        if (p == line) return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static double max(float[] v) {

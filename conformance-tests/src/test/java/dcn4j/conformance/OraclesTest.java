@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dcn4j.DeformPsRoiPoolSpec;
+import dcn4j.conformance.internal.DenseConv2d;
+import dcn4j.conformance.internal.RoiPoolGeometry;
 import org.junit.jupiter.api.Test;
 
 /** The suite's own oracles and measures, checked on values worked out by hand. */

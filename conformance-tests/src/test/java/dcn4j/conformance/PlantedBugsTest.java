@@ -3,6 +3,7 @@ package dcn4j.conformance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dcn4j.BackendOptions;
+import dcn4j.conformance.internal.Settings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

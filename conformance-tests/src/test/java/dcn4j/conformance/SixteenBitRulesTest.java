@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dcn4j.DType;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.DeformPsRoiPoolSpec;
+import dcn4j.conformance.internal.SixteenBit;
 import dcn4j.spi.BackendProvider;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,40 +5,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dcn4j.Tensor;
+import dcn4j.conformance.Tolerances;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Comparison of an {@code opencl} result with the reference: the norm-relative error
- * {@code ||got - want|| / ||want||} (DESIGN.md "Conformance suite" 1-2), no NaN where the reference
- * has none, and the same shape. Keeps the worst error per label so tests can report it.
+ * Bookkeeping of the {@code opencl} tests' comparisons with the reference: the errors are the
+ * conformance suite's own ({@link dcn4j.conformance.ReferenceErrors} for suite cases,
+ * {@link Tolerances#relativeError(double[], double[])} otherwise); keeps the worst error per label
+ * so tests can report it, and checks bit-identity.
  */
 final class Compare {
-
-    /** Forward tolerance (DESIGN.md). */
-    static final double FORWARD = 1e-5;
-    /** Backward tolerance (DESIGN.md). */
-    static final double BACKWARD = 1e-4;
 
     static final ConcurrentHashMap<String, Double> WORST = new ConcurrentHashMap<>();
 
     private Compare() {
     }
 
-    static double relativeError(double[] got, double[] want) {
-        assertEquals(want.length, got.length, "element count");
-        double num = 0, den = 0;
-        for (int i = 0; i < want.length; i++) {
-            double d = got[i] - want[i];
-            num += d * d;
-            den += want[i] * want[i];
+    /** Records {@code error} (the suite's measure) under {@code what} and fails when it exceeds {@code tolerance}. */
+    static double check(String label, String what, double error, double tolerance) {
+        WORST.merge(what, error, Math::max);
+        if (!(error <= tolerance)) {
+            fail(String.format(Locale.ROOT, "%s %s: relative error %.3e > %.0e", label, what, error, tolerance));
         }
-        if (den == 0) return Math.sqrt(num); // reference all zero: the absolute error must be ~0 too
-        return Math.sqrt(num / den);
+        return error;
     }
 
-    /** Asserts {@code got} (opencl) matches {@code want} (reference) within {@code tolerance}. */
+    /**
+     * Asserts {@code got} (opencl) matches {@code want} (reference) within {@code tolerance}: same
+     * shape, no NaN where the reference has none, {@link Tolerances#relativeError(double[], double[])}.
+     */
     static double check(String label, String what, Tensor got, Tensor want, double tolerance) {
         if (want == null) {
             assertEquals(null, got, what + ": expected no gradient");
@@ -47,18 +44,7 @@ final class Compare {
         if (got == null) fail(what + ": missing");
         assertTrue(Arrays.equals(want.shape(), got.shape()), what + ": shape " + Arrays.toString(got.shape())
                 + " vs " + Arrays.toString(want.shape()));
-        double[] g = got.toDoubleArray(), w = want.toDoubleArray();
-        for (int i = 0; i < w.length; i++) {
-            if (Double.isNaN(g[i]) && !Double.isNaN(w[i])) {
-                fail(label + " " + what + ": NaN at " + i + " where the reference has " + w[i]);
-            }
-        }
-        double e = relativeError(g, w);
-        WORST.merge(what, e, Math::max);
-        if (!(e <= tolerance)) {
-            fail(String.format(Locale.ROOT, "%s %s: relative error %.3e > %.0e", label, what, e, tolerance));
-        }
-        return e;
+        return check(label, what, Tolerances.relativeError(got.toDoubleArray(), want.toDoubleArray()), tolerance);
     }
 
     static void assertBitIdentical(String what, float[] a, float[] b) {

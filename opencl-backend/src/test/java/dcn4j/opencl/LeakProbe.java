@@ -7,7 +7,7 @@ import dcn4j.DeformPsRoiPoolGradients;
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
-import dcn4j.opencl.ConvCase.Offsets;
+import dcn4j.conformance.ConvCase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +23,8 @@ public final class LeakProbe {
 
     /** Small enough for 10,000 rounds in seconds, big enough that one round's workspace (~0.1 MiB of
      * device buffers) leaked 10,000 times would be unmissable. */
-    static final ConvCase CONV = new ConvCase("leak", 1, 8, 12, 12, 4, 3, 3,
-            new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 1, 1), Offsets.RANDOM, true, true, 3);
+    static final ConvCase CONV = new ConvCase(1, 8, 12, 12, 4, 3, 3, new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 1, 1), true,
+            true, true, ConvCase.OffsetStyle.SMALL, 3);
     static final DeformPsRoiPoolSpec POOL = new DeformPsRoiPoolSpec(0.5, 2, 2, 2, 2, 2, 0.1);
 
     private LeakProbe() {
@@ -33,7 +33,7 @@ public final class LeakProbe {
     public static void main(String[] args) throws IOException {
         int rounds = Integer.parseInt(args[0]);
         try (OpenClBackend cl = (OpenClBackend) Backends.open(OpenClProvider.NAME)) {
-            Tensor[] a = CONV.tensors(cl, CONV.data());
+            Tensor[] a = CONV.tensors(cl);
             Tensor pIn = cl.tensor(new int[] {1, 8, 4, 4}, new float[128]);
             Tensor rois = cl.tensor(new int[] {1, 5}, new float[] {0, 0, 0, 6, 6});
             Tensor pOff = cl.tensor(new int[] {1, 2, 2, 2}, new float[8]);
@@ -62,8 +62,8 @@ public final class LeakProbe {
     }
 
     static void round(OpenClBackend cl, Tensor[] a, Tensor pIn, Tensor rois, Tensor pOff, Tensor pGo) {
-        ConvCase.forward(cl, CONV, a).close();
-        try (DeformConv2dGradients g = ConvCase.backward(cl, CONV, a, Gradient.all())) {
+        CONV.forward(cl, a).close();
+        try (DeformConv2dGradients g = CONV.backward(cl, a, Gradient.all())) {
             if (g.input() == null) throw new AssertionError("no input gradient");
         }
         cl.deformPsRoiPool(POOL, pIn, rois, pOff).close();

@@ -13,7 +13,8 @@ import dcn4j.DeformConv2dSpec;
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
-import dcn4j.opencl.ConvCase.Offsets;
+import dcn4j.conformance.ConvCase;
+import dcn4j.conformance.RoiPoolCase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -47,8 +48,9 @@ class OpenClBackendTest {
         if (ref != null) ref.close();
     }
 
-    private static final ConvCase CASE = new ConvCase("modulated, groups", 3, 6, 9, 8, 6, 3, 3,
-            new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 2, 3), Offsets.RANDOM, true, true, 31);
+    /** Modulated, groups 2, offset groups 3. */
+    private static final ConvCase CASE = new ConvCase(3, 6, 9, 8, 6, 3, 3, new DeformConv2dSpec(1, 1, 1, 1, 1, 1, 2, 3),
+            true, true, true, ConvCase.OffsetStyle.SMALL, 31);
 
     @Test
     void isFloat32Only() {
@@ -93,16 +95,15 @@ class OpenClBackendTest {
 
     @Test
     void foreignTensorsAreRejectedBeforeAnyDeviceWork() {
-        float[][] d = CASE.data();
-        Tensor[] a = CASE.tensors(cl, d);
-        Tensor[] r = CASE.tensors(ref, d);
+        Tensor[] a = CASE.tensors(cl);
+        Tensor[] r = CASE.tensors(ref);
         int live = cl.liveBuffers();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> cl.deformConv2d(CASE.spec(), a[0], r[1], a[2], a[3], a[4]));
         assertEquals("offset: expected a tensor of backend 'opencl', got one of 'reference'", e.getMessage());
         assertEquals(live, cl.liveBuffers(), "no device memory allocated by a rejected call");
         // A tensor of another opencl backend instance (another context) is rejected too.
-        try (OpenClBackend other = OpenClTestSupport.open(); Tensor w = other.tensor(a[3].shape(), d[3])) {
+        try (OpenClBackend other = OpenClTestSupport.open(); Tensor w = other.tensor(a[3].shape(), CASE.weight())) {
             IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
                     () -> cl.deformConv2d(CASE.spec(), a[0], a[1], a[2], w, a[4]));
             assertTrue(e2.getMessage().startsWith("weight: expected a tensor of this opencl backend instance"),
@@ -167,15 +168,15 @@ class OpenClBackendTest {
     void programsAreCompiledOncePerContextNotPerCall() {
         try (OpenClBackend fresh = OpenClTestSupport.open()) {
             assertEquals(0, fresh.programBuilds(), "nothing compiled before the first call");
-            for (ConvCase cc : OpenClDeformConv2dTest.edgeCases()) {
-                Tensor[] a = cc.tensors(fresh, cc.data());
-                ConvCase.forward(fresh, cc, a).close();
-                ConvCase.backward(fresh, cc, a, Gradient.all()).close();
+            for (ConvCase cc : OpenClDeformConv2dTest.edgeCases().stream().map(n -> n.getPayload()).toList()) {
+                Tensor[] a = cc.tensors(fresh);
+                cc.forward(fresh, a).close();
+                cc.backward(fresh, a, Gradient.all()).close();
             }
             // deform_conv2d.cl and gemm.cl, once each, for 18 shapes, forward and backward.
             assertEquals(2, fresh.programBuilds());
-            PoolCase pc = OpenClDeformPsRoiPoolTest.edgeCases().get(1);
-            Tensor[] p = pc.tensors(fresh, pc.data());
+            RoiPoolCase pc = OpenClDeformPsRoiPoolTest.edgeCases().get(1).getPayload();
+            Tensor[] p = pc.tensors(fresh);
             for (int i = 0; i < 3; i++) fresh.deformPsRoiPool(pc.spec(), p[0], p[1], p[2]).close();
             assertEquals(3, fresh.programBuilds());
         }
@@ -189,8 +190,8 @@ class OpenClBackendTest {
         try {
             cl.conv().workspaceBudget(1);
             OpenClBackend.kernelTimer = (name, ns) -> launches.merge(name, 1, Integer::sum);
-            Tensor[] a = CASE.tensors(cl, CASE.data());
-            ConvCase.forward(cl, CASE, a).close();
+            Tensor[] a = CASE.tensors(cl);
+            CASE.forward(cl, a).close();
         } finally {
             OpenClBackend.kernelTimer = null;
             cl.conv().workspaceBudget(OpenClDeformConv2d.WORKSPACE_BUDGET);
@@ -202,12 +203,12 @@ class OpenClBackendTest {
 
     @Test
     void repeatedCallsAreBitIdentical() {
-        Tensor[] a = CASE.tensors(cl, CASE.data());
-        float[] out = ConvCase.forward(cl, CASE, a).toFloatArray();
-        List<float[]> grads = grads(ConvCase.backward(cl, CASE, a, Gradient.all()));
+        Tensor[] a = CASE.tensors(cl);
+        float[] out = CASE.forward(cl, a).toFloatArray();
+        List<float[]> grads = grads(CASE.backward(cl, a, Gradient.all()));
         for (int i = 0; i < 3; i++) {
-            Compare.assertBitIdentical("forward repeat " + i, out, ConvCase.forward(cl, CASE, a).toFloatArray());
-            List<float[]> again = grads(ConvCase.backward(cl, CASE, a, Gradient.all()));
+            Compare.assertBitIdentical("forward repeat " + i, out, CASE.forward(cl, a).toFloatArray());
+            List<float[]> again = grads(CASE.backward(cl, a, Gradient.all()));
             for (int g = 0; g < grads.size(); g++) {
                 Compare.assertBitIdentical(Gradient.values()[g] + " repeat " + i, grads.get(g), again.get(g));
             }
@@ -216,17 +217,17 @@ class OpenClBackendTest {
 
     @Test
     void fourThreadsGetBitIdenticalResults() throws Exception {
-        Tensor[] a = CASE.tensors(cl, CASE.data());
-        float[] out = ConvCase.forward(cl, CASE, a).toFloatArray();
-        List<float[]> grads = grads(ConvCase.backward(cl, CASE, a, Gradient.all()));
+        Tensor[] a = CASE.tensors(cl);
+        float[] out = CASE.forward(cl, a).toFloatArray();
+        List<float[]> grads = grads(CASE.backward(cl, a, Gradient.all()));
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 futures.add(pool.submit(() -> {
                     for (int i = 0; i < 5; i++) {
-                        Compare.assertBitIdentical("forward", out, ConvCase.forward(cl, CASE, a).toFloatArray());
-                        List<float[]> g = grads(ConvCase.backward(cl, CASE, a, Gradient.all()));
+                        Compare.assertBitIdentical("forward", out, CASE.forward(cl, a).toFloatArray());
+                        List<float[]> g = grads(CASE.backward(cl, a, Gradient.all()));
                         for (int k = 0; k < g.size(); k++) Compare.assertBitIdentical("grad " + k, grads.get(k), g.get(k));
                     }
                     return null;
@@ -275,9 +276,9 @@ class OpenClBackendTest {
                 Gradient.all());
         // The chain's intermediates are float32 in one backend and float64 in the other; the
         // forward tolerance holds for one op, the chain is compared at the backward tolerance.
-        Compare.check("chain", "chain forward", out, rOut, Compare.BACKWARD);
-        Compare.check("chain", "chain grad weight", g.weight(), rg.weight(), Compare.BACKWARD);
-        Compare.check("chain", "chain grad offset-branch weight", g2.weight(), rg2.weight(), Compare.BACKWARD);
+        Compare.check("chain", "chain forward", out, rOut, dcn4j.conformance.Tolerances.BACKWARD);
+        Compare.check("chain", "chain grad weight", g.weight(), rg.weight(), dcn4j.conformance.Tolerances.BACKWARD);
+        Compare.check("chain", "chain grad offset-branch weight", g2.weight(), rg2.weight(), dcn4j.conformance.Tolerances.BACKWARD);
         assertTrue(cl.hostReads() > readsBefore, "reading back is explicit");
     }
 

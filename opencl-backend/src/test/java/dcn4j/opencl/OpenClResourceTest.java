@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.ConvCase;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,14 +57,14 @@ class OpenClResourceTest {
     @Test
     void droppedTensorsAreReleasedByTheCleaner() throws InterruptedException {
         try (OpenClBackend cl = OpenClTestSupport.open()) {
-            Tensor[] a = TINY.tensors(cl, TINY.data());
+            Tensor[] a = TINY.tensors(cl);
             // One call first: the scratch workspace it keeps is not a leak.
-            ConvCase.forward(cl, TINY, a).close();
-            ConvCase.backward(cl, TINY, a, Gradient.all()).close();
+            TINY.forward(cl, a).close();
+            TINY.backward(cl, a, Gradient.all()).close();
             int before = cl.liveBuffers();
             for (int i = 0; i < 500; i++) {
-                ConvCase.forward(cl, TINY, a);                         // output never closed
-                ConvCase.backward(cl, TINY, a, Gradient.all());        // gradients never closed
+                TINY.forward(cl, a);                         // output never closed
+                TINY.backward(cl, a, Gradient.all());        // gradients never closed
             }
             assertTrue(cl.liveBuffers() > before, "dropped outputs are alive until collected");
             long deadline = System.nanoTime() + 30_000_000_000L;
@@ -72,15 +73,15 @@ class OpenClResourceTest {
                 Thread.sleep(50);
             }
             assertEquals(before, cl.liveBuffers(), "buffers of unreachable tensors released");
-            assertEquals(TINY.data()[3].length, a[3].toFloatArray().length, "reachable tensors untouched");
+            assertEquals(TINY.weight().length, a[3].toFloatArray().length, "reachable tensors untouched");
         }
     }
 
     @Test
     void closingTheBackendReleasesEverything() {
         OpenClBackend cl = OpenClTestSupport.open();
-        Tensor[] a = TINY.tensors(cl, TINY.data());
-        Tensor out = ConvCase.forward(cl, TINY, a);
+        Tensor[] a = TINY.tensors(cl);
+        Tensor out = TINY.forward(cl, a);
         assertTrue(cl.liveBuffers() > 0);
         cl.close();
         cl.close(); // idempotent

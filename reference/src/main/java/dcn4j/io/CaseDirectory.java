@@ -310,6 +310,14 @@ public final class CaseDirectory {
      *                                  index), its message prefixed with the case directory
      */
     public Map<String, NpyArray> run(Backend backend) {
+        return run(backend, true);
+    }
+
+    /**
+     * {@link #run(Backend)}, with the backward only when {@code backward} is {@code true}: a
+     * forward-only backend (see {@code dcn4j.spi.Capabilities}) runs {@code run(backend, false)}.
+     */
+    public Map<String, NpyArray> run(Backend backend, boolean backward) {
         if (backend == null) throw new IllegalArgumentException("backend: expected a Backend, got null");
         DType dtype = this.dtype != null ? this.dtype : backend.nativeDType();
         if (!backend.supports(dtype)) {
@@ -322,7 +330,8 @@ public final class CaseDirectory {
             for (Map.Entry<String, NpyArray> e : inputs.entrySet()) {
                 t.put(e.getKey(), track(made, e.getValue().toTensor(backend, dtype)));
             }
-            Tensor gradOut = gradOutput == null ? null : track(made, gradOutput.toTensor(backend, dtype));
+            Tensor gradOut = gradOutput == null || !backward ? null
+                    : track(made, gradOutput.toTensor(backend, dtype));
             Set<Gradient> wanted = EnumSet.noneOf(Gradient.class);
             for (String name : inputs.keySet()) {
                 if (op.gradientOf(name) != null) wanted.add(op.gradientOf(name));

@@ -26,6 +26,14 @@ public interface BackendProvider {
         return List.of();
     }
 
+    /**
+     * What the backend computes (operators, forward and backward, element types); by default
+     * everything. The conformance suite reports the rules outside it as "not supported".
+     */
+    default Capabilities capabilities() {
+        return Capabilities.all();
+    }
+
     /** Opens a backend; throws {@link IllegalStateException} with the reason when unavailable. */
     Backend open(BackendOptions options);
 

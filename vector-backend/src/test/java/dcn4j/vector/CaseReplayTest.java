@@ -11,6 +11,7 @@ import dcn4j.DeformPsRoiPoolGradients;
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.Tolerances;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -121,7 +122,7 @@ class CaseReplayTest {
         assertNotNull(got, "missing result for " + expectedFile);
         Npy e = Npy.read(expectedFile);
         assertEquals(java.util.Arrays.toString(e.shape), java.util.Arrays.toString(got.shape()), expectedFile.toString());
-        double err = ConvCase.relativeError(got.toDoubleArray(), e.data);
+        double err = Tolerances.relativeError(got.toDoubleArray(), e.data);
         if (forward) worstForward = Math.max(worstForward, err);
         else worstBackward = Math.max(worstBackward, err);
         assertTrue(err <= (forward ? 1e-5 : 1e-4), expectedFile + ": relative error " + err);

@@ -14,6 +14,7 @@ import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
 import dcn4j.spi.BackendProvider;
+import dcn4j.conformance.ConvCase;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Function;
@@ -139,8 +140,8 @@ class VectorBackendApiTest {
     }
 
     private static Object conv(Backend b, int[] in, int[] off, int[] w, DeformConv2dSpec spec) {
-        return b.deformConv2d(spec, b.tensor(in, new float[ConvCase.count(in)]),
-                off == null ? null : b.tensor(off, new float[ConvCase.count(off)]), null,
-                b.tensor(w, new float[ConvCase.count(w)]), null);
+        return b.deformConv2d(spec, b.tensor(in, new float[ConvCase.size(in)]),
+                off == null ? null : b.tensor(off, new float[ConvCase.size(off)]), null,
+                b.tensor(w, new float[ConvCase.size(w)]), null);
     }
 }

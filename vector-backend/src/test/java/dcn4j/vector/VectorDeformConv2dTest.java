@@ -5,30 +5,35 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dcn4j.Backend;
-import dcn4j.Backends;
+import dcn4j.DeformConv2dGradients;
 import dcn4j.DeformConv2dSpec;
+import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.ConvCase;
+import dcn4j.conformance.ConvCase.OffsetStyle;
+import dcn4j.conformance.ReferenceErrors;
+import dcn4j.conformance.Tolerances;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The vector backend's deformable convolution against the float64 reference on the same (float32)
- * values: forward within 1e-5 and every gradient within 1e-4, norm-relative (DESIGN.md conformance
- * properties 1 and 2), over hand-picked edge cases and seeded random shapes.
+ * values, over hand-picked edge cases and seeded random shapes, judged by the conformance suite's
+ * own measure ({@link ReferenceErrors}: forward within {@link Tolerances#FORWARD}, every gradient
+ * within {@link Tolerances#BACKWARD}, as {@code conv01}/{@code conv02}).
  */
 class VectorDeformConv2dTest {
 
-    static final double FORWARD_TOLERANCE = 1e-5;
-    static final double BACKWARD_TOLERANCE = 1e-4;
-
-    static Backend reference;
     static Backend vector;
     /** Same backend with tiny chunk budgets: every call runs through many column chunks. */
     static Backend chunked;
@@ -36,14 +41,12 @@ class VectorDeformConv2dTest {
 
     @BeforeAll
     static void open() {
-        reference = Backends.open("reference");
         vector = new VectorBackend(2);
         chunked = new VectorBackend(3, 1, 1);
     }
 
     @AfterAll
     static void close() {
-        reference.close();
         vector.close();
         chunked.close();
         System.out.printf("vector deform_conv2d vs reference: worst forward %.3g, worst backward %.3g%n",
@@ -54,48 +57,53 @@ class VectorDeformConv2dTest {
         return new DeformConv2dSpec(sh, sw, ph, pw, dh, dw, groups, offsetGroups);
     }
 
-    static Stream<ConvCase> edgeCases() {
-        List<ConvCase> c = new ArrayList<>();
+    /** A suite case with a display name; {@code style} {@code null} means no offset. */
+    static Named<ConvCase> named(String name, int n, int c, int h, int w, int o, int kh, int kw, DeformConv2dSpec spec,
+                                 OffsetStyle style, boolean mask, boolean bias, long seed) {
+        return Named.of(name, new ConvCase(n, c, h, w, o, kh, kw, spec, style != null, mask, bias,
+                style == null ? OffsetStyle.ZERO : style, seed));
+    }
+
+    static Stream<Named<ConvCase>> edgeCases() {
+        List<Named<ConvCase>> c = new ArrayList<>();
         DeformConv2dSpec pad1 = DeformConv2dSpec.defaults().withPadding(1, 1);
-        c.add(ConvCase.of("3x3-pad1-bias", 2, 5, 7, 6, 7, 3, 3, pad1, true, false, true, 2, 1));
-        c.add(ConvCase.of("modulated", 2, 5, 7, 6, 7, 3, 3, pad1, true, true, true, 2, 2));
-        c.add(ConvCase.of("groups2-offsetGroups4", 1, 8, 6, 6, 6, 3, 3, spec(1, 1, 1, 1, 1, 1, 2, 4), true, true,
-                true, 2, 3));
-        c.add(ConvCase.of("groups3-offsetGroups1", 2, 6, 5, 5, 9, 3, 3, spec(1, 1, 1, 1, 1, 1, 3, 1), true, true,
-                false, 2, 4));
-        c.add(ConvCase.of("offsetGroup-spans-groups", 1, 6, 6, 5, 4, 3, 3, spec(1, 1, 1, 1, 1, 1, 2, 3), true,
-                true, true, 2, 5));
-        c.add(ConvCase.of("stride3-gt-kernel2", 2, 3, 9, 8, 4, 2, 2, spec(3, 3, 0, 0, 1, 1, 1, 1), true, false, true,
-                1.5, 6));
-        c.add(ConvCase.of("dilation2-pad2", 1, 4, 9, 9, 5, 3, 3, spec(1, 1, 2, 2, 2, 2, 1, 1), true, true, true, 2, 7));
-        c.add(ConvCase.of("image-1x1-kernel-1x1", 2, 3, 1, 1, 2, 1, 1, DeformConv2dSpec.defaults(), true, true, true,
-                1, 8));
-        c.add(ConvCase.of("image-1x1-kernel-3x3-pad1", 1, 4, 1, 1, 3, 3, 3, pad1, true, true, true, 1, 9));
-        c.add(ConvCase.of("nonsquare-k2x3-img5x7", 2, 3, 5, 7, 4, 2, 3, spec(2, 1, 1, 0, 1, 2, 1, 1), true, true,
-                true, 2, 10));
-        c.add(ConvCase.of("offsets-far-outside", 1, 4, 6, 6, 3, 3, 3, pad1, true, true, true, 40, 11));
-        c.add(ConvCase.of("integer-offsets", 2, 5, 6, 7, 4, 3, 3, pad1, true, true, true, 3, 12).withIntegerOffsets());
-        c.add(ConvCase.of("integer-offsets-unmasked", 1, 17, 5, 5, 3, 3, 3, pad1, true, false, false, 2, 13)
-                .withIntegerOffsets());
-        c.add(ConvCase.of("plain-no-offset", 2, 5, 7, 6, 7, 3, 3, pad1, false, false, true, 0, 14));
-        c.add(ConvCase.of("plain-with-mask", 1, 5, 7, 6, 7, 3, 3, pad1, false, true, true, 0, 15));
-        c.add(ConvCase.of("wide-channels", 1, 40, 9, 8, 70, 3, 3, pad1, true, true, true, 2, 16));
-        c.add(ConvCase.of("many-pixels", 1, 16, 17, 19, 33, 3, 3, pad1, true, false, true, 2, 17));
-        c.add(ConvCase.of("offsetGroups-equal-channels", 1, 4, 6, 6, 8, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 4), true,
-                true, true, 2, 18));
-        c.add(ConvCase.of("groups-equal-channels-depthwise", 2, 6, 6, 6, 6, 3, 3, spec(1, 1, 1, 1, 1, 1, 6, 2), true,
-                true, true, 2, 19));
-        c.add(ConvCase.of("batch-3-stride2", 3, 7, 8, 9, 5, 3, 3, spec(2, 2, 1, 1, 1, 1, 1, 1), true, true, true, 2,
-                20));
+        OffsetStyle small = OffsetStyle.SMALL;
+        c.add(named("3x3-pad1-bias", 2, 5, 7, 6, 7, 3, 3, pad1, small, false, true, 1));
+        c.add(named("modulated", 2, 5, 7, 6, 7, 3, 3, pad1, small, true, true, 2));
+        c.add(named("groups2-offsetGroups4", 1, 8, 6, 6, 6, 3, 3, spec(1, 1, 1, 1, 1, 1, 2, 4), small, true, true, 3));
+        c.add(named("groups3-offsetGroups1", 2, 6, 5, 5, 9, 3, 3, spec(1, 1, 1, 1, 1, 1, 3, 1), small, true, false, 4));
+        c.add(named("offsetGroup-spans-groups", 1, 6, 6, 5, 4, 3, 3, spec(1, 1, 1, 1, 1, 1, 2, 3), small, true, true,
+                5));
+        c.add(named("stride3-gt-kernel2", 2, 3, 9, 8, 4, 2, 2, spec(3, 3, 0, 0, 1, 1, 1, 1), small, false, true, 6));
+        c.add(named("dilation2-pad2", 1, 4, 9, 9, 5, 3, 3, spec(1, 1, 2, 2, 2, 2, 1, 1), small, true, true, 7));
+        c.add(named("image-1x1-kernel-1x1", 2, 3, 1, 1, 2, 1, 1, DeformConv2dSpec.defaults(), small, true, true, 8));
+        c.add(named("image-1x1-kernel-3x3-pad1", 1, 4, 1, 1, 3, 3, 3, pad1, small, true, true, 9));
+        c.add(named("nonsquare-k2x3-img5x7", 2, 3, 5, 7, 4, 2, 3, spec(2, 1, 1, 0, 1, 2, 1, 1), small, true, true,
+                10));
+        c.add(named("offsets-far-outside", 1, 4, 6, 6, 3, 3, 3, pad1, OffsetStyle.FAR_OUTSIDE, true, true, 11));
+        c.add(named("integer-offsets", 2, 5, 6, 7, 4, 3, 3, pad1, OffsetStyle.INTEGER, true, true, 12));
+        c.add(named("integer-offsets-unmasked", 1, 17, 5, 5, 3, 3, 3, pad1, OffsetStyle.INTEGER, false, false, 13));
+        c.add(named("samples-on-the-border-lines", 2, 4, 5, 6, 3, 3, 3, pad1, OffsetStyle.BORDER, true, true, 22));
+        c.add(named("half-integer-offsets", 1, 4, 6, 5, 3, 3, 3, pad1, OffsetStyle.HALF_INTEGER, true, true, 23));
+        c.add(named("plain-no-offset", 2, 5, 7, 6, 7, 3, 3, pad1, null, false, true, 14));
+        c.add(named("plain-with-mask", 1, 5, 7, 6, 7, 3, 3, pad1, null, true, true, 15));
+        c.add(named("wide-channels", 1, 40, 9, 8, 70, 3, 3, pad1, small, true, true, 16));
+        c.add(named("many-pixels", 1, 16, 17, 19, 33, 3, 3, pad1, small, false, true, 17));
+        c.add(named("offsetGroups-equal-channels", 1, 4, 6, 6, 8, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 4), small, true, true,
+                18));
+        c.add(named("groups-equal-channels-depthwise", 2, 6, 6, 6, 6, 3, 3, spec(1, 1, 1, 1, 1, 1, 6, 2), small, true,
+                true, 19));
+        c.add(named("batch-3-stride2", 3, 7, 8, 9, 5, 3, 3, spec(2, 2, 1, 1, 1, 1, 1, 1), small, true, true, 20));
         // 784 pixels: the forward groups two images per phase, so five images take three phases.
-        c.add(ConvCase.of("batch-5-two-images-per-phase", 5, 3, 28, 28, 4, 3, 3, pad1, true, true, true, 2, 21));
+        c.add(named("batch-5-two-images-per-phase", 5, 3, 28, 28, 4, 3, 3, pad1, small, true, true, 21));
         return c.stream();
     }
 
     /** Seeded random shapes: every parameter drawn, kept small enough for the reference. */
-    static Stream<ConvCase> randomCases() {
+    static Stream<Named<ConvCase>> randomCases() {
         Random r = new Random(20240601);
-        List<ConvCase> c = new ArrayList<>();
+        List<Named<ConvCase>> c = new ArrayList<>();
+        OffsetStyle[] styles = OffsetStyle.values();
         for (int i = 0; i < 30; i++) {
             int groups = 1 + r.nextInt(3), offsetGroups = 1 + r.nextInt(3);
             int cg = 1 + r.nextInt(6);
@@ -107,11 +115,9 @@ class VectorDeformConv2dTest {
             int h = Math.max(1, dh * (kh - 1) + 1 - 2 * ph) + r.nextInt(8);
             int w = Math.max(1, dw * (kw - 1) + 1 - 2 * pw) + r.nextInt(8);
             DeformConv2dSpec s = spec(sh, sw, ph, pw, dh, dw, groups, offsetGroups);
-            boolean offset = r.nextInt(6) != 0;
-            ConvCase cc = ConvCase.of("random-" + i, 1 + r.nextInt(3), channels, h, w, o, kh, kw, s, offset,
-                    r.nextBoolean(), r.nextBoolean(), 0.5 + 4 * r.nextDouble(), 1000 + i);
-            if (offset && r.nextInt(5) == 0) cc = cc.withIntegerOffsets();
-            c.add(cc);
+            OffsetStyle style = r.nextInt(6) == 0 ? null : styles[r.nextInt(styles.length)];
+            c.add(named("random-" + i + "-" + (style == null ? "no-offset" : style.name().toLowerCase(java.util.Locale.ROOT)),
+                    1 + r.nextInt(3), channels, h, w, o, kh, kw, s, style, r.nextBoolean(), r.nextBoolean(), 1000 + i));
         }
         return c.stream();
     }
@@ -126,32 +132,41 @@ class VectorDeformConv2dTest {
         return a / x * b;
     }
 
-    static Stream<ConvCase> allCases() {
+    static Stream<Named<ConvCase>> allCases() {
         return Stream.concat(edgeCases(), randomCases());
+    }
+
+    /** Every gradient {@code b} returns for {@code c}, asserting that those of absent arguments are absent. */
+    static Map<Gradient, double[]> gradients(Backend b, ConvCase c) {
+        Tensor[] t = c.tensors(b);
+        Map<Gradient, double[]> m = new EnumMap<>(Gradient.class);
+        try (DeformConv2dGradients g = c.backward(b, t, Gradient.all())) {
+            for (Gradient which : Gradient.all()) {
+                Tensor x = g.get(which);
+                if (!c.has(which)) assertNull(x, c + ": " + which.fileStem() + " should be absent");
+                else m.put(which, x == null ? null : x.toDoubleArray());
+            }
+        } finally {
+            for (Tensor x : t) if (x != null) x.close();
+        }
+        return m;
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("allCases")
     void forwardMatchesReference(ConvCase c) {
-        double[] ref = c.forward(reference);
-        double err = ConvCase.relativeError(c.forward(vector), ref);
+        double err = ReferenceErrors.forward(c, c.forward(vector));
         worstForward = Math.max(worstForward, err);
-        assertTrue(err <= FORWARD_TOLERANCE, c + ": forward relative error " + err);
+        assertTrue(err <= Tolerances.FORWARD, c + ": forward relative error " + err);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("allCases")
     void everyGradientMatchesReference(ConvCase c) {
-        double[][] ref = c.backward(reference);
-        double[][] got = c.backward(vector);
-        for (int i = 0; i < ref.length; i++) {
-            if (ref[i] == null) {
-                assertNull(got[i], c + ": grad_" + ConvCase.GRAD_NAMES[i] + " should be absent");
-                continue;
-            }
-            double err = ConvCase.relativeError(got[i], ref[i]);
-            worstBackward = Math.max(worstBackward, err);
-            assertTrue(err <= BACKWARD_TOLERANCE, c + ": grad_" + ConvCase.GRAD_NAMES[i] + " relative error " + err);
+        for (Map.Entry<Gradient, Double> e : ReferenceErrors.backward(c, gradients(vector, c)).entrySet()) {
+            worstBackward = Math.max(worstBackward, e.getValue());
+            assertTrue(e.getValue() <= Tolerances.BACKWARD,
+                    c + ": " + e.getKey().fileStem() + " relative error " + e.getValue());
         }
     }
 
@@ -161,12 +176,15 @@ class VectorDeformConv2dTest {
         // Forward chunks may differ (their outputs are independent); the backward chunk size is part of the
         // reduction order of grad_weight, so only the forward and the non-weight gradients must be identical.
         assertArrayEquals(c.forward(vector), c.forward(chunked), c.toString());
-        double[][] a = c.backward(vector), b = c.backward(chunked);
-        for (int i = 0; i < 3; i++) assertArrayEquals(a[i], b[i], c + ": grad_" + ConvCase.GRAD_NAMES[i]);
-        for (int i = 3; i < 5; i++) {
-            if (a[i] == null) continue;
-            double err = ConvCase.relativeError(b[i], c.backward(reference)[i]);
-            assertTrue(err <= BACKWARD_TOLERANCE, c + ": chunked grad_" + ConvCase.GRAD_NAMES[i] + " error " + err);
+        Map<Gradient, double[]> a = gradients(vector, c), b = gradients(chunked, c);
+        for (Gradient g : List.of(Gradient.INPUT, Gradient.OFFSET, Gradient.MASK)) {
+            assertArrayEquals(a.get(g), b.get(g), c + ": " + g.fileStem());
+        }
+        Map<Gradient, double[]> weightAndBias = new EnumMap<>(Gradient.class);
+        for (Gradient g : List.of(Gradient.WEIGHT, Gradient.BIAS)) if (b.containsKey(g)) weightAndBias.put(g, b.get(g));
+        for (Map.Entry<Gradient, Double> e : ReferenceErrors.backward(c, weightAndBias).entrySet()) {
+            assertTrue(e.getValue() <= Tolerances.BACKWARD,
+                    c + ": chunked " + e.getKey().fileStem() + " error " + e.getValue());
         }
     }
 
@@ -174,16 +192,15 @@ class VectorDeformConv2dTest {
     void zeroOffsetsEqualPlainConvolutionBitForBit() {
         // Zero offsets sample at integer positions with weights (1, 0, 0, 0): exactly the plain path.
         DeformConv2dSpec s = spec(1, 2, 1, 1, 2, 1, 2, 3);
-        ConvCase plain = ConvCase.of("plain", 2, 6, 8, 7, 4, 3, 3, s, false, false, true, 0, 30);
-        float[][] v = plain.operands();
-        try (Tensor in = vector.tensor(plain.inputShape(), v[0]);
-             Tensor w = vector.tensor(plain.weightShape(), v[3]);
-             Tensor b = vector.tensor(new int[] {plain.o()}, v[4]);
-             Tensor zeros = vector.tensor(plain.offsetShape(), new float[ConvCase.count(plain.offsetShape())]);
-             Tensor withZeros = vector.deformConv2d(s, in, zeros, null, w, b);
-             Tensor without = vector.deformConv2d(s, in, null, null, w, b)) {
+        ConvCase plain = new ConvCase(2, 6, 8, 7, 4, 3, 3, s, false, false, true, OffsetStyle.ZERO, 30);
+        Tensor[] t = plain.tensors(vector);
+        try (Tensor zeros = vector.tensor(plain.offsetShape(), new float[ConvCase.size(plain.offsetShape())]);
+             Tensor withZeros = vector.deformConv2d(s, t[0], zeros, null, t[3], t[4]);
+             Tensor without = vector.deformConv2d(s, t[0], null, null, t[3], t[4])) {
             assertArrayEquals(without.toFloatArray(), withZeros.toFloatArray());
-            assertTrue(ConvCase.relativeError(without.toDoubleArray(), plain.forward(reference)) <= FORWARD_TOLERANCE);
+            assertTrue(ReferenceErrors.forward(plain, without.toDoubleArray()) <= Tolerances.FORWARD);
+        } finally {
+            for (Tensor x : t) if (x != null) x.close();
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dcn4j.Backend;
 import dcn4j.DeformConv2dSpec;
+import dcn4j.conformance.ConvCase;
 import dcn4j.spi.DeformConv2dShape;
 import org.junit.jupiter.api.Test;
 
@@ -16,15 +17,15 @@ class WorkspaceTest {
 
     @Test
     void workspaceHeldDoesNotGrowWithTheBatch() {
-        ConvCase one = ConvCase.of("ws", 1, 20, 17, 15, 24, 3, 3, DeformConv2dSpec.defaults().withPadding(1, 1), true,
-                true, true, 2, 5);
+        ConvCase one = new ConvCase(1, 20, 17, 15, 24, 3, 3, DeformConv2dSpec.defaults().withPadding(1, 1), true,
+                true, true, ConvCase.OffsetStyle.SMALL, 5);
         long[] peak = new long[2];
         int i = 0;
         for (int batch : new int[] {1, 6}) {
             try (Backend b = new VectorBackend(2, 1 << 16, 1 << 17)) {
                 ConvCase c = one.withBatch(batch);
                 c.forward(b);
-                c.backward(b);
+                c.backward(b, dcn4j.Gradient.all());
                 peak[i++] = VectorProvider.peakWorkspaceBytes(b);
             }
         }

@@ -1,0 +1,86 @@
+package dcn4j.spi;
+
+import dcn4j.DType;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What a backend computes: which {@link Operation}s (each operator, forward and backward apart) and
+ * in which element types. A provider declares it through {@link BackendProvider#capabilities()};
+ * the default is everything, which every dcn4j backend implements. The conformance suite runs the
+ * rules whose operations a backend declares and reports the others as "not supported" (never as
+ * passed); a call outside the declaration may throw {@link UnsupportedOperationException} naming
+ * what is missing.
+ *
+ * @param operations the operations implemented, never empty
+ * @param dtypes     the element types computed in; the backend's {@code supports(DType)} still
+ *                   decides which tensors it accepts, never more than these
+ */
+public record Capabilities(Set<Operation> operations, Set<DType> dtypes) {
+
+    /** One operator in one direction. */
+    public enum Operation {
+        /** {@code deformConv2d}. */
+        DEFORM_CONV2D_FORWARD,
+        /** {@code deformConv2dBackward}. */
+        DEFORM_CONV2D_BACKWARD,
+        /** {@code deformPsRoiPool}. */
+        DEFORM_PSROI_POOL_FORWARD,
+        /** {@code deformPsRoiPoolBackward}. */
+        DEFORM_PSROI_POOL_BACKWARD;
+
+        /** E.g. {@code deform_conv2d backward}. */
+        public String label() {
+            String n = name().toLowerCase(Locale.ROOT);
+            int cut = n.lastIndexOf('_');
+            return n.substring(0, cut) + " " + n.substring(cut + 1);
+        }
+    }
+
+    public Capabilities {
+        if (operations == null || operations.isEmpty()) {
+            throw new IllegalArgumentException("operations: expected at least one operation, got " + operations);
+        }
+        if (dtypes == null || dtypes.isEmpty()) {
+            throw new IllegalArgumentException("dtypes: expected at least one element type, got " + dtypes);
+        }
+        operations = Collections.unmodifiableSet(EnumSet.copyOf(operations));
+        dtypes = Collections.unmodifiableSet(EnumSet.copyOf(dtypes));
+    }
+
+    /** Every operation in every element type: what a provider declares unless it says otherwise. */
+    public static Capabilities all() {
+        return new Capabilities(EnumSet.allOf(Operation.class), EnumSet.allOf(DType.class));
+    }
+
+    /** The given operations in the given element types. */
+    public static Capabilities of(Set<Operation> operations, Set<DType> dtypes) {
+        return new Capabilities(operations, dtypes);
+    }
+
+    /** Whether {@code op} is implemented. */
+    public boolean supports(Operation op) {
+        return operations.contains(op);
+    }
+
+    /** Whether the backend computes in {@code dtype}. */
+    public boolean supports(DType dtype) {
+        return dtypes.contains(dtype);
+    }
+
+    /** Whether this declares everything, as {@link #all()} does. */
+    public boolean isEverything() {
+        return operations.size() == Operation.values().length && dtypes.size() == DType.values().length;
+    }
+
+    /** E.g. {@code "deform_conv2d forward; F32"}, or {@code "everything"}. */
+    @Override
+    public String toString() {
+        if (isEverything()) return "everything";
+        return operations.stream().map(Operation::label).collect(Collectors.joining(", ")) + "; "
+                + dtypes.stream().map(Enum::name).collect(Collectors.joining(", "));
+    }
+}
