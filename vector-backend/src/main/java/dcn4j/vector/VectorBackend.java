@@ -139,20 +139,39 @@ final class VectorBackend implements Backend {
         return new VectorTensor(shape, f);
     }
 
-    /** Widening and rounding between this backend's 16-bit and float32 tensors, for {@link WidenedCalls}. */
+    /**
+     * Widening and rounding between this backend's 16-bit and float32 tensors, for {@link WidenedCalls}:
+     * element-wise, in blocks of {@link #CONVERT_BLOCK} spread over the workers (any split gives the
+     * same bits).
+     */
     private final WidenedCalls.Storage sixteenBit = new WidenedCalls.Storage() {
         @Override
         public Tensor widen(Tensor t) {
             VectorTensor v = (VectorTensor) t;
-            return new VectorTensor(v.shape(), HostBuffers.widen(v.dtype(), v.bits()));
+            short[] bits = v.bits();
+            float[] f = new float[bits.length];
+            pool.forEach(blocks(bits.length), (b, w) -> HalfPrecision.widen(v.dtype(), bits, b * CONVERT_BLOCK, f,
+                    b * CONVERT_BLOCK, Math.min(CONVERT_BLOCK, bits.length - b * CONVERT_BLOCK)));
+            return new VectorTensor(v.shape(), f);
         }
 
         @Override
         public Tensor narrow(Tensor f32, DType dtype) {
             VectorTensor v = (VectorTensor) f32;
-            return new VectorTensor(dtype, v.shape(), HostBuffers.bits(dtype, v.data()));
+            float[] f = v.data();
+            short[] bits = new short[f.length];
+            pool.forEach(blocks(f.length), (b, w) -> HalfPrecision.narrow(dtype, f, b * CONVERT_BLOCK, bits,
+                    b * CONVERT_BLOCK, Math.min(CONVERT_BLOCK, f.length - b * CONVERT_BLOCK)));
+            return new VectorTensor(dtype, v.shape(), bits);
         }
     };
+
+    /** Elements per block of a 16-bit conversion: large enough to amortise a hand-off to a worker. */
+    static final int CONVERT_BLOCK = 1 << 15;
+
+    private static int blocks(int n) {
+        return (n + CONVERT_BLOCK - 1) / CONVERT_BLOCK;
+    }
 
     @Override
     public Tensor deformConv2d(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight,

@@ -98,6 +98,24 @@ class VectorSixteenBitTest {
     }
 
     @Test
+    void conversionsSpanningSeveralWorkerBlocksCoverEveryElement() {
+        // 1x1 convolution by exactly 1 without offset: the output is the input, element for element,
+        // across block boundaries of the parallel widening and rounding (100000 > 3 blocks).
+        int n = 250 * 400;
+        assertTrue(n > 3 * VectorBackend.CONVERT_BLOCK);
+        double[] x = random(n, 21, -100, 100);
+        try (Backend v = new VectorBackend(2)) {
+            for (DType d : new DType[] {DType.F16, DType.BF16}) {
+                try (Tensor in = v.tensor(d, new int[] {1, 1, 250, 400}, x);
+                     Tensor w = v.tensor(d, new int[] {1, 1, 1, 1}, new double[] {1});
+                     Tensor y = v.deformConv2d(DeformConv2dSpec.defaults(), in, null, null, w, null)) {
+                    assertArrayEquals(rounded(d, x), y.toDoubleArray(), d.toString());
+                }
+            }
+        }
+    }
+
+    @Test
     void tensorsAreMadeFromAndReadIntoCallerBuffers() {
         try (Backend v = new VectorBackend(1)) {
             ByteBuffer direct = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
