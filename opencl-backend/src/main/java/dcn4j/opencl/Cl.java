@@ -59,12 +59,18 @@ final class Cl {
         return ids;
     }
 
+    /**
+     * {@code CL_DEVICE_TYPE_ALL} as {@code cl.h} defines it, {@code 0xFFFFFFFF}. JOCL's constant is
+     * the 64-bit {@code -1L}; Mesa's rusticl rejects that value with {@code CL_INVALID_DEVICE_TYPE}.
+     */
+    static final long DEVICE_TYPE_ALL = 0xFFFFFFFFL;
+
     /** Every device of {@code platform}; empty when it has none ({@code CL_DEVICE_NOT_FOUND}). */
     static cl_device_id[] devices(cl_platform_id platform) {
         int[] count = new int[1];
         int status;
         try {
-            status = CL.clGetDeviceIDs(platform, CL.CL_DEVICE_TYPE_ALL, 0, null, count);
+            status = CL.clGetDeviceIDs(platform, DEVICE_TYPE_ALL, 0, null, count);
         } catch (CLException e) {
             status = e.getStatus();
         }
@@ -73,7 +79,7 @@ final class Cl {
         cl_device_id[] ids = new cl_device_id[count[0]];
         if (ids.length == 0) return ids;
         try {
-            check(CL.clGetDeviceIDs(platform, CL.CL_DEVICE_TYPE_ALL, ids.length, ids, null), "clGetDeviceIDs");
+            check(CL.clGetDeviceIDs(platform, DEVICE_TYPE_ALL, ids.length, ids, null), "clGetDeviceIDs");
         } catch (CLException e) {
             throw wrap(e, "clGetDeviceIDs");
         }
@@ -204,6 +210,22 @@ final class Cl {
         String call = "clEnqueueWriteBuffer(" + what + ")";
         try {
             check(CL.clEnqueueWriteBuffer(queue, mem, true, 0, bytes, host, 0, null, null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
+    /**
+     * Copies a 3-D box of bytes between buffers: {@code region} = (bytes per row, rows, slices), origins
+     * in (bytes, rows, slices), pitches in bytes.
+     */
+    static void copyRect(cl_command_queue queue, cl_mem src, cl_mem dst, long[] srcOrigin, long[] dstOrigin,
+                         long[] region, long srcRowPitch, long srcSlicePitch, long dstRowPitch, long dstSlicePitch,
+                         String what) {
+        String call = "clEnqueueCopyBufferRect(" + what + ")";
+        try {
+            check(CL.clEnqueueCopyBufferRect(queue, src, dst, srcOrigin, dstOrigin, region, srcRowPitch,
+                    srcSlicePitch, dstRowPitch, dstSlicePitch, 0, null, null), call);
         } catch (CLException e) {
             throw wrap(e, call);
         }

@@ -4,7 +4,7 @@ package dcn4j.opencl;
  * The deterministic counting sort of {@code buckets.cl}: the operator's count kernel increments
  * {@link #starts} (zeroed by {@link #zero}) for every kept sample, then {@link #sort} turns the
  * counts into bucket starts and fills {@link #list} with each bucket's samples in ascending order.
- * The buffers come from the backend's workspace, under its lock.
+ * The buffers come from the runtime's workspace, inside an operation.
  */
 final class ClBuckets {
 
@@ -24,18 +24,18 @@ final class ClBuckets {
     }
 
     /** Zeroes the counts of {@code keys} buckets (before the operator's count kernel). */
-    void zero(OpenClBackend backend, int keys) {
-        Cl.fill(backend.queue(), starts.mem(), (keys + 1L) * 4, "bucket counts");
+    void zero(ClRuntime runtime, int keys) {
+        runtime.fill(starts, (keys + 1L) * 4, "bucket counts");
     }
 
     /** Scan, fill and sort ({@code program} includes buckets.cl). */
-    void sort(OpenClBackend backend, String program, ClBuffer keys, int samples, int buckets) {
+    void sort(ClRuntime runtime, String program, ClBuffer keys, int samples, int buckets) {
         int blocks = blocks(buckets);
-        backend.call(program, "bucket_scan_blocks").buf(starts).buf(sums).i(buckets).range(blocks);
-        backend.call(program, "bucket_scan_totals").buf(sums).buf(starts).i(blocks).i(buckets).range(1);
-        backend.call(program, "bucket_scan_finish").buf(starts).buf(sums).buf(cursor).i(buckets).range(buckets);
-        backend.call(program, "bucket_fill").buf(keys).buf(cursor).buf(list).i(samples).range(samples);
-        backend.call(program, "bucket_sort").buf(starts).buf(list).i(buckets).range(buckets);
+        runtime.call(program, "bucket_scan_blocks").buf(starts).buf(sums).i(buckets).range(blocks);
+        runtime.call(program, "bucket_scan_totals").buf(sums).buf(starts).i(blocks).i(buckets).range(1);
+        runtime.call(program, "bucket_scan_finish").buf(starts).buf(sums).buf(cursor).i(buckets).range(buckets);
+        runtime.call(program, "bucket_fill").buf(keys).buf(cursor).buf(list).i(samples).range(samples);
+        runtime.call(program, "bucket_sort").buf(starts).buf(list).i(buckets).range(buckets);
     }
 
     /** SCAN_BLOCK of buckets.cl. */

@@ -3,30 +3,29 @@ package dcn4j.opencl;
 import org.jocl.cl_mem;
 
 /**
- * One device buffer, registered with its backend while alive so that device memory in use can be
- * accounted for ({@link OpenClBackend#liveBuffers()}) and everything is released when the backend
- * closes. {@link #release()} is idempotent and may run on any thread (the {@link java.lang.ref.Cleaner}'s
- * included); it never references the tensor that owns it, so it can serve as a cleaning action.
+ * One device buffer of a {@link ClRuntime}, registered while alive so that device memory in use
+ * can be accounted for and everything is freed when the runtime closes. Its memory object is
+ * reached only through the runtime, inside an operation that holds the buffer until it ends
+ * (DESIGN.md "OpenCL runtime"). {@link #release()} is idempotent, may run on any thread (the
+ * {@link java.lang.ref.Cleaner}'s included) and never blocks on a running operation: a buffer an
+ * operation holds is freed when that operation ends. It never references the tensor that owns
+ * it, so it can serve as a cleaning action.
  */
 final class ClBuffer implements Runnable {
 
-    private final OpenClBackend owner;
-    private final cl_mem mem;
+    final ClRuntime runtime;
+    /** The memory object; used by the runtime only, under its buffer lock or inside an operation. */
+    final cl_mem mem;
     private final long bytes;
     private final String what;
-    private boolean released;
+    /** Guarded by the runtime's buffer lock: release requested; held by the running operation; memory freed. */
+    boolean released, held, freed;
 
-    ClBuffer(OpenClBackend owner, cl_mem mem, long bytes, String what) {
-        this.owner = owner;
+    ClBuffer(ClRuntime runtime, cl_mem mem, long bytes, String what) {
+        this.runtime = runtime;
         this.mem = mem;
         this.bytes = bytes;
         this.what = what;
-    }
-
-    /** The memory object; {@link IllegalStateException} once released. */
-    synchronized cl_mem mem() {
-        if (released) throw new IllegalStateException(what + " is closed (its device buffer was released)");
-        return mem;
     }
 
     long bytes() {
@@ -37,18 +36,14 @@ final class ClBuffer implements Runnable {
         return what;
     }
 
-    synchronized boolean isReleased() {
-        return released;
+    /** Whether {@link #release()} was called (or the runtime closed): no operation may start using it. */
+    boolean isReleased() {
+        return runtime.isReleased(this);
     }
 
-    /** Releases the device memory once; later calls do nothing. */
+    /** Releases the device memory once, now or, while an operation holds it, when that operation ends. */
     void release() {
-        synchronized (this) {
-            if (released) return;
-            released = true;
-        }
-        owner.forget(this);
-        Cl.release(mem);
+        runtime.release(this);
     }
 
     /** The cleaning action: {@link #release()}. */

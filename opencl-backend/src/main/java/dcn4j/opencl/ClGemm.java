@@ -50,11 +50,11 @@ final class ClGemm {
         }
     }
 
-    private final OpenClBackend backend;
+    private final ClRuntime runtime;
     private volatile Tiling tiling;
 
-    ClGemm(OpenClBackend backend, Tiling tiling) {
-        this.backend = backend;
+    ClGemm(ClRuntime runtime, Tiling tiling) {
+        this.runtime = runtime;
         this.tiling = tiling;
     }
 
@@ -69,7 +69,7 @@ final class ClGemm {
 
     /**
      * {@code C = [C +] A · B [+ bias]} with {@code A} {@code m x k}, {@code B} {@code k x n}; call
-     * under the backend's lock.
+     * inside a runtime operation.
      */
     void run(int m, int n, int k, ClBuffer a, int[] la, ClBuffer b, int[] lb, ClBuffer c, int[] lc,
              ClBuffer bias, int biasOff, boolean accumulate, boolean addBias) {
@@ -77,11 +77,11 @@ final class ClGemm {
         int flags = (accumulate ? 1 : 0) | (addBias ? 2 : 0);
         if (t.block()) {
             if (lb[2] != 1) throw new IllegalStateException("gemm_block needs a row-major B, got layout cs=" + lb[2]);
-            backend.call(PROGRAM, "gemm_block").i(m).i(n).i(k).buf(a).vec(la).buf(b).vec(lb).buf(c).vec(lc)
+            runtime.call(PROGRAM, "gemm_block").i(m).i(n).i(k).buf(a).vec(la).buf(b).vec(lb).buf(c).vec(lc)
                     .buf(bias).i(biasOff).i(flags)
                     .run(new long[] {ceilDiv(m, BLOCK_M), ceilDiv(n, BLOCK_N)}, new long[] {1, 1});
         } else {
-            backend.call(PROGRAM, "gemm").i(m).i(n).i(k).buf(a).vec(la).buf(b).vec(lb).buf(c).vec(lc)
+            runtime.call(PROGRAM, "gemm").i(m).i(n).i(k).buf(a).vec(la).buf(b).vec(lb).buf(c).vec(lc)
                     .buf(bias).i(biasOff).i(flags)
                     .run(new long[] {(long) ceilDiv(n, t.tileN()) * t.wgx(), (long) ceilDiv(m, t.tileM()) * t.wgy()},
                             new long[] {t.wgx(), t.wgy()});

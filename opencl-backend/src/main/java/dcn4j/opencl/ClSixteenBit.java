@@ -58,11 +58,10 @@ final class ClSixteenBit implements WidenedCalls.Storage {
     }
 
     private void run(String kernel, OpenClTensor src, OpenClTensor out) {
-        try {
-            synchronized (backend.lock()) {
-                backend.call(PROGRAM, kernel).buf(src.buffer()).buf(out.buffer()).i(src.count()).range(src.count());
-                backend.finish(kernel);
-            }
+        ClRuntime rt = backend.runtime();
+        try (ClRuntime.Op op = rt.op()) {
+            rt.call(PROGRAM, kernel).buf(src.buffer()).buf(out.buffer()).i(src.count()).range(src.count());
+            op.finish(kernel);
         } catch (RuntimeException | Error e) {
             out.close();
             throw e;

@@ -28,13 +28,18 @@ final class OpenClDeformConv2d {
     /** Upper bound of the workspace of one call (bytes), also capped by device memory / 8. */
     static final long WORKSPACE_BUDGET = 256L << 20;
 
-    private static final String CONV = "deform_conv2d.cl";
+    static final String CONV = "deform_conv2d.cl";
 
     private final OpenClBackend backend;
+    private final ClRuntime rt;
+    /** Images too large for one buffer, computed in bands of output rows. */
+    private final OpenClConvBands bands;
     private volatile long workspaceBudget = WORKSPACE_BUDGET;
 
     OpenClDeformConv2d(OpenClBackend backend) {
         this.backend = backend;
+        this.rt = backend.runtime();
+        this.bands = new OpenClConvBands(backend, this);
     }
 
     /** Sets the workspace bound (tests use a tiny one to force one image per chunk). */
@@ -47,13 +52,15 @@ final class OpenClDeformConv2d {
         OpenClTensor in = backend.own("input", input), off = backend.own("offset", offset);
         OpenClTensor msk = backend.own("mask", mask), w = backend.own("weight", weight);
         OpenClTensor b = backend.own("bias", bias);
+        int rows = bands.rows(s, workspaceBudget, false);
+        if (rows < s.outHeight()) return bands.forward(s, in, off, msk, w, b, rows);
         int ck = s.inChannels() * s.kernelSize(), p = s.outHeight() * s.outWidth();
         int og0 = s.spec().offsetGroups(), k0 = s.kernelSize();
         int chunk = chunk(s, (long) ck * p * 4 + 32L * og0 * k0 * p); // columns + sample table
         OpenClTensor out = null;
-        synchronized (backend.lock()) {
+        try (ClRuntime.Op op = rt.op()) {
             try {
-                Workspace ws = backend.workspace();
+                Workspace ws = rt.workspace();
                 out = backend.newTensor(s.outputShape());
                 ClBuffer cols = ws.get("columns", (long) ck * chunk * p);
                 ClBuffer dummy = ws.get("absent argument", 1);
@@ -73,7 +80,7 @@ final class OpenClDeformConv2d {
                                 b == null ? dummy : b.buffer(), grp * og, false, b != null);
                     }
                 }
-                backend.finish("deform_conv2d forward");
+                op.finish("deform_conv2d forward");
             } catch (RuntimeException | Error e) {
                 if (out != null) out.close();
                 throw e;
@@ -98,6 +105,10 @@ final class OpenClDeformConv2d {
         boolean wantWeight = wanted.contains(Gradient.WEIGHT);
         boolean wantBias = wanted.contains(Gradient.BIAS) && s.hasBias();
         boolean needGradCols = wantInput || wantOffset || wantMask;
+        int rows = bands.rows(s, workspaceBudget, true);
+        if (rows < s.outHeight()) {
+            return bands.backward(s, go, in, off, msk, w, rows, wantInput, wantOffset, wantMask, wantWeight, wantBias);
+        }
 
         int c = s.inChannels(), k = s.kernelSize(), p = s.outHeight() * s.outWidth();
         int og = s.spec().offsetGroups(), cells = (s.inHeight() + 1) * (s.inWidth() + 1);
@@ -110,9 +121,9 @@ final class OpenClDeformConv2d {
         int chunk = chunk(s, Math.max(perImage, 1));
 
         List<OpenClTensor> made = new ArrayList<>();
-        synchronized (backend.lock()) {
+        try (ClRuntime.Op op = rt.op()) {
             try {
-                Workspace ws = backend.workspace();
+                Workspace ws = rt.workspace();
                 OpenClTensor gIn = wantInput ? keep(made, backend.newTensor(s.inputShape())) : null;
                 OpenClTensor gOff = wantOffset ? keep(made, backend.newTensor(s.offsetShape())) : null;
                 OpenClTensor gMask = wantMask ? keep(made, backend.newTensor(s.maskShape())) : null;
@@ -121,7 +132,7 @@ final class OpenClDeformConv2d {
                 ClBuffer dummy = ws.get("absent argument", 1);
                 int[] g = geometry(s);
                 if (gB != null) {
-                    backend.call(CONV, "bias_grad").buf(go.buffer()).buf(gB.buffer()).i(s.batch())
+                    rt.call(CONV, "bias_grad").buf(go.buffer()).buf(gB.buffer()).i(s.batch())
                             .i(s.outChannels()).i(p).range(s.outChannels());
                 }
                 ClBuffer cols = wantWeight ? ws.get("columns", (long) c * k * chunk * p) : null;
@@ -137,7 +148,7 @@ final class OpenClDeformConv2d {
                         // gradW_g (+)= gradOut_g · cols_gᵀ, computed transposed so that both operands are
                         // row-major: gradW_gᵀ [cgk, ocg] = cols_g [cgk, l] · gradOut_gᵀ [l, ocg].
                         im2col(g, in, off, msk, dummy, ws, cols, n0, q, s);
-                        backend.call(CONV, "gather_cols").buf(go.buffer()).buf(goCols).i(n0).i(q).i(o).i(p)
+                        rt.call(CONV, "gather_cols").buf(go.buffer()).buf(goCols).i(n0).i(q).i(o).i(p)
                                 .range(p, o, q);
                         for (int grp = 0; grp < s.spec().groups(); grp++) {
                             backend.gemm().run(cgk, ocg, l,
@@ -148,7 +159,7 @@ final class OpenClDeformConv2d {
                         }
                     }
                     if (!needGradCols) continue;
-                    backend.call(CONV, "gather_rows").buf(go.buffer()).buf(goRows).i(n0).i(q).i(o).i(p)
+                    rt.call(CONV, "gather_rows").buf(go.buffer()).buf(goRows).i(n0).i(q).i(o).i(p)
                             .range(p, q, o);
                     for (int grp = 0; grp < s.spec().groups(); grp++) {
                         // gradCols_g [cgk, l] = W_gᵀ [cgk, ocg] · gradOut_g [ocg, l]
@@ -162,14 +173,14 @@ final class OpenClDeformConv2d {
                         inputGrad(g, off, msk, dummy, gradCols, cb, gIn, n0, q, s);
                     }
                     if (gOff != null || gMask != null) {
-                        backend.call(CONV, "offset_mask_grad").buf(in.buffer()).buf(orDummy(off, dummy))
+                        rt.call(CONV, "offset_mask_grad").buf(in.buffer()).buf(orDummy(off, dummy))
                                 .buf(orDummy(msk, dummy)).buf(gradCols)
                                 .buf(gOff == null ? dummy : gOff.buffer()).buf(gMask == null ? dummy : gMask.buffer())
                                 .vec(g).i(n0).i(q).i((gOff != null ? 1 : 0) | (gMask != null ? 2 : 0))
                                 .range(p, k, (long) q * og);
                     }
                 }
-                backend.finish("deform_conv2d backward");
+                op.finish("deform_conv2d backward");
                 made.clear();
                 return new DeformConv2dGradients(gIn, gOff, gMask, gW, gB);
             } finally {
@@ -180,7 +191,7 @@ final class OpenClDeformConv2d {
     }
 
     /** The per-sample arrays of the input gradient (deform_conv2d.cl, cells_count) and its buckets. */
-    private static final class CellBuffers {
+    static final class CellBuffers {
         final ClBuffer keys, frac, column;
         final ClBuckets buckets;
 
@@ -192,33 +203,33 @@ final class OpenClDeformConv2d {
         }
     }
 
-    private void inputGrad(int[] g, OpenClTensor off, OpenClTensor msk, ClBuffer dummy, ClBuffer gradCols,
-                           CellBuffers cb, OpenClTensor gIn, int n0, int q, DeformConv2dShape s) {
-        int og = s.spec().offsetGroups(), samples = s.kernelSize() * s.outHeight() * s.outWidth();
+    void inputGrad(int[] g, OpenClTensor off, OpenClTensor msk, ClBuffer dummy, ClBuffer gradCols,
+                   CellBuffers cb, OpenClTensor gIn, int n0, int q, DeformConv2dShape s) {
+        int og = s.spec().offsetGroups(), samples = s.kernelSize() * pixels(g);
         int cells = (s.inHeight() + 1) * (s.inWidth() + 1), t = q * og;
-        cb.buckets.zero(backend, t * cells);
-        backend.call(CONV, "cells_count").buf(orDummy(off, dummy)).buf(cb.keys).buf(cb.frac).buf(cb.column)
+        cb.buckets.zero(rt, t * cells);
+        rt.call(CONV, "cells_count").buf(orDummy(off, dummy)).buf(cb.keys).buf(cb.frac).buf(cb.column)
                 .buf(cb.buckets.starts).vec(g).i(n0).i(q)
-                .range((long) s.outHeight() * s.outWidth(), s.kernelSize(), t);
-        cb.buckets.sort(backend, CONV, cb.keys, t * samples, t * cells);
+                .range(pixels(g), s.kernelSize(), t);
+        cb.buckets.sort(rt, CONV, cb.keys, t * samples, t * cells);
         int block = channelBlock(s, 16); // at most CBMAX of deform_conv2d.cl
         int blocks = (s.channelsPerOffsetGroup() + block - 1) / block;
-        backend.call(CONV, "col2im_gather").buf(gradCols).buf(orDummy(msk, dummy)).buf(cb.buckets.starts)
+        rt.call(CONV, "col2im_gather").buf(gradCols).buf(orDummy(msk, dummy)).buf(cb.buckets.starts)
                 .buf(cb.buckets.list).buf(cb.frac).buf(cb.column).buf(gIn.buffer()).vec(g).i(n0).i(q).i(block)
                 .range((long) s.inHeight() * s.inWidth(), (long) og * blocks, q);
     }
 
     /** Fills the sample table of the chunk, then the column buffer from it (deform_conv2d.cl). */
-    private void im2col(int[] g, OpenClTensor in, OpenClTensor off, OpenClTensor msk, ClBuffer dummy,
-                        Workspace ws, ClBuffer cols, int n0, int q, DeformConv2dShape s) {
-        int k = s.kernelSize(), p = s.outHeight() * s.outWidth(), og = s.spec().offsetGroups();
+    void im2col(int[] g, OpenClTensor in, OpenClTensor off, OpenClTensor msk, ClBuffer dummy,
+                Workspace ws, ClBuffer cols, int n0, int q, DeformConv2dShape s) {
+        int k = s.kernelSize(), p = pixels(g), og = s.spec().offsetGroups();
         ClBuffer corner = ws.get("sample corners", 4L * q * og * k * p);
         ClBuffer weight = ws.get("sample weights", 4L * q * og * k * p);
-        backend.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
+        rt.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
                 .vec(g).i(n0).i(q).range(p, k, (long) q * og);
         int block = channelBlock(s, 64);
         int blocks = (s.channelsPerOffsetGroup() + block - 1) / block;
-        backend.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight).buf(cols).vec(g).i(n0).i(q)
+        rt.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight).buf(cols).vec(g).i(n0).i(q)
                 .i(block).range(p, k, (long) q * og * blocks);
     }
 
@@ -227,12 +238,17 @@ final class OpenClDeformConv2d {
      * channels: up to {@code cpuMax} on CPU devices (few work-items keep every core busy), 4 on GPUs
      * (which need many work-items).
      */
-    private int channelBlock(DeformConv2dShape s, int cpuMax) {
+    int channelBlock(DeformConv2dShape s, int cpuMax) {
         return Math.min(s.channelsPerOffsetGroup(), backend.gpuStyle() ? 4 : cpuMax);
     }
 
+    /** Output pixels per image of geometry {@code g}: Ho*Wo, or a band's rows*Wo ({@link OpenClConvBands}). */
+    static int pixels(int[] g) {
+        return g[5] * g[6];
+    }
+
     /** The int16 geometry of deform_conv2d.cl. */
-    private static int[] geometry(DeformConv2dShape s) {
+    static int[] geometry(DeformConv2dShape s) {
         DeformConv2dSpec sp = s.spec();
         return new int[] {s.inChannels(), s.inHeight(), s.inWidth(), s.kernelHeight(), s.kernelWidth(),
                 s.outHeight(), s.outWidth(), sp.strideH(), sp.strideW(), sp.padH(), sp.padW(), sp.dilationH(),
@@ -255,7 +271,7 @@ final class OpenClDeformConv2d {
                     + java.util.Arrays.toString(s.inputShape()) + " and kernel " + s.kernelHeight() + "x"
                     + s.kernelWidth());
         }
-        long budget = Math.min(workspaceBudget, backend.device().globalMemory() / 8);
+        long budget = Math.min(Math.min(workspaceBudget, backend.device().globalMemory() / 8), rt.maxAlloc());
         long q = Math.max(1, budget / perImageBytes);
         return (int) Math.min(s.batch(), Math.min(q, Integer.MAX_VALUE / elements));
     }
@@ -265,7 +281,7 @@ final class OpenClDeformConv2d {
         return t;
     }
 
-    private static ClBuffer orDummy(OpenClTensor t, ClBuffer dummy) {
+    static ClBuffer orDummy(OpenClTensor t, ClBuffer dummy) {
         return t == null ? dummy : t.buffer();
     }
 }

@@ -22,10 +22,12 @@ final class OpenClDeformPsRoiPool {
     private static final String POOL = "deform_psroi_pool.cl";
 
     private final OpenClBackend backend;
+    private final ClRuntime rt;
     private volatile long workspaceBudget = OpenClDeformConv2d.WORKSPACE_BUDGET;
 
     OpenClDeformPsRoiPool(OpenClBackend backend) {
         this.backend = backend;
+        this.rt = backend.runtime();
     }
 
     /** Sets the workspace bound (tests use a tiny one to force one RoI per chunk). */
@@ -39,17 +41,17 @@ final class OpenClDeformPsRoiPool {
         OpenClTensor in = backend.own("input", input), off = backend.own("offset", offset);
         List<ClBuffer> temps = new ArrayList<>();
         OpenClTensor out = null;
-        synchronized (backend.lock()) {
+        try (ClRuntime.Op op = rt.op()) {
             try {
                 out = backend.newTensor(s.outputShape());
                 if (s.roiCount() > 0) {
                     Geometry geo = new Geometry(s, roisHost, temps);
                     ClBuffer dummy = temp(temps, 1);
-                    backend.call(POOL, "psroi_forward").buf(in.buffer()).buf(off == null ? dummy : off.buffer())
+                    rt.call(POOL, "psroi_forward").buf(in.buffer()).buf(off == null ? dummy : off.buffer())
                             .buf(geo.floats).buf(geo.ints).buf(out.buffer()).vec(geo.g).f((float) spec.transStd())
                             .range((long) s.roiCount() * spec.outputDim() * spec.pooledSize() * spec.pooledSize());
                 }
-                backend.finish("deform_psroi_pool forward");
+                op.finish("deform_psroi_pool forward");
             } catch (RuntimeException | Error e) {
                 if (out != null) out.close();
                 throw e;
@@ -72,7 +74,7 @@ final class OpenClDeformPsRoiPool {
         boolean wantOffset = wanted.contains(Gradient.OFFSET) && off != null;
         List<ClBuffer> temps = new ArrayList<>();
         List<OpenClTensor> made = new ArrayList<>();
-        synchronized (backend.lock()) {
+        try (ClRuntime.Op op = rt.op()) {
             try {
                 OpenClTensor gIn = wantInput ? keep(made, backend.newTensor(s.inputShape())) : null;
                 OpenClTensor gOff = wantOffset ? keep(made, backend.newTensor(s.offsetShape())) : null;
@@ -81,11 +83,11 @@ final class OpenClDeformPsRoiPool {
                 float transStd = (float) spec.transStd();
                 if (gIn != null) inputGradient(s, go, off, dummy, geo, gIn, transStd);
                 if (gOff != null) {
-                    backend.call(POOL, "psroi_offset_grad").buf(in.buffer()).buf(go.buffer()).buf(off.buffer())
+                    rt.call(POOL, "psroi_offset_grad").buf(in.buffer()).buf(go.buffer()).buf(off.buffer())
                             .buf(geo.floats).buf(geo.ints).buf(gOff.buffer()).vec(geo.g).f(transStd)
                             .range(gOff.count() / 2);
                 }
-                backend.finish("deform_psroi_pool backward");
+                op.finish("deform_psroi_pool backward");
                 made.clear();
                 return new DeformPsRoiPoolGradients(gIn, gOff);
             } finally {
@@ -112,15 +114,15 @@ final class OpenClDeformPsRoiPool {
                 throw new IllegalArgumentException("spec: expected at most " + (Integer.MAX_VALUE / 2) + " samples per "
                         + "RoI (outputDim*pooledSize^2*samplePerPart^2) on the opencl backend, got " + perRoi);
             }
-            Cl.fill(backend.queue(), gIn.buffer().mem(), (long) elements * 4, "input gradient");
+            rt.fill(gIn.buffer(), (long) elements * 4, "input gradient");
             return;
         }
-        long budget = Math.min(workspaceBudget, backend.device().globalMemory() / 8);
+        long budget = Math.min(Math.min(workspaceBudget, backend.device().globalMemory() / 8), rt.maxAlloc());
         long fixed = 8L * elements;                       // bucket starts and cursors
         long chunkBytes = perRoi * 16 + (long) bins * 4;  // keys, fractions, lists; diffs
         int chunk = (int) Math.max(1, Math.min(s.roiCount(), Math.max(0, budget - fixed) / chunkBytes));
         chunk = (int) Math.max(1, Math.min(chunk, (Integer.MAX_VALUE / 2) / perRoi));
-        Workspace ws = backend.workspace();
+        Workspace ws = rt.workspace();
         ClBuffer keys = ws.get("psroi sample cells", chunk * perRoi);
         ClBuffer frac = ws.get("psroi sample fractions", 2 * chunk * perRoi);
         ClBuffer diffs = ws.get("psroi bin gradients", (long) chunk * bins);
@@ -128,12 +130,12 @@ final class OpenClDeformPsRoiPool {
         for (int r0 = 0; r0 < s.roiCount(); r0 += chunk) {
             int rc = Math.min(chunk, s.roiCount() - r0);
             int samples = (int) (rc * perRoi);
-            buckets.zero(backend, elements);
-            backend.call(POOL, "psroi_samples").buf(go.buffer()).buf(off == null ? dummy : off.buffer())
+            buckets.zero(rt, elements);
+            rt.call(POOL, "psroi_samples").buf(go.buffer()).buf(off == null ? dummy : off.buffer())
                     .buf(geo.floats).buf(geo.ints).buf(keys).buf(frac).buf(diffs).buf(buckets.starts).vec(geo.g)
                     .f(transStd).i(r0).i(rc).range((long) rc * bins);
-            buckets.sort(backend, POOL, keys, samples, elements);
-            backend.call(POOL, "psroi_input_gather").buf(buckets.starts).buf(buckets.list).buf(frac).buf(diffs)
+            buckets.sort(rt, POOL, keys, samples, elements);
+            rt.call(POOL, "psroi_input_gather").buf(buckets.starts).buf(buckets.list).buf(frac).buf(diffs)
                     .buf(gIn.buffer()).vec(geo.g).i(r0 > 0 ? 1 : 0).range(elements);
         }
     }
@@ -168,11 +170,12 @@ final class OpenClDeformPsRoiPool {
             for (int i = 0; i < r; i++) {
                 tab[2 * p + i] = (int) rois[i * 5]; // truncation toward zero, as the official kernel
                 double[] q = roiGeometry(rois, i, sp);
-                for (int j = 0; j < 8; j++) geo[i * 8 + j] = (float) q[j];
+                // Halved (deform_psroi_pool.cl header): finite in float32 for any finite RoI.
+                for (int j = 0; j < 8; j++) geo[i * 8 + j] = halfAsFloat(q[j]);
             }
-            floats = backend.allocate(geo.length, Pointer.to(geo), "RoI geometry");
+            floats = rt.allocate(geo.length, Pointer.to(geo), "RoI geometry");
             temps.add(floats);
-            ints = backend.allocate(tab.length, Pointer.to(tab), "RoI tables");
+            ints = rt.allocate(tab.length, Pointer.to(tab), "RoI tables");
             temps.add(ints);
         }
     }
@@ -195,6 +198,11 @@ final class OpenClDeformPsRoiPool {
                 binH / sp.samplePerPart()};
     }
 
+    /** {@code v / 2} as a float, clamped to the finite floats (a RoI scaled past the float range stays finite). */
+    static float halfAsFloat(double v) {
+        return (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v / 2));
+    }
+
     /** C's {@code round}: half away from zero ({@link Math#round} rounds half up). */
     static double roundHalfAway(double v) {
         double t = v < 0 ? Math.ceil(v) : Math.floor(v);
@@ -214,7 +222,7 @@ final class OpenClDeformPsRoiPool {
     }
 
     private ClBuffer temp(List<ClBuffer> temps, long floats) {
-        ClBuffer b = backend.allocate(floats, null, "absent argument");
+        ClBuffer b = rt.allocate(floats, null, "absent argument");
         temps.add(b);
         return b;
     }

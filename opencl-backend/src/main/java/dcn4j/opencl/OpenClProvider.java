@@ -11,8 +11,12 @@ import java.util.List;
  *
  * <p>Always present; {@linkplain #availability() available} only when JOCL's native library, the
  * OpenCL ICD loader and at least one platform with a device are found, else unavailable with the
- * reason. Device choice: {@link BackendOptions#device()} ({@code -Ddcn4j.device=I}, {@code --device I})
- * indexes {@link #devices()}; {@code -1} takes the first GPU, else the first device.
+ * reason. Available when any device of any platform is: a platform whose queries fail is skipped
+ * and listed with the reason. Platform choice: {@code -Ddcn4j.opencl.platform=NAME} (or
+ * {@code DCN4J_OPENCL_PLATFORM}) keeps only platforms whose name contains NAME, ignoring case (e.g.
+ * {@code rusticl}, {@code portable} for PoCL). Device choice: {@link BackendOptions#device()}
+ * ({@code -Ddcn4j.device=I}, {@code --device I}) indexes the devices of {@link #devices()};
+ * {@code -1} takes the first GPU, else the first device.
  */
 public final class OpenClProvider implements BackendProvider {
 
@@ -25,7 +29,7 @@ public final class OpenClProvider implements BackendProvider {
     /** The probe's outcome, computed once per JVM: JOCL's native loading cannot be retried anyway. */
     private static volatile Probe probe;
 
-    private record Probe(Availability availability, List<ClDevice> devices) {
+    private record Probe(Availability availability, List<ClDevice> devices, List<String> skipped) {
     }
 
     @Override
@@ -43,9 +47,17 @@ public final class OpenClProvider implements BackendProvider {
         return probe().availability();
     }
 
+    /**
+     * One line per device, {@code "I: platform / device (...)"}, in index order; then one line per
+     * platform left out, with the reason ({@code "platform 'rusticl' skipped: clGetDeviceIDs failed:
+     * ..."}, or not selected by {@code -Ddcn4j.opencl.platform}), so {@code dcn4j backends} shows it.
+     */
     @Override
     public List<String> devices() {
-        return probe().devices().stream().map(ClDevice::describe).toList();
+        Probe p = probe();
+        List<String> lines = new java.util.ArrayList<>(p.devices().stream().map(ClDevice::describe).toList());
+        lines.addAll(p.skipped());
+        return List.copyOf(lines);
     }
 
     @Override
@@ -71,9 +83,10 @@ public final class OpenClProvider implements BackendProvider {
 
     /** Lists platforms and devices; any failure of native loading or of OpenCL becomes a reason. */
     private static Probe runProbe() {
-        List<ClDevice> devices;
+        String selector = ClDevice.platformSelector();
+        ClDevice.Discovery found;
         try {
-            devices = ClDevice.all();
+            found = ClDevice.discover(selector);
         } catch (UnsatisfiedLinkError e) {
             return unavailable(reasonForLinkError(e));
         } catch (OpenClException e) {
@@ -85,10 +98,15 @@ public final class OpenClProvider implements BackendProvider {
             if (root instanceof UnsatisfiedLinkError ule) return unavailable(reasonForLinkError(ule));
             return unavailable("JOCL could not be initialised: " + e);
         }
-        if (devices.isEmpty()) {
-            return unavailable("no OpenCL platform found (install an ICD, e.g. pocl-opencl-icd)");
+        if (found.devices().isEmpty()) {
+            if (found.skipped().isEmpty()) {
+                return unavailable("no OpenCL platform found (install an ICD, e.g. pocl-opencl-icd)");
+            }
+            String why = "no OpenCL device found" + (selector == null ? "" : " on a platform matching "
+                    + ClDevice.PLATFORM_PROPERTY + "=" + selector) + "; " + String.join("; ", found.skipped());
+            return new Probe(Availability.no(why), List.of(), found.skipped());
         }
-        return new Probe(Availability.yes(), devices);
+        return new Probe(Availability.yes(), found.devices(), found.skipped());
     }
 
     private static String reasonForLinkError(UnsatisfiedLinkError e) {
@@ -104,6 +122,6 @@ public final class OpenClProvider implements BackendProvider {
     }
 
     private static Probe unavailable(String reason) {
-        return new Probe(Availability.no(reason), List.of());
+        return new Probe(Availability.no(reason), List.of(), List.of());
     }
 }

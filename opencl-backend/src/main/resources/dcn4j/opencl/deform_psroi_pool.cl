@@ -4,8 +4,13 @@
  * RoI pooling"; paper eq. 5-7; float64 oracle dcn4j.reference.ReferenceDeformPsRoiPool).
  *
  * The per-RoI geometry is computed on the host in float64 exactly as the reference does (corners
- * rounded half away from zero, scaled, shifted by -0.5, size at least 0.1) and passed as floats:
- *   geo[r*8 + 0..7] = start_w, start_h, roi_w, roi_h, bin_w, bin_h, sub_w, sub_h
+ * rounded half away from zero, scaled, shifted by -0.5, size at least 0.1) and passed as floats,
+ * HALVED, so that a finite RoI spanning the whole float range (x1 = -3e38, x2 = 3e38: roi_w = 6e38)
+ * stays finite in float32 instead of giving inf and then 0 * inf = NaN:
+ *   geo[r*8 + 0..7] = (start_w, start_h, roi_w, roi_h, bin_w, bin_h, sub_w, sub_h) / 2
+ * Positions are computed in halves and doubled last (sample_at). Scaling by 2 commutes with float
+ * rounding, so every position is bit-identical to computing with the whole values wherever those
+ * do not overflow; where the doubled position overflows it is far outside the image either way.
  * and ints: tab[0..P) part cell of a bin row/column, tab[P..2P) position-sensitive group of a bin
  * row/column, tab[2P + r] batch index of RoI r.
  *
@@ -25,7 +30,8 @@
     (void) R; (void) NCLS; (void) HAS_OFFSET; (void) CEC;
 
 /* Top-left sample of bin (ph, pw) of RoI r for output channel ctop, moved by the offset of its
- * class and part cell: wstart = pw*bin_w + start_w + transStd*offset_x*roi_w (same for h). */
+ * class and part cell: wstart = pw*bin_w + start_w + transStd*offset_x*roi_w (same for h), as a
+ * half (see the header); sample_at doubles it. */
 inline void bin_start(__global const float* geo, __global const int* tab, __global const float* offset,
                       const int16 g, const float transStd, const int r, const int ctop, const int ph,
                       const int pw, float* wstart, float* hstart)
@@ -40,11 +46,19 @@ inline void bin_start(__global const float* geo, __global const int* tab, __glob
         ty = offset[((r * 2 * NCLS + 2 * cls + 1) * PART + partH) * PART + partW] * transStd;
     }
     float ws = (float) pw * q[4] + q[0];
-    ws += tx * q[2];
     float hs = (float) ph * q[5] + q[1];
-    hs += ty * q[3];
+    if (HAS_OFFSET) {
+        ws += tx * q[2];
+        hs += ty * q[3];
+    }
     *wstart = ws;
     *hstart = hs;
+}
+
+/* Sample i of a bin from its half start and half step: 2 * (start + i * step). */
+inline float sample_at(const float startHalf, const int i, const float stepHalf)
+{
+    return 2.0f * (startHalf + (float) i * stepHalf);
 }
 
 /* Whether sample (h, w) is taken: the official kernel skips [-0.5, W-0.5] x [-0.5, H-0.5]'s outside. */
@@ -60,7 +74,7 @@ inline int bin_count(const float wstart, const float hstart, const float subW, c
     int count = 0;
     for (int ih = 0; ih < SPP; ih++)
         for (int iw = 0; iw < SPP; iw++)
-            count += taken(wstart + (float) iw * subW, hstart + (float) ih * subH, H, W);
+            count += taken(sample_at(wstart, iw, subW), sample_at(hstart, ih, subH), H, W);
     return count;
 }
 
@@ -112,8 +126,8 @@ __kernel void psroi_forward(__global const float* input, __global const float* o
     int count = 0;
     for (int ih = 0; ih < SPP; ih++) {
         for (int iw = 0; iw < SPP; iw++) {
-            float w = wstart + (float) iw * q[6];
-            float h = hstart + (float) ih * q[7];
+            float w = sample_at(wstart, iw, q[6]);
+            float h = sample_at(hstart, ih, q[7]);
             if (!taken(w, h, H, W)) continue;
             w = clamp_taken(w, (float) (W - 1));
             h = clamp_taken(h, (float) (H - 1));
@@ -157,8 +171,8 @@ __kernel void psroi_samples(__global const float* gradOut, __global const float*
     for (int ih = 0; ih < SPP; ih++) {
         for (int iw = 0; iw < SPP; iw++) {
             const int s = bin * SPP * SPP + ih * SPP + iw;
-            float w = wstart + (float) iw * subW;
-            float h = hstart + (float) ih * subH;
+            float w = sample_at(wstart, iw, subW);
+            float h = sample_at(hstart, ih, subH);
             if (!taken(w, h, H, W)) {
                 keys[s] = -1;
                 continue;
@@ -241,8 +255,8 @@ __kernel void psroi_offset_grad(__global const float* input, __global const floa
                 __global const float* plane = input + (b * C + c) * H * W;
                 for (int ih = 0; ih < SPP; ih++) {
                     for (int iw = 0; iw < SPP; iw++) {
-                        float w = wstart + (float) iw * subW;
-                        float h = hstart + (float) ih * subH;
+                        float w = sample_at(wstart, iw, subW);
+                        float h = sample_at(hstart, ih, subH);
                         if (!taken(w, h, H, W)) continue;
                         w = clamp_taken(w, (float) (W - 1));
                         h = clamp_taken(h, (float) (H - 1));
@@ -251,9 +265,9 @@ __kernel void psroi_offset_grad(__global const float* input, __global const floa
                         const float u00 = plane[y0 * W + x0], u01 = plane[y1 * W + x0];
                         const float u10 = plane[y0 * W + x1], u11 = plane[y1 * W + x1];
                         float dX = (u11 * dy + u10 * (1.0f - dy) - u01 * dy - u00 * (1.0f - dy)) * transStd * diff;
-                        dX *= roiW;
+                        dX = (dX * roiW) * 2.0f; /* roiW is halved */
                         float dY = (u11 * dx + u01 * (1.0f - dx) - u10 * dx - u00 * (1.0f - dx)) * transStd * diff;
-                        dY *= roiH;
+                        dY = (dY * roiH) * 2.0f;
                         gx += dX;
                         gy += dY;
                     }

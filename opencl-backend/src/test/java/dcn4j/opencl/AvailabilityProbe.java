@@ -13,7 +13,8 @@ public final class AvailabilityProbe {
         BackendProvider p = Backends.provider(OpenClProvider.NAME);
         System.out.println("available=" + p.availability().available());
         System.out.println("reason=" + p.availability().reason());
-        System.out.println("devices=" + p.devices().size());
+        System.out.println("devices=" + p.devices().stream().filter(d -> d.matches("\\d+: .*")).count());
+        for (String d : p.devices()) System.out.println("device " + d);
         try {
             Backends.open(OpenClProvider.NAME).close();
             System.out.println("open=ok");

@@ -92,6 +92,15 @@ class OpenClDeformPsRoiPoolTest {
         l.add(named("no RoI", 1, 5, 5, spec(0.5, 2, 2, 2, 2, 2, 0.1), new float[0], 1, true, 1, 9));
         l.add(named("1x1 feature map", 2, 1, 1, spec(0.0625, 3, 2, 3, 3, 2, 0.1),
                 new float[] {1, 0, 0, 15, 15, 0, -8, -8, 8, 8}, 1, true, 1, 10));
+        // Finite RoIs spanning the float range: roi_w = 6e38 overflows float32 (0 * inf = NaN in
+        // the kernel before its geometry was halved); one bin of the first starts exactly at 0.
+        float huge = 3e38f;
+        l.add(named("huge finite RoI, no offset", 1, 4, 4, spec(1.0, 1, 1, 2, 2, 2, 0.1),
+                new float[] {0, -huge, 0, huge, 3, 0, -huge, -huge, huge, huge}, 1, false, 0, 11));
+        l.add(named("huge finite RoI, offset, one bin", 1, 4, 4, spec(1.0, 2, 1, 1, 2, 2, 0.1),
+                new float[] {0, -huge, 0, huge, 3, 0, 1, -huge, 2, huge}, 1, true, 1, 12));
+        l.add(named("huge finite RoI, offset, scale 1/16", 1, 5, 5, spec(0.0625, 1, 1, 3, 3, 3, 0.1),
+                new float[] {0, -huge, -huge, huge, huge}, 1, true, 1, 13));
         return l;
     }
 

@@ -28,20 +28,27 @@ class OpenClProviderTest {
     @Test
     void devicesAreListedOnePerLineWithTheirIndex() {
         OpenClTestSupport.requireOpenCl();
-        List<String> devices = Backends.provider("opencl").devices();
+        List<String> lines = Backends.provider("opencl").devices();
+        List<String> devices = lines.stream().filter(l -> !l.startsWith("platform '")).toList();
         assertFalse(devices.isEmpty());
         for (int i = 0; i < devices.size(); i++) {
             String d = devices.get(i);
             assertTrue(d.startsWith(i + ": "), d);
             assertTrue(d.matches("\\d+: .+ / .+ \\(.+, \\d+ compute units, [0-9.]+ GiB global memory\\)"), d);
         }
-        System.out.println("[opencl devices] " + devices);
+        // Then the platforms left out, each with its reason.
+        assertEquals(devices, lines.subList(0, devices.size()), "devices first, in index order");
+        for (String l : lines.subList(devices.size(), lines.size())) {
+            assertTrue(l.matches("platform '.*' (skipped: .+|not selected \\(dcn4j.opencl.platform=.+\\))"), l);
+        }
+        System.out.println("[opencl devices] " + lines);
     }
 
     @Test
     void deviceIndexSelectsTheDevice() {
         OpenClTestSupport.requireOpenCl();
-        List<String> devices = Backends.provider("opencl").devices();
+        List<String> devices = Backends.provider("opencl").devices().stream()
+                .filter(l -> !l.startsWith("platform '")).toList();
         try (OpenClBackend b = (OpenClBackend) Backends.open("opencl", BackendOptions.defaults().withDevice(0))) {
             assertEquals(0, b.device().index());
             assertTrue(b.description().contains(devices.get(0)), b.description());
