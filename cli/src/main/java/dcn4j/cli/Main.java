@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "dcn4j", mixinStandardHelpOptions = true, version = "dcn4j 0.1.0",
         description = "Deformable Convolutional Networks on the JVM.",
         subcommands = {BackendsCommand.class, EvalCommand.class, ConformanceCommand.class, BenchCommand.class,
-                TrainCommand.class, CommandLine.HelpCommand.class})
+                TrainCommand.class, KitCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -37,6 +37,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (out != null && ModuleLayer.boot().findModule("java.desktop").isEmpty()) {
+            // The kit's runtime leaves java.desktop out (DESIGN.md "The kit"); ImageIO lives there.
+            throw new IllegalArgumentException("--out: writing pictures needs the JDK module java.desktop, which this"
+                    + " Java runtime lacks (a dcn4j kit leaves it out); run without --out");
+        }
         TrainDemo.Options options = TrainDemo.Options.defaults().withEpochs(epochs).withSeed(seed).withOut(out);
         try (Backend b = backend == null ? Backends.open() : Backends.open(backend)) {
             TrainDemo.Result r = TrainDemo.run(b, options, System.out);
