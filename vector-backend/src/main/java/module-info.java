@@ -10,6 +10,9 @@
 module dcn4j.vector {
     requires transitive dcn4j;
     requires static jdk.incubator.vector;
+    // HotSpot's UseFMA and UseAVX flags choose the multiply-add and the register tile (DESIGN.md "Vector width and GEMM tiles").
+    requires java.management;
+    requires jdk.management;
 
     exports dcn4j.vector;
 

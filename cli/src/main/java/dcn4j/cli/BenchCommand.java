@@ -6,11 +6,14 @@ import dcn4j.DType;
 import dcn4j.Backends;
 import dcn4j.DeformConv2dGradients;
 import dcn4j.DeformConv2dSpec;
+import dcn4j.DeformPsRoiPoolGradients;
+import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
 import dcn4j.vector.VectorProvider;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -25,9 +28,13 @@ import picocli.CommandLine.Spec;
  * that computes the input and weight gradients does two such products, so it is counted as twice that).
  * Offsets are uniform in {@code [-r, r]} (default 2), so samples fall between pixels as in a trained
  * network. With {@code --json} the last line is one JSON object.
+ *
+ * <p>{@code --op deform_psroi_pool} times deformable PS RoI pooling instead ({@code --shape N,D,H,W,R}: an
+ * input of {@code D*groupSize^2} channels, {@code R} random RoIs inside the image) and reports RoIs/s and
+ * bilinear samples/s ({@code R*D*pooled^2*samplePerPart^2} samples per forward).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time deform_conv2d (forward or backward) on a backend: median ms and GFLOP/s.")
+        description = "Time deform_conv2d (median ms, GFLOP/s) or deform_psroi_pool (RoIs/s, samples/s), forward or backward.")
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -36,11 +43,31 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "backend name (default: -Ddcn4j.backend, DCN4J_BACKEND, else the best available)")
     String backend;
 
-    @Option(names = "--op", defaultValue = "deform_conv2d", description = "operator: deform_conv2d (default)")
+    @Option(names = "--op", defaultValue = "deform_conv2d",
+            description = "operator: deform_conv2d (default) or deform_psroi_pool")
     String op;
 
-    @Option(names = "--shape", required = true, description = "N,C,H,W,O,kh,kw")
+    @Option(names = "--shape", required = true,
+            description = "N,C,H,W,O,kh,kw for deform_conv2d; N,D,H,W,R (D output channels, R RoIs) for deform_psroi_pool")
     String shape;
+
+    @Option(names = "--group-size", defaultValue = "7", description = "deform_psroi_pool: position-sensitive grid (default 7)")
+    int groupSize;
+
+    @Option(names = "--pooled-size", defaultValue = "7", description = "deform_psroi_pool: output bins per side (default 7)")
+    int pooledSize;
+
+    @Option(names = "--part-size", defaultValue = "7", description = "deform_psroi_pool: offset grid per side (default 7)")
+    int partSize;
+
+    @Option(names = "--sample-per-part", defaultValue = "4", description = "deform_psroi_pool: samples per bin per side (default 4)")
+    int samplePerPart;
+
+    @Option(names = "--spatial-scale", defaultValue = "0.0625", description = "deform_psroi_pool: image-to-map scale (default 1/16)")
+    double spatialScale;
+
+    @Option(names = "--trans-std", defaultValue = "0.1", description = "deform_psroi_pool: offset scale (default 0.1)")
+    double transStd;
 
     @Option(names = "--padding", defaultValue = "0,0", description = "ph,pw (default 0,0)")
     String padding;
@@ -102,16 +129,13 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (op.equals("deform_psroi_pool")) return psRoiPool(out, err);
         if (!op.equals("deform_conv2d")) {
-            throw new IllegalArgumentException("--op: expected deform_conv2d, got '" + op + "'");
+            throw new IllegalArgumentException("--op: expected deform_conv2d or deform_psroi_pool, got '" + op + "'");
         }
+        checkTiming();
         int[] s = ints("--shape", shape, 7);
         int[] pad = ints("--padding", padding, 2), str = ints("--stride", stride, 2), dil = ints("--dilation", dilation, 2);
-        if (warmup < 0) throw new IllegalArgumentException("--warmup: expected >= 0, got " + warmup);
-        if (!(warmupSeconds >= 0)) {
-            throw new IllegalArgumentException("--warmup-seconds: expected >= 0, got " + warmupSeconds);
-        }
-        if (iterations < 1) throw new IllegalArgumentException("--iterations: expected >= 1, got " + iterations);
         if (!(offsetRange >= 0) || Double.isInfinite(offsetRange)) {
             throw new IllegalArgumentException("--offset-range: expected finite >= 0, got " + offsetRange);
         }
@@ -133,19 +157,16 @@ final class BenchCommand implements Callable<Integer> {
         Random rnd = new Random(seed);
         DType requested = parseDType(dtype);
         try (Backend b = Backends.open(name, options)) {
-            DType d = requested != null ? requested : b.nativeDType();
-            if (!b.supports(d)) {
-                throw new IllegalArgumentException("--dtype: expected a dtype backend '" + b.name() + "' supports, got " + d);
-            }
-            Tensor input = b.tensor(d, new int[] {n, c, h, w}, uniform(rnd, (long) n * c * h * w, 1));
-            Tensor weight = b.tensor(d, new int[] {o, c / groups, kh, kw}, uniform(rnd, (long) o * (c / groups) * kh * kw,
+            DType dt = dtypeOn(b, requested);
+            Tensor input = b.tensor(dt, new int[] {n, c, h, w}, uniform(rnd, (long) n * c * h * w, 1));
+            Tensor weight = b.tensor(dt, new int[] {o, c / groups, kh, kw}, uniform(rnd, (long) o * (c / groups) * kh * kw,
                     1 / Math.sqrt((double) c / groups * kh * kw)));
-            Tensor offset = noOffset ? null : b.tensor(d, new int[] {n, 2 * offsetGroups * kh * kw, ho, wo},
+            Tensor offset = noOffset ? null : b.tensor(dt, new int[] {n, 2 * offsetGroups * kh * kw, ho, wo},
                     uniform(rnd, (long) n * 2 * offsetGroups * kh * kw * ho * wo, offsetRange));
-            Tensor maskT = mask ? b.tensor(d, new int[] {n, offsetGroups * kh * kw, ho, wo},
+            Tensor maskT = mask ? b.tensor(dt, new int[] {n, offsetGroups * kh * kw, ho, wo},
                     unit(rnd, (long) n * offsetGroups * kh * kw * ho * wo)) : null;
-            Tensor biasT = bias ? b.tensor(d, new int[] {o}, uniform(rnd, o, 1)) : null;
-            Tensor gradOut = backward ? b.tensor(d, new int[] {n, o, ho, wo}, uniform(rnd, (long) n * o * ho * wo, 1))
+            Tensor biasT = bias ? b.tensor(dt, new int[] {o}, uniform(rnd, o, 1)) : null;
+            Tensor gradOut = backward ? b.tensor(dt, new int[] {n, o, ho, wo}, uniform(rnd, (long) n * o * ho * wo, 1))
                     : null;
             Runnable call = backward
                     ? () -> {
@@ -168,7 +189,7 @@ final class BenchCommand implements Callable<Integer> {
             double gflops = flops / (median * 1e-3) / 1e9;
             long workspace = b.name().equals(VectorProvider.NAME) ? VectorProvider.peakWorkspaceBytes(b) : -1;
             String what = (backward ? "backward" : "forward") + (noOffset ? " (no offset: plain convolution)" : "");
-            out.printf(Locale.ROOT, "deform_conv2d %s on %s, %s tensors [%s]%n", what, b.name(), d, b.description());
+            out.printf(Locale.ROOT, "deform_conv2d %s on %s, %s tensors [%s]%n", what, b.name(), dt, b.description());
             out.printf(Locale.ROOT, "  N,C,H,W,O,kh,kw = %s  pad %d,%d stride %d,%d dilation %d,%d groups %d offset groups %d%s%s%n",
                     shape, pad[0], pad[1], str[0], str[1], dil[0], dil[1], groups, offsetGroups, mask ? " mask" : "",
                     bias ? " bias" : "");
@@ -182,7 +203,7 @@ final class BenchCommand implements Callable<Integer> {
                                 + "\"offset\":%b,\"mask\":%b,\"bias\":%b,\"threads\":%d,\"iterations\":%d,"
                                 + "\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"gflops\":%.6g,\"flops\":%.0f,"
                                 + "\"workspace_bytes\":%d}",
-                        b.name(), d, backward ? "backward" : "forward", shape, pad[0], pad[1], str[0], str[1], dil[0], dil[1],
+                        b.name(), dt, backward ? "backward" : "forward", shape, pad[0], pad[1], str[0], str[1], dil[0], dil[1],
                         groups, offsetGroups, !noOffset, mask, bias, options.effectiveThreads(), iterations, median,
                         sorted[0], sorted[sorted.length - 1], gflops, flops, workspace));
             }
@@ -199,6 +220,103 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--dtype: expected F32, F64, F16 or BF16, got '" + text + "'");
         }
+    }
+
+    /** {@code requested} (or the native dtype) when {@code b} supports it, else the one-line error. */
+    private static DType dtypeOn(Backend b, DType requested) {
+        DType d = requested != null ? requested : b.nativeDType();
+        if (!b.supports(d)) {
+            throw new IllegalArgumentException("--dtype: expected a dtype backend '" + b.name() + "' supports, got " + d);
+        }
+        return d;
+    }
+
+    private void checkTiming() {
+        if (warmup < 0) throw new IllegalArgumentException("--warmup: expected >= 0, got " + warmup);
+        if (!(warmupSeconds >= 0)) {
+            throw new IllegalArgumentException("--warmup-seconds: expected >= 0, got " + warmupSeconds);
+        }
+        if (iterations < 1) throw new IllegalArgumentException("--iterations: expected >= 1, got " + iterations);
+    }
+
+    /**
+     * {@code --op deform_psroi_pool}: R-FCN's head. RoIs are random boxes inside the image
+     * ({@code H/scale x W/scale}), offsets uniform in {@code [-1, 1]} (times {@code --trans-std} inside the
+     * operator) unless {@code --no-offset}; one offset class.
+     */
+    private int psRoiPool(PrintWriter out, PrintWriter err) {
+        checkTiming();
+        int[] s = ints("--shape", shape, 5);
+        for (int i = 0; i < 5; i++) {
+            if (s[i] < 1) throw new IllegalArgumentException("--shape: expected every value >= 1, got " + shape);
+        }
+        int n = s[0], d = s[1], h = s[2], w = s[3], r = s[4];
+        DeformPsRoiPoolSpec ps = new DeformPsRoiPoolSpec(spatialScale, d, groupSize, pooledSize, partSize, samplePerPart,
+                transStd);
+        int c = ps.inputChannels();
+        BackendOptions options = new BackendOptions(device, threads);
+        String name = backend != null ? backend : BackendsCommand.defaultBackendName();
+        Random rnd = new Random(seed);
+        double imageH = h / spatialScale, imageW = w / spatialScale;
+        double[] roiData = new double[5 * r];
+        for (int i = 0; i < r; i++) {
+            double x1 = rnd.nextDouble() * imageW * 0.8, y1 = rnd.nextDouble() * imageH * 0.8;
+            roiData[5 * i] = rnd.nextInt(n);
+            roiData[5 * i + 1] = x1;
+            roiData[5 * i + 2] = y1;
+            roiData[5 * i + 3] = Math.min(imageW - 1, x1 + 16 + rnd.nextDouble() * imageW * 0.4);
+            roiData[5 * i + 4] = Math.min(imageH - 1, y1 + 16 + rnd.nextDouble() * imageH * 0.4);
+        }
+        DType requested = parseDType(dtype);
+        try (Backend b = Backends.open(name, options)) {
+            DType dt = dtypeOn(b, requested);
+            Tensor input = b.tensor(dt, new int[] {n, c, h, w}, uniform(rnd, (long) n * c * h * w, 1));
+            Tensor rois = b.tensor(dt, new int[] {r, 5}, roiData);
+            Tensor offset = noOffset ? null : b.tensor(dt, new int[] {r, 2, partSize, partSize},
+                    uniform(rnd, (long) r * 2 * partSize * partSize, 1));
+            Tensor gradOut = backward ? b.tensor(dt, new int[] {r, d, pooledSize, pooledSize},
+                    uniform(rnd, (long) r * d * pooledSize * pooledSize, 1)) : null;
+            Runnable call = backward
+                    ? () -> {
+                        try (DeformPsRoiPoolGradients g = b.deformPsRoiPoolBackward(ps, gradOut, input, rois, offset,
+                                EnumSet.of(Gradient.INPUT, Gradient.OFFSET))) {
+                            touch(g.input());
+                        }
+                    }
+                    : () -> {
+                        try (Tensor t = b.deformPsRoiPool(ps, input, rois, offset)) {
+                            touch(t);
+                        }
+                    };
+            double[] ms = time(call, err);
+            double[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+            double samples = (double) r * d * pooledSize * pooledSize * samplePerPart * samplePerPart;
+            double roisPerS = r / (median * 1e-3), samplesPerS = samples / (median * 1e-3);
+            String what = (backward ? "backward" : "forward") + (noOffset ? " (no offset)" : "");
+            out.printf(Locale.ROOT, "deform_psroi_pool %s on %s, %s tensors [%s]%n", what, b.name(), dt,
+                    b.description());
+            out.printf(Locale.ROOT, "  N,D,H,W,R = %s  input channels %d  group %d pooled %d part %d sample/part %d"
+                    + " scale %s trans std %s%n", shape, c, groupSize, pooledSize, partSize, samplePerPart,
+                    spatialScale, transStd);
+            out.printf(Locale.ROOT, "  median %.3f ms  min %.3f ms  max %.3f ms over %d runs  %.0f RoIs/s  %.3g samples/s%n",
+                    median, sorted[0], sorted[sorted.length - 1], iterations, roisPerS, samplesPerS);
+            if (json) {
+                out.println(String.format(Locale.ROOT,
+                        "{\"backend\":\"%s\",\"dtype\":\"%s\",\"op\":\"deform_psroi_pool\",\"pass\":\"%s\",\"shape\":[%s],"
+                                + "\"group_size\":%d,\"pooled_size\":%d,\"part_size\":%d,\"sample_per_part\":%d,"
+                                + "\"spatial_scale\":%s,\"trans_std\":%s,\"offset\":%b,\"threads\":%d,\"iterations\":%d,"
+                                + "\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"rois_per_s\":%.1f,"
+                                + "\"samples_per_s\":%.1f,\"samples\":%.0f}",
+                        b.name(), dt, backward ? "backward" : "forward", shape, groupSize, pooledSize, partSize, samplePerPart,
+                        spatialScale, transStd, !noOffset, options.effectiveThreads(), iterations, median, sorted[0],
+                        sorted[sorted.length - 1], roisPerS, samplesPerS, samples));
+            }
+            out.flush();
+        }
+        return 0;
     }
 
     /** Runs warm-up and timed iterations; a progress line on stderr at most once a second when slow. */

@@ -83,4 +83,34 @@ class BenchCommandTest {
         assertEquals(2, empty.exitCode());
         assertTrue(empty.err().contains("output size"), empty.err());
     }
+
+    @Test
+    void psRoiPoolReportsRoisAndSamplesPerSecond() {
+        CliRun r = CliRun.of("bench", "--backend", "vector", "--op", "deform_psroi_pool", "--shape", "1,3,9,11,5",
+                "--group-size", "3", "--pooled-size", "3", "--part-size", "3", "--sample-per-part", "2", "--warmup", "1",
+                "--warmup-seconds", "0", "--iterations", "3", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        String json = r.outLines().get(r.outLines().size() - 1);
+        // R * D * pooled^2 * samplePerPart^2 bilinear samples per forward.
+        assertEquals(5.0 * 3 * 9 * 4, number(json, "samples"));
+        double median = number(json, "median_ms");
+        assertTrue(median > 0);
+        assertEquals(5 / (median * 1e-3), number(json, "rois_per_s"), 0.05 * 5 / (median * 1e-3) + 0.1);
+        assertEquals(540 / (median * 1e-3), number(json, "samples_per_s"), 0.05 * 540 / (median * 1e-3) + 0.1);
+        assertTrue(json.contains("\"op\":\"deform_psroi_pool\"") && json.contains("\"offset\":true"), json);
+        assertTrue(r.out().contains("samples/s"), r.out());
+    }
+
+    @Test
+    void psRoiPoolBackwardWithoutOffsetAndItsErrors() {
+        CliRun r = CliRun.of("bench", "--backend", "reference", "--op", "deform_psroi_pool", "--shape", "2,2,6,6,4",
+                "--group-size", "2", "--pooled-size", "2", "--part-size", "2", "--no-offset", "--backward", "--warmup",
+                "0", "--warmup-seconds", "0", "--iterations", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("deform_psroi_pool backward (no offset)"), r.out());
+        CliRun bad = CliRun.of("bench", "--op", "deform_psroi_pool", "--shape", "1,2,3,3,1,1,1");
+        assertEquals(2, bad.exitCode());
+        assertEquals(List.of("dcn4j bench: --shape: expected 5 comma-separated integers, got '1,2,3,3,1,1,1'"),
+                bad.errLines());
+    }
 }

@@ -3,6 +3,7 @@ package dcn4j.vector;
 import static dcn4j.vector.Sgemm.L;
 import static dcn4j.vector.Sgemm.NR;
 import static dcn4j.vector.Sgemm.SPECIES;
+import static dcn4j.vector.VectorWidth.fma;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -103,9 +104,9 @@ final class BilinearIm2col {
                             } else {
                                 int at = b + ch;
                                 v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d01), w01, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d10), w10, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d11), w11, v);
                             }
                             int k = kOff + ch;
                             if (!panelMajor) {
@@ -126,9 +127,9 @@ final class BilinearIm2col {
                             } else {
                                 int at = b + ch;
                                 v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d01, m).fma(w01, v);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d10, m).fma(w10, v);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d11, m).fma(w11, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d01, m), w01, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d10, m), w10, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m), w11, v);
                             }
                             store(v, m, cols, panelMajor, block, rows, kg, q, kOff + ch);
                         }
@@ -181,9 +182,9 @@ final class BilinearIm2col {
                             for (; ch <= ce - L; ch += L) {
                                 int at = b + ch;
                                 FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d01), w01, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d10), w10, v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d11), w11, v);
                                 v.intoArray(cols, dst + ch);
                             }
                         }
@@ -192,12 +193,12 @@ final class BilinearIm2col {
                             int at = b + ch;
                             FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
                             if (!plain) {
-                                v = FloatVector.fromArray(SPECIES, padded, at + d01, m)
-                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 1]), v);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d10, m)
-                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 2]), v);
-                                v = FloatVector.fromArray(SPECIES, padded, at + d11, m)
-                                        .fma(FloatVector.broadcast(SPECIES, wt[4 * e + 3]), v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d01, m),
+                                        FloatVector.broadcast(SPECIES, wt[4 * e + 1]), v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d10, m),
+                                        FloatVector.broadcast(SPECIES, wt[4 * e + 2]), v);
+                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m),
+                                        FloatVector.broadcast(SPECIES, wt[4 * e + 3]), v);
                             }
                             v.intoArray(cols, dst + ch, m);
                         }
@@ -231,18 +232,18 @@ final class BilinearIm2col {
                 for (int ch = 0; ch < full; ch += L) {
                     int at = b + ch;
                     FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
-                    v = FloatVector.fromArray(SPECIES, padded, at + d01).fma(w01, v);
-                    v = FloatVector.fromArray(SPECIES, padded, at + d10).fma(w10, v);
-                    v = FloatVector.fromArray(SPECIES, padded, at + d11).fma(w11, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d01), w01, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d10), w10, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d11), w11, v);
                     v.intoArray(cols, dst + ch);
                 }
                 if (full < c) {
                     VectorMask<Float> m = SPECIES.indexInRange(full, c);
                     int at = b + full;
                     FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
-                    v = FloatVector.fromArray(SPECIES, padded, at + d01, m).fma(w01, v);
-                    v = FloatVector.fromArray(SPECIES, padded, at + d10, m).fma(w10, v);
-                    v = FloatVector.fromArray(SPECIES, padded, at + d11, m).fma(w11, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d01, m), w01, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d10, m), w10, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m), w11, v);
                     v.intoArray(cols, dst + full, m);
                 }
             }

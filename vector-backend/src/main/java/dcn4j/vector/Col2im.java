@@ -2,6 +2,7 @@ package dcn4j.vector;
 
 import static dcn4j.vector.Sgemm.L;
 import static dcn4j.vector.Sgemm.SPECIES;
+import static dcn4j.vector.VectorWidth.fma;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -81,24 +82,24 @@ final class Col2im {
                         for (; ch <= ce - L; ch += L) {
                             FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
                             int at = b + ch;
-                            gs.fma(w00, FloatVector.fromArray(SPECIES, gradPadded, at)).intoArray(gradPadded, at);
-                            gs.fma(w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01))
+                            fma(gs, w00, FloatVector.fromArray(SPECIES, gradPadded, at)).intoArray(gradPadded, at);
+                            fma(gs, w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01))
                                     .intoArray(gradPadded, at + d01);
-                            gs.fma(w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10))
+                            fma(gs, w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10))
                                     .intoArray(gradPadded, at + d10);
-                            gs.fma(w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11))
+                            fma(gs, w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11))
                                     .intoArray(gradPadded, at + d11);
                         }
                         if (ch < ce) {
                             VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
                             FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, m);
                             int at = b + ch;
-                            gs.fma(w00, FloatVector.fromArray(SPECIES, gradPadded, at, m)).intoArray(gradPadded, at, m);
-                            gs.fma(w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01, m))
+                            fma(gs, w00, FloatVector.fromArray(SPECIES, gradPadded, at, m)).intoArray(gradPadded, at, m);
+                            fma(gs, w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01, m))
                                     .intoArray(gradPadded, at + d01, m);
-                            gs.fma(w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10, m))
+                            fma(gs, w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10, m))
                                     .intoArray(gradPadded, at + d10, m);
-                            gs.fma(w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11, m))
+                            fma(gs, w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11, m))
                                     .intoArray(gradPadded, at + d11, m);
                         }
                     }
@@ -154,11 +155,11 @@ final class Col2im {
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
                                 FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                accY = gs.fma(dy, accY);
-                                accX = gs.fma(dx, accX);
+                                accY = fma(gs, dy, accY);
+                                accX = fma(gs, dx, accX);
                                 if (withMask) {
-                                    FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
-                                    accM = gs.fma(lower.sub(upper).fma(vly, upper), accM);
+                                    FloatVector upper = fma(top, vlx, v00), lower = fma(bottom, vlx, v10);
+                                    accM = fma(gs, fma(lower.sub(upper), vly, upper), accM);
                                 }
                             }
                             if (ch < ce) {
@@ -174,11 +175,11 @@ final class Col2im {
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
                                 FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                accY = gs.fma(dy, accY);
-                                accX = gs.fma(dx, accX);
+                                accY = fma(gs, dy, accY);
+                                accX = fma(gs, dx, accX);
                                 if (withMask) {
-                                    FloatVector upper = top.fma(vlx, v00), lower = bottom.fma(vlx, v10);
-                                    accM = gs.fma(lower.sub(upper).fma(vly, upper), accM);
+                                    FloatVector upper = fma(top, vlx, v00), lower = fma(bottom, vlx, v10);
+                                    accM = fma(gs, fma(lower.sub(upper), vly, upper), accM);
                                 }
                             }
                         }

@@ -5,245 +5,125 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The single-precision matrix-multiply kernel: a register-tiled FMA micro-kernel on
- * {@link FloatVector#SPECIES_PREFERRED} plus the packing and tile store helpers around it.
+ * The single-precision matrix product of the vector backend (DESIGN.md "Vector width and GEMM tiles"):
+ * the host's register tile ({@link GemmTile}, chosen once per species), the cache blocking derived from
+ * the L1 size, the packing of A panels and the tile store.
  *
- * <p>A call computes one {@code MR x NR} tile {@code T = A·B} over {@code kLen} reduction steps:
- * {@code T[i][j] = sum_k A(i,k) * B(k,j)}, where {@code A(i,k)} is read one scalar at a time and
- * broadcast (from rows of a row-major matrix, {@link #kernelRows}, or from a packed panel,
- * {@link #kernelPacked}), and row {@code k} of {@code B} is {@code NR} consecutive floats of a packed
- * panel (two vectors). The {@code MR * 2} accumulators live in registers: with 32
- * vector registers (AVX-512) {@code MR = 8}, with 16 (AVX2, NEON-sized species) {@code MR = 4}, so that
- * accumulators, the two B vectors and the broadcast never spill.
- *
- * <p>Every output element is one fused multiply-add chain over {@code k = 0 .. kLen-1} started from
- * zero: the order is fixed by the call, never by threads, which makes results reproducible.
+ * <p>Every output element is one multiply-add chain per {@link #KC}-deep block, started from zero, and the
+ * blocks are added in ascending k. The order is fixed by the shape and the host (tile, L1 size), never by
+ * threads, which makes results reproducible
+ * (DESIGN.md "Determinism and threads").
  */
 final class Sgemm {
 
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> SPECIES = VectorWidth.SPECIES;
     /** Lanes per vector. */
-    static final int L = SPECIES.length();
-    /** Columns of a tile: two vectors. */
-    static final int NR = 2 * L;
-    /** Rows of a tile (see class comment). */
-    static final int MR = L >= 16 ? 8 : 4;
+    static final int L = VectorWidth.L;
+    /** The register tile of this host. */
+    static final GemmTile TILE = GemmTile.forHost();
+    /** Rows of a tile (the broadcast operand). */
+    static final int MR = TILE.mr;
+    /** Columns of a tile ({@code TILE.nv} vectors, a power of two). */
+    static final int NR = TILE.nr;
+    /**
+     * Reduction block: a {@code KC x NR} B panel takes about half of L1, so it stays there while every A
+     * panel of a block passes over it (GotoBLAS); the A block ({@code rows x KC}) lives in L2.
+     */
+    static final int KC = reductionBlock(TILE, VectorWidth.L1_BYTES);
 
     private Sgemm() {
     }
 
-    /**
-     * The tile for A read from {@code MR} rows of a row-major matrix ({@code A(i,k) = a[ao + i*ars + k]})
-     * and a packed B panel ({@code B(k,j) = b[bo + k*NR + j]}): the forward product, whose A rows are
-     * the sample rows of consecutive pixels. Index expressions linear in {@code k} with unit stride let
-     * the JIT hoist the bounds checks out of the loop.
-     */
-    static void kernelRows(float[] a, int ao, int ars, float[] b, int bo, int kLen, float[] tile) {
-        if (MR == 8) {
-            rows8(a, ao, ars, b, bo, kLen, tile);
-        } else {
-            kernel4(a, ao, ars, 1, b, bo, NR, kLen, tile);
-        }
+    /** Half the L1 for the B panel, in multiples of 16, between 64 and 512. */
+    static int reductionBlock(GemmTile tile, int l1Bytes) {
+        int kc = l1Bytes / 2 / (4 * tile.nr) / 16 * 16;
+        return Math.max(64, Math.min(512, kc));
     }
 
     /**
-     * The tile for a packed A panel ({@code A(i,k) = a[ao + k*MR + i]}) and a packed B panel
-     * ({@code B(k,j) = b[bo + k*NR + j]}). With constant strides the JIT removes the bounds checks from
-     * the loop (about a third faster than variable strides on AVX-512).
+     * {@code C[q][j] (+)= sum_k A[q][k] * B[k][j]} for rows {@code q < rows} of a row-major A
+     * ({@code a[ao + q*lda + k]}, {@code k < kLen}) and the {@code panels} packed B panels
+     * {@code b[bo + (p*bps + k)*NR + j]}; C is panel-major, {@code c[(p*ldcRows + q)*NR + j]}. Each
+     * {@code kc}-deep block of A (in L2) is shared by every B panel (in L1) and read straight from its rows:
+     * packing it would cost as much as the product when there are few panels (64 output channels). Each
+     * block's tiles are summed from zero and added to C in ascending k (the first stored when
+     * {@code !accumulate}).
+     * Whole tiles are read and written: A rows and C rows up to {@code ceil(rows/MR)*MR - 1} must exist
+     * (rows past {@code rows} are scratch).
      */
-    static void kernelPacked(float[] a, int ao, float[] b, int bo, int kLen, float[] tile) {
-        if (MR == 8) {
-            packed8(a, ao, b, bo, kLen, tile);
-        } else {
-            kernel4(a, ao, 1, MR, b, bo, NR, kLen, tile);
-        }
-    }
-
-    private static void packed8(float[] a, int ao, float[] b, int bo, int kLen, float[] t) {
-        FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        for (int k = 0; k < kLen; k++) {
-            int bk = bo + k * (2 * L), ak = ao + k * 8;
-            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
-            FloatVector x;
-            x = FloatVector.broadcast(SPECIES, a[ak]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a[ak + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a[ak + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a[ak + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a[ak + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a[ak + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a[ak + 6]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a[ak + 7]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, 2 * L);
-        c11.intoArray(t, 3 * L);
-        c20.intoArray(t, 4 * L);
-        c21.intoArray(t, 5 * L);
-        c30.intoArray(t, 6 * L);
-        c31.intoArray(t, 7 * L);
-        c40.intoArray(t, 8 * L);
-        c41.intoArray(t, 9 * L);
-        c50.intoArray(t, 10 * L);
-        c51.intoArray(t, 11 * L);
-        c60.intoArray(t, 12 * L);
-        c61.intoArray(t, 13 * L);
-        c70.intoArray(t, 14 * L);
-        c71.intoArray(t, 15 * L);
-    }
-
-    private static void rows8(float[] a, int ao, int ars, float[] b, int bo, int kLen, float[] t) {
-        FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        int r0 = ao, r1 = ao + ars, r2 = ao + 2 * ars, r3 = ao + 3 * ars;
-        int r4 = ao + 4 * ars, r5 = ao + 5 * ars, r6 = ao + 6 * ars, r7 = ao + 7 * ars;
-        for (int k = 0; k < kLen; k++) {
-            int bk = bo + k * (2 * L);
-            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
-            FloatVector x;
-            x = FloatVector.broadcast(SPECIES, a[r0 + k]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a[r1 + k]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a[r2 + k]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a[r3 + k]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a[r4 + k]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a[r5 + k]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a[r6 + k]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a[r7 + k]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, 2 * L);
-        c11.intoArray(t, 3 * L);
-        c20.intoArray(t, 4 * L);
-        c21.intoArray(t, 5 * L);
-        c30.intoArray(t, 6 * L);
-        c31.intoArray(t, 7 * L);
-        c40.intoArray(t, 8 * L);
-        c41.intoArray(t, 9 * L);
-        c50.intoArray(t, 10 * L);
-        c51.intoArray(t, 11 * L);
-        c60.intoArray(t, 12 * L);
-        c61.intoArray(t, 13 * L);
-        c70.intoArray(t, 14 * L);
-        c71.intoArray(t, 15 * L);
-    }
-
-    /** The 4-row tile for 16-register machines, with any strides. */
-    private static void kernel4(float[] a, int ao, int ars, int aks, float[] b, int bo, int bks, int kLen,
-                                float[] t) {
-        FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        int r1 = ars, r2 = 2 * ars, r3 = 3 * ars;
-        for (int k = 0; k < kLen; k++) {
-            int bk = bo + k * bks, ak = ao + k * aks;
-            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
-            FloatVector x;
-            x = FloatVector.broadcast(SPECIES, a[ak]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a[ak + r1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a[ak + r2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a[ak + r3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, 2 * L);
-        c11.intoArray(t, 3 * L);
-        c20.intoArray(t, 4 * L);
-        c21.intoArray(t, 5 * L);
-        c30.intoArray(t, 6 * L);
-        c31.intoArray(t, 7 * L);
-    }
-
-    /**
-     * Writes rows {@code 0 .. rows-1}, columns {@code 0 .. cols-1} of {@code tile} to
-     * {@code c[co + i*ldc + j]}, adding to what is there when {@code accumulate}; columns past
-     * {@code cols} are masked off (never read or written).
-     */
-    static void storeRows(float[] tile, int rows, int cols, float[] c, int co, int ldc, boolean accumulate) {
-        if (cols == NR) {
-            for (int i = 0; i < rows; i++) {
-                int dst = co + i * ldc;
-                FloatVector t0 = FloatVector.fromArray(SPECIES, tile, i * NR);
-                FloatVector t1 = FloatVector.fromArray(SPECIES, tile, i * NR + L);
-                if (accumulate) {
-                    t0 = FloatVector.fromArray(SPECIES, c, dst).add(t0);
-                    t1 = FloatVector.fromArray(SPECIES, c, dst + L).add(t1);
+    static void rowsTimesPanels(GemmTile tile, int kc, float[] a, int ao, int lda, int rows, int kLen, float[] b,
+                                int bo, int bps, int panels, float[] c, int ldcRows, boolean accumulate) {
+        int mr = tile.mr, nr = tile.nr;
+        for (int k0 = 0; k0 < kLen; k0 += kc) {
+            int kl = Math.min(kc, kLen - k0);
+            boolean add = accumulate || k0 > 0;
+            for (int p = 0; p < panels; p++) {
+                int bk = bo + (p * bps + k0) * nr;
+                for (int q = 0; q < rows; q += mr) {
+                    tile.multiplyRows(a, ao + q * lda + k0, lda, b, bk, kl, c, (p * ldcRows + q) * nr, add);
                 }
-                t0.intoArray(c, dst);
-                t1.intoArray(c, dst + L);
             }
-            return;
         }
-        VectorMask<Float> m0 = SPECIES.indexInRange(0, cols);
-        VectorMask<Float> m1 = SPECIES.indexInRange(L, cols);
+    }
+
+    /**
+     * Writes rows {@code 0 .. rows-1}, columns {@code 0 .. cols-1} of a {@code tile}-shaped buffer to
+     * {@code c[co + i*ldc + j]}, adding to what is there when {@code accumulate}; columns past {@code cols}
+     * are masked off (never read or written).
+     */
+    static void storeRows(GemmTile tile, float[] t, int rows, int cols, float[] c, int co, int ldc,
+                          boolean accumulate) {
+        int nr = tile.nr;
         for (int i = 0; i < rows; i++) {
             int dst = co + i * ldc;
-            FloatVector t0 = FloatVector.fromArray(SPECIES, tile, i * NR);
-            FloatVector t1 = FloatVector.fromArray(SPECIES, tile, i * NR + L);
-            if (accumulate) {
-                t0 = FloatVector.fromArray(SPECIES, c, dst, m0).add(t0);
-                t1 = FloatVector.fromArray(SPECIES, c, dst + L, m1).add(t1);
+            for (int j = 0; j < nr && j < cols; j += L) {
+                FloatVector v = FloatVector.fromArray(SPECIES, t, i * nr + j);
+                if (j + L <= cols) {
+                    if (accumulate) v = FloatVector.fromArray(SPECIES, c, dst + j).add(v);
+                    v.intoArray(c, dst + j);
+                } else {
+                    VectorMask<Float> m = SPECIES.indexInRange(j, cols);
+                    if (accumulate) v = FloatVector.fromArray(SPECIES, c, dst + j, m).add(v);
+                    v.intoArray(c, dst + j, m);
+                }
             }
-            t0.intoArray(c, dst, m0);
-            t1.intoArray(c, dst + L, m1);
         }
     }
 
+    /** {@link #storeRows(GemmTile, float[], int, int, float[], int, int, boolean)} with the host tile. */
+    static void storeRows(float[] t, int rows, int cols, float[] c, int co, int ldc, boolean accumulate) {
+        storeRows(TILE, t, rows, cols, c, co, ldc, accumulate);
+    }
+
+    /** The host tile on packed panels ({@link GemmTile#multiply}). */
+    static void kernelPacked(float[] a, int ao, float[] b, int bo, int kLen, float[] tile) {
+        TILE.multiply(a, ao, b, bo, kLen, tile);
+    }
+
     /**
-     * Copies an {@code rows x kLen} block {@code A(i,k) = src[so + i*srs + k*sks]} to {@code dst[do + k*MR + i]},
-     * rows {@code rows .. MR-1} zero: a panel that {@link #kernel} reads with {@code ars = 1, aks = MR}.
+     * Copies an {@code rows x kLen} block {@code A(i,k) = src[so + i*srs + k*sks]} to
+     * {@code dst[dOff + k*mr + i]}, rows {@code rows .. mr-1} zero: the packed A panel of a tile.
      */
-    static void packA(float[] src, int so, int srs, int sks, int rows, int kLen, float[] dst, int dOff) {
-        for (int k = 0; k < kLen; k++) {
-            int d = dOff + k * MR;
-            int s = so + k * sks;
-            for (int i = 0; i < rows; i++) dst[d + i] = src[s + i * srs];
-            for (int i = rows; i < MR; i++) dst[d + i] = 0f;
+    static void packA(float[] src, int so, int srs, int sks, int rows, int kLen, int mr, float[] dst, int dOff) {
+        if (sks == 1) {
+            // Row-major source: read each row once, write it strided (the rows stay in L1).
+            for (int i = 0; i < rows; i++) {
+                int s = so + i * srs, d = dOff + i;
+                for (int k = 0; k < kLen; k++) dst[d + k * mr] = src[s + k];
+            }
+        } else {
+            for (int k = 0; k < kLen; k++) {
+                int d = dOff + k * mr, s = so + k * sks;
+                for (int i = 0; i < rows; i++) dst[d + i] = src[s + i * srs];
+            }
         }
+        for (int i = rows; i < mr; i++) {
+            for (int k = 0; k < kLen; k++) dst[dOff + k * mr + i] = 0f;
+        }
+    }
+
+    /** {@link #packA(float[], int, int, int, int, int, int, float[], int)} for the host tile. */
+    static void packA(float[] src, int so, int srs, int sks, int rows, int kLen, float[] dst, int dOff) {
+        packA(src, so, srs, sks, rows, kLen, MR, dst, dOff);
     }
 }

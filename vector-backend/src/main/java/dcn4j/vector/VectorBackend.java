@@ -55,9 +55,8 @@ final class VectorBackend implements Backend {
 
     /** One line about the host and the vector shape used. */
     static String describeHost(int threads) {
-        return "host CPU, " + threads + (threads == 1 ? " thread" : " threads") + ", Vector API "
-                + Sgemm.SPECIES.vectorBitSize() + "-bit float32 (" + Sgemm.L + " lanes), GEMM tile " + Sgemm.MR + "x"
-                + Sgemm.NR;
+        return "host CPU, " + threads + (threads == 1 ? " thread" : " threads") + ", " + VectorWidth.describe()
+                + ", GEMM tile " + Sgemm.MR + "x" + Sgemm.NR + " (KC " + Sgemm.KC + ")";
     }
 
     @Override
@@ -183,10 +182,13 @@ final class VectorBackend implements Backend {
         }
         ConvGeometry g = new ConvGeometry(s);
         float[] in = data("input", input), off = data("offset", offset), m = data("mask", mask);
-        float[] w = data("weight", weight), b = data("bias", bias);
+        float[] b = data("bias", bias);
+        data("weight", weight);
         Workspace ws = acquire();
         try {
-            return new VectorTensor(s.outputShape(), VectorDeformConv2d.forward(pool, ws, forwardChunkBytes, g, in, off, m, w, b));
+            float[] packed = VectorDeformConv2d.packedForwardWeights(pool, g, (VectorTensor) weight);
+            return new VectorTensor(s.outputShape(), VectorDeformConv2d.forward(pool, ws, forwardChunkBytes, g, in, off, m,
+                    packed, b));
         } finally {
             release(ws);
         }
@@ -205,11 +207,13 @@ final class VectorBackend implements Backend {
         }
         ConvGeometry g = new ConvGeometry(s);
         float[] go = data("gradOutput", gradOutput), in = data("input", input);
-        float[] off = data("offset", offset), m = data("mask", mask), w = data("weight", weight);
+        float[] off = data("offset", offset), m = data("mask", mask);
+        data("weight", weight);
         Workspace ws = acquire();
         VectorDeformConv2d.Grads r;
         try {
-            r = VectorDeformConv2d.backward(pool, ws, backwardChunkBytes, g, go, in, off, m, w, wanted.contains(Gradient.INPUT),
+            r = VectorDeformConv2d.backward(pool, ws, backwardChunkBytes, g, go, in, off, m, (VectorTensor) weight,
+                    wanted.contains(Gradient.INPUT),
                     wanted.contains(Gradient.OFFSET), wanted.contains(Gradient.MASK), wanted.contains(Gradient.WEIGHT),
                     wanted.contains(Gradient.BIAS));
         } finally {

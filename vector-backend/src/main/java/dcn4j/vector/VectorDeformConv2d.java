@@ -26,10 +26,8 @@ import jdk.incubator.vector.VectorMask;
  */
 final class VectorDeformConv2d {
 
-    /** Reduction block of the forward and input-gradient products: keeps a B panel ({@code KC x NR}) in L1/L2. */
-    static final int KC = 256;
-    /** Pixel block of the weight-gradient product. */
-    static final int KC_PIXELS = 256;
+    /** Pixel block of the weight-gradient product (its reduction block: a {@code KC x NR} column panel in L1). */
+    static final int KC_PIXELS = Sgemm.KC;
     /** Largest pixel block of a backward sampling or offset-gradient item. */
     static final int MAX_PIXEL_BLOCK = 8 * MR;
     /** Pixel block of a column-gradient item (its packed gradOut panels, {@code Og x GC_PIXELS}, stay in L2). */
@@ -78,19 +76,15 @@ final class VectorDeformConv2d {
             return Math.min(g.pixels, (int) ((long) chunk * panels / chunks) * MR);
         }
 
-        long packedWeightSize(ConvGeometry g) {
-            return (long) g.groups * oPanels * g.groupK * NR;
-        }
-
         long columnsSize(ConvGeometry g) {
             return (long) g.groups * rowsPerGroup * g.groupK + NR;
         }
 
         /** Bytes of every array a forward call with {@code threads} workers holds. */
         long bytes(ConvGeometry g, int threads) {
-            long shared = 2L * imagesPerPhase * g.paddedSize + packedWeightSize(g);
+            long shared = 2L * imagesPerPhase * g.paddedSize;
             long entries = SampleTable.entries(g, rowsPerGroup);
-            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + MR * NR + 5 * entries;
+            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + 5 * entries;
             return 4 * (shared + threads * perWorker);
         }
     }
@@ -122,10 +116,6 @@ final class VectorDeformConv2d {
             return (long) g.groups * kPanels * rowsPerGroup * NR;
         }
 
-        long packedWeightSize(ConvGeometry g) {
-            return (long) g.groups * kPanels * g.outPerGroup * NR;
-        }
-
         /** Per-worker packed A panels: the larger of a pixel block's gradOut panels and the weight-gradient ones. */
         static long aPanelSize(ConvGeometry g) {
             return Math.max((long) GC_PIXELS * g.outPerGroup, (long) ceilDiv(g.outPerGroup, MR) * MR * KC_PIXELS);
@@ -134,7 +124,7 @@ final class VectorDeformConv2d {
         /** Bytes of every array a backward call with {@code threads} workers holds (as {@link Backward} asks for them). */
         long bytes(ConvGeometry g, int threads, boolean wantInput, boolean wantWeight) {
             long shared = g.paddedSize + (wantInput ? g.paddedSize : 0)
-                    + (gradColumns ? packedWeightSize(g) + gradColumnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
+                    + (gradColumns ? gradColumnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
                     + 8L * SampleTable.entries(g, rowsPerGroup)
                     + (wantWeight ? (long) g.outChannels * g.groupK : 0);
             long perWorker = MR * NR + aPanelSize(g);
@@ -148,49 +138,42 @@ final class VectorDeformConv2d {
     // ------------------------------------------------------------------------------------------------
 
     static float[] forward(WorkerPool pool, Workspace ws, long budget, ConvGeometry g, float[] input, float[] offset,
-                           float[] mask, float[] weight, float[] bias) {
+                           float[] mask, float[] packed, float[] bias) {
         int threads = pool.parallelism();
         ForwardPlan plan = ForwardPlan.of(g, threads, budget);
         float[] out = new float[length("output", (long) g.batch * g.outChannels * g.pixels)];
         float[][] padded = new float[2 * plan.imagesPerPhase()][];
         for (int i = 0; i < padded.length; i++) padded[i] = ws.floats("padded#" + i, g.paddedSize);
-        float[] packed = ws.floats("packedW", plan.packedWeightSize(g));
         long entries = SampleTable.entries(g, plan.rowsPerGroup());
         float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
         float[][] cbuf = ws.perWorker("cbuf", threads, (long) plan.oPanels() * plan.rowsPerGroup() * NR);
-        float[][] tiles = ws.perWorker("tile", threads, MR * NR);
         SampleTable[] tables = new SampleTable[threads];
         for (int w = 0; w < threads; w++) {
             tables[w] = new SampleTable(ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries), null);
         }
 
-        int oPanels = plan.oPanels();
         int rowBlocks = rowBlocks(g, threads);
         int rows = g.height + 2, span = plan.imagesPerPhase(), phases = ceilDiv(g.batch, span);
         // Phase j computes the chunks of images [j*span, (j+1)*span) and pads the next span of images
-        // into the other half of the buffers: one barrier per span of images. Phase -1 packs the
-        // weights and pads the first span.
+        // into the other half of the buffers: one barrier per span of images. Phase -1 pads the first span.
         for (int j = -1; j < phases; j++) {
             int phase = j;
             int first = j * span, count = j < 0 ? 0 : Math.min(span, g.batch - first);
             int nextFirst = (j + 1) * span, nextCount = Math.max(0, Math.min(span, g.batch - nextFirst));
             int padItems = nextCount * rowBlocks;
-            int workItems = j < 0 ? g.groups * oPanels : count * plan.chunks();
+            int workItems = count * plan.chunks();
             pool.forEach(padItems + workItems, (it, w) -> {
                 if (it < padItems) {
                     int image = it / rowBlocks, b = it % rowBlocks;
                     BilinearIm2col.padNhwc(g, input, nextFirst + image, padded[((phase + 1) & 1) * span + image],
                             blockStart(rows, rowBlocks, b), blockStart(rows, rowBlocks, b + 1));
-                } else if (phase < 0) {
-                    int i = it - padItems;
-                    packForward(g, weight, packed, i / oPanels, i % oPanels);
                 } else {
                     int image = (it - padItems) / plan.chunks(), chunk = (it - padItems) % plan.chunks();
                     int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
                     if (p1 > p0) {
                         forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask,
                                 padded[(phase & 1) * span + image], packed, bias, tables[w], cols[w], cbuf[w],
-                                tiles[w], out);
+                                out);
                     }
                 }
             });
@@ -201,23 +184,15 @@ final class VectorDeformConv2d {
     /** One chunk of pixels {@code [p0, p0+count)} of batch item {@code n}: sample, multiply, write. */
     private static void forwardChunk(ConvGeometry g, ForwardPlan plan, int n, int p0, int count, float[] offset,
                                      float[] mask, float[] padded, float[] packed, float[] bias, SampleTable table,
-                                     float[] cols, float[] cbuf, float[] tile, float[] out) {
+                                     float[] cols, float[] cbuf, float[] out) {
         int rpg = plan.rowsPerGroup(), kg = g.groupK, og = g.outPerGroup, oPanels = plan.oPanels();
         table.fill(g, offset, mask, n, p0, count, 0, false);
         BilinearIm2col.sampleRows(g, table, padded, count, cols, rpg);
         for (int grp = 0; grp < g.groups; grp++) {
-            // GotoBLAS order: a KC-deep block of the sample rows stays in cache while every output panel
-            // passes over it; each weight block is read once per chunk. cbuf[op][q][NR] accumulates.
-            for (int k0 = 0; k0 < kg; k0 += KC) {
-                int kLen = Math.min(KC, kg - k0);
-                for (int op = 0; op < oPanels; op++) {
-                    int bo = ((grp * oPanels + op) * kg + k0) * NR;
-                    for (int q = 0; q < count; q += MR) {
-                        Sgemm.kernelRows(cols, (grp * rpg + q) * kg + k0, kg, packed, bo, kLen, tile);
-                        Sgemm.storeRows(tile, Math.min(MR, count - q), NR, cbuf, (op * rpg + q) * NR, NR, k0 > 0);
-                    }
-                }
-            }
+            // GotoBLAS order: a KC-deep block of the sample rows stays in L2 while every weight panel (in L1)
+            // passes over it; cbuf[op][q][NR] accumulates the blocks.
+            Sgemm.rowsTimesPanels(Sgemm.TILE, Sgemm.KC, cols, grp * rpg * kg, kg, count, kg, packed,
+                    grp * oPanels * kg * NR, kg, oPanels, cbuf, rpg, false);
             // cbuf holds out[p][o]; the output is NCHW, so write it transposed (+ bias).
             for (int op = 0; op < oPanels; op++) {
                 int width = Math.min(NR, og - op * NR);
@@ -230,6 +205,37 @@ final class VectorDeformConv2d {
                 }
             }
         }
+    }
+
+    /** The key of a weight tensor's forward packing ({@link VectorTensor#packed}): groups and tile. */
+    private record ForwardPacking(int groups, String tile, int nr) {
+    }
+
+    /** The key of a weight tensor's backward packing. */
+    private record BackwardPacking(int groups, String tile, int nr) {
+    }
+
+    /**
+     * The weights in the forward's panel layout, packed once per weight tensor (tensors are immutable) and
+     * kept with it; the packing is split over the workers.
+     */
+    static float[] packedForwardWeights(WorkerPool pool, ConvGeometry g, VectorTensor weight) {
+        return weight.packed(new ForwardPacking(g.groups, Sgemm.TILE.name(), NR), data -> {
+            int oPanels = ceilDiv(g.outPerGroup, NR);
+            float[] packed = new float[length("packed weight", (long) g.groups * oPanels * g.groupK * NR)];
+            pool.forEach(g.groups * oPanels, (i, w) -> packForward(g, data, packed, i / oPanels, i % oPanels));
+            return packed;
+        });
+    }
+
+    /** The weights in the backward's (column-gradient) panel layout, packed once per weight tensor. */
+    static float[] packedBackwardWeights(WorkerPool pool, ConvGeometry g, VectorTensor weight) {
+        return weight.packed(new BackwardPacking(g.groups, Sgemm.TILE.name(), NR), data -> {
+            int kp = ceilDiv(g.groupK, NR);
+            float[] packed = new float[length("packed weight", (long) g.groups * kp * g.outPerGroup * NR)];
+            pool.forEach(g.groups * kp, (item, w) -> packBackward(g, data, packed, item / kp, item % kp));
+            return packed;
+        });
     }
 
     /** {@code packed[((grp*oPanels + op)*Kg + k)*NR + j] = weight[grp*Og + op*NR + j][cl][kpt]}, k = kpt*Cg + cl. */
@@ -269,7 +275,7 @@ final class VectorDeformConv2d {
     }
 
     static Grads backward(WorkerPool pool, Workspace ws, long budget, ConvGeometry g, float[] gradOut, float[] input,
-                          float[] offset, float[] mask, float[] weight, boolean wantInput, boolean wantOffset,
+                          float[] offset, float[] mask, VectorTensor weight, boolean wantInput, boolean wantOffset,
                           boolean wantMask, boolean wantWeight, boolean wantBias) {
         int threads = pool.parallelism();
         wantOffset &= g.hasOffset;
@@ -285,7 +291,8 @@ final class VectorDeformConv2d {
 
         if (needGradCols || wantWeight) {
             BackwardPlan plan = BackwardPlan.of(g, wantWeight, needGradCols, budget);
-            new Backward(pool, ws, g, plan, gradOut, input, offset, mask, weight, gIn, gOff, gMask, gW).run();
+            float[] packedW = needGradCols ? packedBackwardWeights(pool, g, weight) : null;
+            new Backward(pool, ws, g, plan, gradOut, input, offset, mask, packedW, gIn, gOff, gMask, gW).run();
         }
         if (gB != null) {
             pool.forEach(blocks(g.outChannels, 4 * threads), (b, w) -> {
@@ -322,7 +329,7 @@ final class VectorDeformConv2d {
         final int threads, pixelBlock, rowBlocks, channelBlocks, oRanges, kRanges;
 
         Backward(WorkerPool pool, Workspace ws, ConvGeometry g, BackwardPlan plan, float[] gradOut, float[] input,
-                 float[] offset, float[] mask, float[] weight, float[] gIn, float[] gOff, float[] gMask, float[] gW) {
+                 float[] offset, float[] mask, float[] packedW, float[] gIn, float[] gOff, float[] gMask, float[] gW) {
             this.pool = pool;
             this.g = g;
             this.plan = plan;
@@ -339,7 +346,7 @@ final class VectorDeformConv2d {
             gradPadded = gIn != null ? ws.floats("gradPadded", g.paddedSize) : null;
             cols = plan.columns() ? ws.floats("cols", plan.columnsSize(g)) : null;
             gradCols = plan.gradColumns() ? ws.floats("gradCols", plan.gradColumnsSize(g)) : null;
-            packedW = plan.gradColumns() ? ws.floats("packedWk", plan.packedWeightSize(g)) : null;
+            this.packedW = plan.gradColumns() ? packedW : null;
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             long entries = SampleTable.entries(g, plan.rowsPerGroup());
             table = new SampleTable(ws.ints("base", entries), ws.floats("weight", 4 * entries),
@@ -357,10 +364,6 @@ final class VectorDeformConv2d {
             int wanted = Math.max(1, 2 * threads / g.groups);
             oRanges = blocks(oPanels, wanted);
             kRanges = blocks(plan.kPanels(), ceilDiv(wanted, oRanges));
-            if (packedW != null) {
-                int kp = plan.kPanels();
-                pool.forEach(g.groups * kp, (item, w) -> packBackward(g, weight, packedW, item / kp, item % kp));
-            }
             if (gradWeightAcc != null) Arrays.fill(gradWeightAcc, 0, g.outChannels * g.groupK, 0f);
         }
 

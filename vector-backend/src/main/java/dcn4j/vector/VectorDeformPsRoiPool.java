@@ -2,6 +2,7 @@ package dcn4j.vector;
 
 import static dcn4j.vector.Sgemm.L;
 import static dcn4j.vector.Sgemm.SPECIES;
+import static dcn4j.vector.VectorWidth.fma;
 
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.spi.DeformPsRoiPoolShape;
@@ -242,9 +243,9 @@ final class VectorDeformPsRoiPool {
                                 VectorMask<Float> m = SPECIES.indexInRange(c, len);
                                 int ch = c0 + c;
                                 FloatVector v = FloatVector.fromArray(SPECIES, permuted, smp.i00 + ch, m).mul(w00);
-                                v = FloatVector.fromArray(SPECIES, permuted, smp.i01 + ch, m).fma(w01, v);
-                                v = FloatVector.fromArray(SPECIES, permuted, smp.i10 + ch, m).fma(w10, v);
-                                v = FloatVector.fromArray(SPECIES, permuted, smp.i11 + ch, m).fma(w11, v);
+                                v = fma(FloatVector.fromArray(SPECIES, permuted, smp.i01 + ch, m), w01, v);
+                                v = fma(FloatVector.fromArray(SPECIES, permuted, smp.i10 + ch, m), w10, v);
+                                v = fma(FloatVector.fromArray(SPECIES, permuted, smp.i11 + ch, m), w11, v);
                                 FloatVector.fromArray(SPECIES, acc, c, m).add(v).intoArray(acc, c, m);
                             }
                         }
@@ -349,13 +350,13 @@ final class VectorDeformPsRoiPool {
                                     FloatVector d = FloatVector.fromArray(SPECIES, diff, c, m);
                                     int ch = c0 + c;
                                     int a00 = smp.i00 + ch, a01 = smp.i01 + ch, a10 = smp.i10 + ch, a11 = smp.i11 + ch;
-                                    d.fma(w00, FloatVector.fromArray(SPECIES, gradPermuted, a00, m))
+                                    fma(d, w00, FloatVector.fromArray(SPECIES, gradPermuted, a00, m))
                                             .intoArray(gradPermuted, a00, m);
-                                    d.fma(w01, FloatVector.fromArray(SPECIES, gradPermuted, a01, m))
+                                    fma(d, w01, FloatVector.fromArray(SPECIES, gradPermuted, a01, m))
                                             .intoArray(gradPermuted, a01, m);
-                                    d.fma(w10, FloatVector.fromArray(SPECIES, gradPermuted, a10, m))
+                                    fma(d, w10, FloatVector.fromArray(SPECIES, gradPermuted, a10, m))
                                             .intoArray(gradPermuted, a10, m);
-                                    d.fma(w11, FloatVector.fromArray(SPECIES, gradPermuted, a11, m))
+                                    fma(d, w11, FloatVector.fromArray(SPECIES, gradPermuted, a11, m))
                                             .intoArray(gradPermuted, a11, m);
                                 }
                             }
@@ -403,10 +404,10 @@ final class VectorDeformPsRoiPool {
                                 // slopeX = (1-dy)(u10 - u00) + dy (u11 - u01); slopeY = (1-dx)(u01 - u00) + dx (u11 - u10)
                                 FloatVector top = u10.sub(u00), bottom = u11.sub(u01);
                                 FloatVector left = u01.sub(u00), right = u11.sub(u10);
-                                FloatVector slopeX = bottom.sub(top).fma(dy, top);
-                                FloatVector slopeY = right.sub(left).fma(dx, left);
-                                accX = d.fma(slopeX, accX);
-                                accY = d.fma(slopeY, accY);
+                                FloatVector slopeX = fma(bottom.sub(top), dy, top);
+                                FloatVector slopeY = fma(right.sub(left), dx, left);
+                                accX = fma(d, slopeX, accX);
+                                accY = fma(d, slopeY, accY);
                             }
                         }
                     }

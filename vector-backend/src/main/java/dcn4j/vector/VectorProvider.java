@@ -34,7 +34,8 @@ public final class VectorProvider implements BackendProvider {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return Availability.no("the JVM was started without the Vector API; add --add-modules jdk.incubator.vector");
         }
-        return Availability.yes();
+        String problem = VectorWidth.problem();
+        return problem == null ? Availability.yes() : Availability.no(problem);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * A host tensor of the vector backend, never written after construction: float32 storage for
@@ -20,6 +21,14 @@ final class VectorTensor implements Tensor {
     private final DType dtype;
     private volatile float[] data;
     private volatile short[] bits;
+    /**
+     * Packed forms of this tensor (weights in a GEMM panel layout), keyed by layout: computed once, since
+     * the tensor never changes, and released with it (on {@link #close()} or when it becomes unreachable).
+     * At most {@link #MAX_PACKED} are kept (forward and backward layouts); another one evicts the oldest.
+     */
+    private Object[] packedKeys = new Object[0];
+    private float[][] packedForms = new float[0][];
+    static final int MAX_PACKED = 2;
 
     /** An F32 tensor wrapping {@code values} (taken over, not copied) after checking it matches {@code shape}. */
     VectorTensor(int[] shape, float[] values) {
@@ -52,6 +61,36 @@ final class VectorTensor implements Tensor {
         short[] b = bits;
         if (b == null) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
         return b;
+    }
+
+    /**
+     * The packed form of this tensor for {@code key}: {@code pack} applied to the storage on first use
+     * (outside the lock; two threads racing compute the same values and one result is kept).
+     */
+    float[] packed(Object key, Function<float[], float[]> pack) {
+        synchronized (this) {
+            for (int i = 0; i < packedKeys.length; i++) if (packedKeys[i].equals(key)) return packedForms[i];
+        }
+        float[] made = pack.apply(data());
+        synchronized (this) {
+            if (data == null) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
+            for (int i = 0; i < packedKeys.length; i++) if (packedKeys[i].equals(key)) return packedForms[i];
+            int keep = Math.min(packedKeys.length, MAX_PACKED - 1);
+            Object[] keys = new Object[keep + 1];
+            float[][] forms = new float[keep + 1][];
+            System.arraycopy(packedKeys, packedKeys.length - keep, keys, 0, keep);
+            System.arraycopy(packedForms, packedForms.length - keep, forms, 0, keep);
+            keys[keep] = key;
+            forms[keep] = made;
+            packedKeys = keys;
+            packedForms = forms;
+            return made;
+        }
+    }
+
+    /** Packed forms held (for tests). */
+    synchronized int packedCount() {
+        return packedKeys.length;
     }
 
     @Override
@@ -111,8 +150,12 @@ final class VectorTensor implements Tensor {
 
     @Override
     public void close() {
-        data = null;
         bits = null;
+        synchronized (this) {
+            data = null;
+            packedKeys = new Object[0];
+            packedForms = new float[0][];
+        }
     }
 
     @Override

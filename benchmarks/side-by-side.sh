@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The side-by-side table of issue 10 in one command (benchmarks/README.md, section 4):
+#   benchmarks/side-by-side.sh            default vector width (dcn4j: the JVM's preferred species; PyTorch: oneDNN's best ISA)
+#   benchmarks/side-by-side.sh --avx2     dcn4j with -XX:UseAVX=2, PyTorch with DNNL_MAX_CPU_ISA=AVX2
+#   benchmarks/side-by-side.sh --both     both, one after the other
+# Options after the mode go to both halves' repetition settings: REPS=5 TV_REPS=2 THREADS=2 SHAPES="1,64,56,56,64;..."
+# (environment variables). Prints a markdown table per width; torchvision and dense conv2d come from
+# side_by_side_torch.py (/usr/bin/python3 with python3-torchvision), dcn4j and ONNX Runtime from SideBySide (one JVM).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/.ci/jdk.sh"
+pick_jdk
+mode="${1:-default}"
+REPS="${REPS:-5}"; TV_REPS="${TV_REPS:-2}"; THREADS="${THREADS:-2}"
+SHAPES="${SHAPES:-1,64,56,56,64;8,64,28,28,64;1,256,28,28,256;2,512,14,14,512;1,128,100,168,128;1,256,50,84,256;1,512,25,42,512}"
+py="${PYTHON:-/usr/bin/python3}"
+
+cd "$root"
+if [ ! -f benchmarks/target/classes/dcn4j/benchmarks/SideBySide.class ] || [ -n "$(find benchmarks vector-backend reference -name '*.java' -newer benchmarks/target/classes/dcn4j/benchmarks/SideBySide.class | head -1)" ]; then
+  echo "side-by-side: building the benchmarks module..." >&2
+  mvn -q -B -ntp -o package -DskipTests -pl benchmarks -am >&2 || mvn -q -B -ntp package -DskipTests -pl benchmarks -am >&2
+fi
+
+run_width() {
+  local label="$1" jvm_opts="$2" dnnl="$3"
+  local torch_out
+  torch_out="$(mktemp)"
+  echo "side-by-side: $label: PyTorch (uptime: $(uptime | sed 's/.*load/load/'))" >&2
+  if [ -n "$dnnl" ]; then
+    DNNL_MAX_CPU_ISA="$dnnl" "$py" benchmarks/side_by_side_torch.py --threads "$THREADS" --reps "$REPS" --tv-reps "$TV_REPS" --shapes "$SHAPES" > "$torch_out"
+  else
+    "$py" benchmarks/side_by_side_torch.py --threads "$THREADS" --reps "$REPS" --tv-reps "$TV_REPS" --shapes "$SHAPES" > "$torch_out"
+  fi
+  echo "side-by-side: $label: dcn4j and ONNX Runtime" >&2
+  # shellcheck disable=SC2086
+  java $jvm_opts --add-modules jdk.incubator.vector -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
+      dcn4j.benchmarks.SideBySide --torch "$torch_out" --reps "$REPS" --threads "$THREADS" --shapes "$SHAPES" \
+      --label "$label, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')" 2> >(grep -v '^WARNING' >&2)
+  rm -f "$torch_out"
+}
+
+case "$mode" in
+  default) run_width "default width" "" "" ;;
+  --avx2) run_width "AVX2 (dcn4j -XX:UseAVX=2, PyTorch DNNL_MAX_CPU_ISA=AVX2)" "-XX:UseAVX=2" "AVX2" ;;
+  --both)
+    run_width "default width" "" ""
+    run_width "AVX2 (dcn4j -XX:UseAVX=2, PyTorch DNNL_MAX_CPU_ISA=AVX2)" "-XX:UseAVX=2" "AVX2" ;;
+  *) echo "usage: benchmarks/side-by-side.sh [--avx2|--both]" >&2; exit 2 ;;
+esac

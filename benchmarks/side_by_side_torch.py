@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""PyTorch half of benchmarks/side-by-side.sh: for each shape N,C,H,W,O (3x3, padding 1, stride 1), with
+and without mask, prints one JSON line with the medians (ms) of
+  - dense_fwd_ms / dense_bwd_ms: torch.nn.functional.conv2d forward, and its backward (input and weight
+    gradients; only the backward call is timed), i.e. oneDNN (limit its ISA with DNNL_MAX_CPU_ISA=AVX2);
+  - tv_fwd_ms / tv_bwd_ms: torchvision.ops.deform_conv2d forward and backward (all gradients), offsets
+    uniform in [-2, 2], mask uniform in [0, 1) when asked.
+torch.set_num_threads(THREADS). Usage: side_by_side_torch.py [--threads 2] [--reps 5] [--tv-reps 2]
+[--no-torchvision] [--shapes "1,64,56,56,64;..."]
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+from torchvision.ops import deform_conv2d
+
+SHAPES = "1,64,56,56,64;8,64,28,28,64;1,256,28,28,256;2,512,14,14,512;1,128,100,168,128;1,256,50,84,256;1,512,25,42,512"
+
+
+def median_ms(fn, reps, warmup, setup=None):
+    for _ in range(warmup):
+        fn(setup()) if setup else fn()
+    times = []
+    for _ in range(reps):
+        arg = setup() if setup else None
+        t0 = time.perf_counter()
+        fn(arg) if setup else fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--tv-reps", type=int, default=2)
+    p.add_argument("--no-torchvision", action="store_true")
+    p.add_argument("--shapes", default=SHAPES)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"oneDNN ISA: {torch.backends.mkldnn.is_available() and __import__('os').environ.get('DNNL_MAX_CPU_ISA', 'default')}",
+          flush=True)
+    for shape in a.shapes.split(";"):
+        n, c, h, w, o = (int(v) for v in shape.split(","))
+        g = torch.Generator().manual_seed(1)
+        x = torch.rand(n, c, h, w, generator=g) * 2 - 1
+        weight = (torch.rand(o, c, 3, 3, generator=g) * 2 - 1) / (9 * c) ** 0.5
+        offset = torch.rand(n, 18, h, w, generator=g) * 4 - 2
+        maskt = torch.rand(n, 9, h, w, generator=g)
+        grad = torch.rand(n, o, h, w, generator=g) * 2 - 1
+        with torch.no_grad():
+            dense_fwd = median_ms(lambda: torch.nn.functional.conv2d(x, weight, padding=1), a.reps * 2, 3)
+
+        def dense_setup():
+            xi = x.clone().requires_grad_(True)
+            wi = weight.clone().requires_grad_(True)
+            return torch.nn.functional.conv2d(xi, wi, padding=1)
+
+        dense_bwd = median_ms(lambda out: out.backward(grad), a.reps, 2, dense_setup)
+        for use_mask in (False, True):
+            row = {"shape": shape, "mask": use_mask, "dense_fwd_ms": dense_fwd, "dense_bwd_ms": dense_bwd}
+            if not a.no_torchvision:
+                m = maskt if use_mask else None
+                with torch.no_grad():
+                    row["tv_fwd_ms"] = median_ms(lambda: deform_conv2d(x, offset, weight, padding=(1, 1), mask=m),
+                                                 a.tv_reps, 1)
+
+                def tv_setup():
+                    xi = x.clone().requires_grad_(True)
+                    oi = offset.clone().requires_grad_(True)
+                    wi = weight.clone().requires_grad_(True)
+                    mi = maskt.clone().requires_grad_(True) if use_mask else None
+                    return deform_conv2d(xi, oi, wi, padding=(1, 1), mask=mi)
+
+                row["tv_bwd_ms"] = median_ms(lambda out: out.backward(grad), a.tv_reps, 1, tv_setup)
+            print(json.dumps(row), flush=True)
+            print(f"side-by-side (torch): {row}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+package dcn4j.benchmarks;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dcn4j.Backend;
+import dcn4j.BackendOptions;
+import dcn4j.Backends;
+import dcn4j.DeformConv2dGradients;
+import dcn4j.DeformConv2dSpec;
+import dcn4j.Gradient;
+import dcn4j.Tensor;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The side-by-side table of issue 10 in one JVM: for each shape {@code N,C,H,W,O} (3x3, padding 1,
+ * stride 1, offsets uniform in [-2, 2]), with and without mask, the dcn4j {@code vector} forward and
+ * backward (all gradients) and ONNX Runtime Java's {@code DeformConv} forward (opset 19, CPU, intra-op
+ * threads as dcn4j's, spinning off) on the same operands, interleaved repetition by repetition; joined
+ * with PyTorch's numbers (dense conv2d forward and backward, torchvision deform_conv2d) that
+ * {@code side_by_side_torch.py} wrote as JSON lines. Run through {@code benchmarks/side-by-side.sh}.
+ *
+ * <p>Arguments: {@code --torch FILE} (JSON lines, optional), {@code --reps R} (default 5),
+ * {@code --threads T} (default 2), {@code --shapes N,C,H,W,O;...} (default: the seven of issue 10),
+ * {@code --label TEXT}.
+ */
+public final class SideBySide {
+
+    static final String[] DEFAULT_SHAPES = {"1,64,56,56,64", "8,64,28,28,64", "1,256,28,28,256", "2,512,14,14,512",
+            "1,128,100,168,128", "1,256,50,84,256", "1,512,25,42,512"};
+
+    private SideBySide() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) opt.put(args[i], args[i + 1]);
+        int reps = Integer.parseInt(opt.getOrDefault("--reps", "5"));
+        int threads = Integer.parseInt(opt.getOrDefault("--threads", "2"));
+        String[] shapes = opt.containsKey("--shapes") ? opt.get("--shapes").split(";") : DEFAULT_SHAPES;
+        Map<String, Map<String, Double>> torch = opt.containsKey("--torch") ? readTorch(Path.of(opt.get("--torch")))
+                : Map.of();
+        List<String> rows = new ArrayList<>();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        String description;
+        try (Backend vector = Backends.open("vector", new BackendOptions(-1, threads))) {
+            description = vector.description();
+            System.err.println("side-by-side: " + description + "; ONNX Runtime " + env.getVersion());
+            for (String shape : shapes) {
+                for (boolean mask : new boolean[] {false, true}) {
+                    int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
+                    Row r = measure(env, vector, threads, s, mask, reps);
+                    Map<String, Double> t = torch.getOrDefault(shape + (mask ? "+mask" : ""), Map.of());
+                    rows.add(format(shape, mask, r, t));
+                    System.err.println("side-by-side: " + rows.get(rows.size() - 1));
+                }
+            }
+        }
+        System.out.println();
+        System.out.println("### " + opt.getOrDefault("--label", "side by side") + " (" + threads + " threads, medians of "
+                + reps + " interleaved repetitions)");
+        System.out.println();
+        System.out.println("dcn4j: " + description + "; ONNX Runtime Java " + env.getVersion()
+                + " DeformConv (opset 19, CPU, intra-op spinning off)");
+        System.out.println();
+        System.out.println("| shape N,C,H,W,O | mask | dcn4j fwd ms | ORT fwd ms | ORT/dcn4j fwd (goal >= 1.1) "
+                + "| dense conv2d fwd ms | dcn4j vs dense fwd speed (goal >= 0.75; 0.7 AVX2) | dcn4j bwd ms "
+                + "| dense bwd ms | dcn4j/dense bwd time (goal <= 1.6) | torchvision fwd ms | torchvision bwd ms | ORT max abs diff |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    record Row(double fwd, double ort, double bwd, double maxDiff) {
+    }
+
+    static Row measure(OrtEnvironment env, Backend b, int threads, int[] s, boolean withMask, int reps)
+            throws OrtException {
+        int n = s[0], c = s[1], h = s[2], w = s[3], o = s[4], k = 3;
+        SplittableRandom r = new SplittableRandom(1);
+        float[] x = uniform(r, (long) n * c * h * w, 1);
+        float[] wt = uniform(r, (long) o * c * k * k, 1 / Math.sqrt(9.0 * c));
+        float[] off = uniform(r, (long) n * 18 * h * w, 2);
+        float[] m = withMask ? positive(r, (long) n * 9 * h * w) : null;
+        float[] go = uniform(r, (long) n * o * h * w, 1);
+        DeformConv2dSpec spec = DeformConv2dSpec.defaults().withPadding(1, 1);
+        try (Tensor tx = b.tensor(new int[] {n, c, h, w}, x); Tensor tw = b.tensor(new int[] {o, c, k, k}, wt);
+             Tensor toff = b.tensor(new int[] {n, 18, h, w}, off);
+             Tensor tm = withMask ? b.tensor(new int[] {n, 9, h, w}, m) : null;
+             Tensor tgo = b.tensor(new int[] {n, o, h, w}, go);
+             OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(threads);
+            so.setInterOpNumThreads(1);
+            so.addConfigEntry("session.intra_op.allow_spinning", "0");
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            byte[] model = OnnxDeformConvModel.build(n, c, h, w, o, k, k, 1, 1, 1, 1, 1, withMask);
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            try (OrtSession session = env.createSession(model, so)) {
+                inputs.put("X", OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {n, c, h, w}));
+                inputs.put("W", OnnxTensor.createTensor(env, FloatBuffer.wrap(wt), new long[] {o, c, k, k}));
+                inputs.put("offset", OnnxTensor.createTensor(env, FloatBuffer.wrap(off), new long[] {n, 18, h, w}));
+                if (withMask) inputs.put("mask", OnnxTensor.createTensor(env, FloatBuffer.wrap(m), new long[] {n, 9, h, w}));
+                Timed fwd = () -> {
+                    try (Tensor out = b.deformConv2d(spec, tx, toff, tm, tw, null)) {
+                        return out;
+                    }
+                };
+                Timed bwd = () -> {
+                    try (DeformConv2dGradients g = b.deformConv2dBackward(spec, tgo, tx, toff, tm, tw, null, Gradient.all())) {
+                        return g;
+                    }
+                };
+                Timed ort = () -> {
+                    try (OrtSession.Result res = session.run(inputs)) {
+                        return res;
+                    }
+                };
+                // Agreement of the two forwards on these operands (a sanity check of the model bytes).
+                float[] ours;
+                try (Tensor out = b.deformConv2d(spec, tx, toff, tm, tw, null)) {
+                    ours = out.toFloatArray();
+                }
+                float[] theirs;
+                try (OrtSession.Result res = session.run(inputs)) {
+                    FloatBuffer fb = ((OnnxTensor) res.get(0)).getFloatBuffer();
+                    theirs = new float[fb.remaining()];
+                    fb.get(theirs);
+                }
+                double maxDiff = theirs.length == ours.length ? 0 : Double.NaN;
+                for (int i = 0; i < ours.length && i < theirs.length; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+                }
+                warm(fwd, 3, 1.5);
+                warm(ort, 2, 0.5);
+                warm(bwd, 2, 1.5);
+                double[] tf = new double[reps], to = new double[reps], tb = new double[reps];
+                for (int i = 0; i < reps; i++) {
+                    tf[i] = fwd.ms();
+                    to[i] = ort.ms();
+                    tb[i] = bwd.ms();
+                }
+                return new Row(median(tf), median(to), median(tb), maxDiff);
+            } finally {
+                for (OnnxTensor t : inputs.values()) t.close();
+            }
+        }
+    }
+
+    /** One call whose result is closed by the call itself; {@link #ms} times it. */
+    @FunctionalInterface
+    interface Timed {
+        Object call() throws OrtException;
+
+        default double ms() throws OrtException {
+            long t0 = System.nanoTime();
+            if (call() == null) throw new IllegalStateException("no result");
+            return (System.nanoTime() - t0) / 1e6;
+        }
+    }
+
+    static void warm(Timed t, int calls, double seconds) throws OrtException {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        for (int i = 0; i < calls || System.nanoTime() < end; i++) t.ms();
+    }
+
+    static String format(String shape, boolean mask, Row r, Map<String, Double> t) {
+        Double dense = t.get("dense_fwd_ms"), denseB = t.get("dense_bwd_ms"), tvF = t.get("tv_fwd_ms"),
+                tvB = t.get("tv_bwd_ms");
+        return String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %s | %s | %.2f | %s | %s | %s | %s | %.1e |",
+                shape, mask ? "yes" : "no", r.fwd, r.ort, r.ort / r.fwd, num(dense), dense == null ? "-" : ratio(dense / r.fwd),
+                r.bwd, num(denseB), denseB == null ? "-" : ratio(r.bwd / denseB), num(tvF), num(tvB), r.maxDiff);
+    }
+
+    static String num(Double d) {
+        return d == null ? "-" : String.format(Locale.ROOT, "%.2f", d);
+    }
+
+    static String ratio(double d) {
+        return String.format(Locale.ROOT, "%.2f", d);
+    }
+
+    static double median(double[] a) {
+        double[] s = a.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** {@code {"shape":"1,64,56,56,64","mask":false,"dense_fwd_ms":1.2,...}} per line, keyed "shape[+mask]". */
+    static Map<String, Map<String, Double>> readTorch(Path file) throws IOException {
+        Map<String, Map<String, Double>> all = new HashMap<>();
+        Pattern num = Pattern.compile("\"([a-z_]+)\":\\s*(-?[0-9.eE+-]+)");
+        for (String line : Files.readAllLines(file)) {
+            if (!line.startsWith("{")) continue;
+            Matcher sm = Pattern.compile("\"shape\":\\s*\"([0-9,]+)\"").matcher(line);
+            if (!sm.find()) continue;
+            boolean mask = line.contains("\"mask\": true") || line.contains("\"mask\":true");
+            Map<String, Double> values = new HashMap<>();
+            Matcher m = num.matcher(line);
+            while (m.find()) values.put(m.group(1), Double.parseDouble(m.group(2)));
+            all.put(sm.group(1) + (mask ? "+mask" : ""), values);
+        }
+        return all;
+    }
+
+    static float[] uniform(SplittableRandom r, long count, double range) {
+        float[] a = new float[Math.toIntExact(count)];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-range, range);
+        return a;
+    }
+
+    static float[] positive(SplittableRandom r, long count) {
+        float[] a = new float[Math.toIntExact(count)];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble();
+        return a;
+    }
+}
