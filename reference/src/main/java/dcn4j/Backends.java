@@ -6,6 +6,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds backends on the class path through {@link ServiceLoader} (DESIGN.md "Public API").
@@ -23,7 +25,22 @@ public final class Backends {
     /** Environment variable naming the backend, used when the property is unset. */
     public static final String BACKEND_ENV = "DCN4J_BACKEND";
 
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+    /** Skipped providers already reported, as {@code name: reason}: each is said once per JVM. */
+    private static final Set<String> REPORTED_SKIPS = ConcurrentHashMap.newKeySet();
+
     private Backends() {
+    }
+
+    /**
+     * The backend named by {@code -Ddcn4j.backend}, else by {@code DCN4J_BACKEND} (trimmed), or
+     * {@code null} when neither names one.
+     */
+    public static String namedBackend() {
+        String named = System.getProperty(BACKEND_PROPERTY);
+        if (named == null || named.isBlank()) named = System.getenv(BACKEND_ENV);
+        return named == null || named.isBlank() ? null : named.trim();
     }
 
     /** Every provider found, highest priority first, available or not. */
@@ -64,15 +81,29 @@ public final class Backends {
     }
 
     /**
-     * The backend named by {@code -Ddcn4j.backend}, else by {@code DCN4J_BACKEND}, else the available
-     * provider of highest priority.
+     * The backend named by {@code -Ddcn4j.backend}, else by {@code DCN4J_BACKEND} (an unknown name is an
+     * {@link IllegalArgumentException} listing the known ones), else the available provider of highest
+     * priority. Unavailable providers of higher priority passed over are reported once each, as a
+     * {@link System.Logger} WARNING naming the backend and the reason (DESIGN.md "Build").
      */
     public static Backend open() {
-        String named = System.getProperty(BACKEND_PROPERTY);
-        if (named == null || named.isBlank()) named = System.getenv(BACKEND_ENV);
-        if (named != null && !named.isBlank()) return open(named);
+        String named = namedBackend();
+        if (named != null) return open(named);
+        List<String> skipped = new ArrayList<>();
         for (BackendProvider p : providers()) {
-            if (p.availability().available()) return p.open(BackendOptions.defaults());
+            BackendProvider.Availability a = p.availability();
+            if (a.available()) {
+                // A faster backend passed over (the vector one without --add-modules jdk.incubator.vector,
+                // 100x slower reference instead) must not go unnoticed: said once per JVM and reason.
+                for (String s : skipped) {
+                    if (REPORTED_SKIPS.add(s)) {
+                        LOG.log(System.Logger.Level.WARNING, "dcn4j: backend " + s + "; using '" + p.name()
+                                + "' instead");
+                    }
+                }
+                return p.open(BackendOptions.defaults());
+            }
+            skipped.add("'" + p.name() + "' skipped, unavailable: " + a.reason());
         }
         throw new IllegalStateException("no dcn4j backend is available (is dcn4j-reference on the class path?)");
     }

@@ -67,13 +67,11 @@ final class BackendsCommand implements Callable<Integer> {
 
     /** Mirrors {@link Backends#open()}: {@code -Ddcn4j.backend}, then {@code DCN4J_BACKEND}, then the best available. */
     static Choice defaultChoice(List<BackendProvider> providers) {
-        String named = System.getProperty(Backends.BACKEND_PROPERTY);
-        String source = "from -D" + Backends.BACKEND_PROPERTY;
-        if (named == null || named.isBlank()) {
-            named = System.getenv(Backends.BACKEND_ENV);
-            source = "from " + Backends.BACKEND_ENV;
-        }
-        if (named != null && !named.isBlank()) {
+        String property = System.getProperty(Backends.BACKEND_PROPERTY);
+        String named = Backends.namedBackend();
+        String source = property != null && !property.isBlank() ? "from -D" + Backends.BACKEND_PROPERTY
+                : "from " + Backends.BACKEND_ENV;
+        if (named != null) {
             String wanted = named.trim().toLowerCase(java.util.Locale.ROOT);
             for (BackendProvider p : providers) {
                 if (p.name().equals(wanted)) {
@@ -82,12 +80,18 @@ final class BackendsCommand implements Callable<Integer> {
                             : "unavailable: " + a.reason());
                 }
             }
-            return new Choice(named, source, false, "no such backend");
+            return new Choice(named, source, false, "no such backend; expected one of "
+                    + providers.stream().map(BackendProvider::name).toList());
         }
+        List<String> skipped = new java.util.ArrayList<>();
         for (BackendProvider p : providers) {
-            if (availability(p).available()) {
-                return new Choice(p.name(), "highest-priority available backend", true, null);
+            BackendProvider.Availability a = availability(p);
+            if (a.available()) {
+                // The state Backends.open() warns about: a faster backend passed over, and why.
+                return new Choice(p.name(), "highest-priority available backend"
+                        + (skipped.isEmpty() ? "" : "; skipped " + String.join("; ", skipped)), true, null);
             }
+            skipped.add(p.name() + ": " + a.reason());
         }
         return new Choice(null, null, false, "no backend is available");
     }

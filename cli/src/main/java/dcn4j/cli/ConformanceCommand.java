@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         description = "Check backends against the float64 reference with the conformance suite.")
 final class ConformanceCommand implements Callable<Integer> {
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Only this backend (default: every backend found).")
+    @Option(names = "--backend", paramLabel = "NAME", description = "Only this backend (default: the one named by "
+            + "-Ddcn4j.backend or DCN4J_BACKEND, else every backend found).")
     String backend;
 
     @Option(names = "--backend-jar", paramLabel = "PATH",
@@ -65,13 +66,16 @@ final class ConformanceCommand implements Callable<Integer> {
                 BackendProvider p = jars.provider(backend);
                 System.out.println("dcn4j conformance: provider '" + p.name() + "' (" + p.getClass().getName()
                         + ") from " + jars.origin(p));
-                return run(List.of(p));
+                return run(List.of(p), true);
             }
         }
-        return run(backend == null ? Backends.providers() : List.of(Backends.provider(backend)));
+        // -Ddcn4j.backend / DCN4J_BACKEND select a backend as --backend does (an unknown name is refused
+        // with the known ones); --backend wins.
+        String selected = backend != null ? backend : Backends.namedBackend();
+        return run(selected == null ? Backends.providers() : List.of(Backends.provider(selected)), selected != null);
     }
 
-    private int run(List<BackendProvider> providers) {
+    private int run(List<BackendProvider> providers, boolean selected) {
         BackendOptions backendOptions = BackendOptions.defaults().withDevice(device);
         ConformanceRunner.Options options = new ConformanceRunner.Options(tries, seed == null ? null : seed.toString(),
                 cases, true, saveFailures, System.out);
@@ -85,9 +89,9 @@ final class ConformanceCommand implements Callable<Integer> {
         boolean ok = reports.stream().anyMatch(ConformanceRunner.BackendReport::available);
         for (ConformanceRunner.BackendReport r : reports) {
             if (!r.available()) {
-                if (backend != null || ci) {
+                if (selected || ci) {
                     System.out.println(r.backend() + ": could not run (" + r.unavailableReason() + ")"
-                            + (backend != null ? "" : "; CI=true requires every backend"));
+                            + (selected ? "" : "; CI=true requires every backend"));
                     ok = false;
                 }
             } else if (!r.passed()) {

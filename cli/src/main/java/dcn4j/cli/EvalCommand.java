@@ -3,6 +3,7 @@ package dcn4j.cli;
 import dcn4j.Backend;
 import dcn4j.BackendOptions;
 import dcn4j.Backends;
+import dcn4j.conformance.internal.CaseReplay;
 import dcn4j.io.CaseDirectory;
 import dcn4j.io.NpyArray;
 import dcn4j.spi.Capabilities;
@@ -29,9 +30,11 @@ import picocli.CommandLine.Spec;
  * When the case has {@code expected/}, prints per array the norm-relative error
  * {@code ‖out − exp‖ / ‖exp‖} and the largest absolute difference.
  *
- * <p>Everything is computed and checked before anything is written, and the files are staged and
- * renamed together ({@link CaseDirectory#writeOutputs}), so a failed run leaves no output behind.
- * A malformed case ends with one line naming the file or argument (Main's handler) and exit code 2.
+ * <p>Everything is computed and checked before anything is written; the results then replace the
+ * content of DIR as a whole ({@link ResultDirectory}): all of this run's files, no file of an earlier
+ * run. A malformed case ends with one line naming the file or argument (Main's handler) and exit code
+ * 2; a case whose results exceed the tolerances of conformance rule 8 is written, reported in one
+ * line on stderr, and exits with 1.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Run one case directory (CASE_FORMAT.md) on a backend; write output.npy and grad_*.npy.")
@@ -48,8 +51,9 @@ final class EvalCommand implements Callable<Integer> {
     String backend;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
-            description = "folder for output.npy and grad_*.npy (created if missing)")
-    Path out;
+            description = "folder for output.npy and grad_*.npy: created, or replaced as a whole when it holds "
+                    + "only results of an earlier run; refused when it holds anything else")
+    String out;
 
     @Option(names = "--device", paramLabel = "I",
             description = "device index as 'dcn4j backends' lists it (default: the backend's default)")
@@ -57,10 +61,13 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new IllegalArgumentException("--out: expected a directory, got a file: " + out);
+        Path outDir = ResultDirectory.check(out);
+        CaseDirectory c;
+        try {
+            c = CaseDirectory.load(caseDir);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException(OutOfMemory.describe(e, caseDir));
         }
-        CaseDirectory c = CaseDirectory.load(caseDir);
         BackendOptions options = device == null ? BackendOptions.defaults() : deviceOption(device);
         String name = backend != null ? backend : BackendsCommand.defaultBackendName();
         Map<String, NpyArray> results;
@@ -71,16 +78,35 @@ final class EvalCommand implements Callable<Integer> {
             Capabilities declared = Backends.provider(name).capabilities();
             results = c.run(b, declared.supports(c.op().equals(CaseDirectory.DEFORM_CONV2D)
                     ? Capabilities.Operation.DEFORM_CONV2D_BACKWARD : Capabilities.Operation.DEFORM_PSROI_POOL_BACKWARD));
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException(OutOfMemory.describe(e, c.dir()));
         }
         List<String> report = compare(c, results);
+        Map<String, Double> errors = CaseReplay.errors(c, results);
 
-        CaseDirectory.writeOutputs(out, results);
+        ResultDirectory.replace(outDir, results);
         PrintWriter o = spec.commandLine().getOut();
         o.println("case " + c.dir() + " (" + c.op() + ") on " + where);
         for (String line : report) o.println(line);
         o.println("wrote " + String.join(", ", results.keySet().stream().map(k -> k + ".npy").toList()) + " to "
-                + out);
+                + outDir);
         o.flush();
+        // A case with expected/ is a check: exceeding a tolerance of conformance rule 8 fails the command.
+        List<String> failed = new ArrayList<>();
+        for (Map.Entry<String, Double> e : errors.entrySet()) {
+            if (!results.containsKey(e.getKey())) continue;  // not computed: said in the report above
+            double tolerance = CaseReplay.tolerance(e.getKey());
+            if (!(e.getValue() <= tolerance)) {
+                failed.add(String.format(java.util.Locale.ROOT, "%s error %.3e exceeds %.0e", e.getKey(), e.getValue(),
+                        tolerance));
+            }
+        }
+        if (!failed.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("dcn4j eval: " + c.dir() + " fails on " + name + ": " + String.join("; ", failed));
+            err.flush();
+            return 1;
+        }
         return 0;
     }
 

@@ -35,13 +35,21 @@ public final class Main implements Runnable {
             // User-facing failures become one line; anything else is a bug and keeps its trace.
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                     || ex instanceof UnsupportedOperationException
-                    || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
+                    || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException
+                    || ex instanceof dcn4j.opencl.OpenClException) {
                 line.getErr().println("dcn4j " + parsed.subcommand().commandSpec().name() + ": " + ex.getMessage());
                 return 2;
             }
             throw ex;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Errors are not exceptions: picocli lets them through. Commands that know what was too big
+            // say it themselves (eval); here the limit at least.
+            System.err.println("dcn4j: out of memory (" + e.getMessage() + "); " + OutOfMemory.limit());
+            return 2;
+        }
     }
 
     @Override

@@ -52,8 +52,29 @@ class BackendsCommandTest {
         List<String> marked = r.outLines().stream().filter(l -> l.endsWith("(default)")).toList();
         assertEquals(1, marked.size(), r.out());
         assertTrue(marked.get(0).startsWith(best.name() + " "), r.out());
-        assertEquals("default: " + best.name() + " (highest-priority available backend)",
+        String skipped = Backends.providers().stream().takeWhile(p -> !p.name().equals(best.name()))
+                .map(p -> p.name() + ": " + p.availability().reason()).reduce((a, b) -> a + "; " + b)
+                .map(s -> "; skipped " + s).orElse("");
+        assertEquals("default: " + best.name() + " (highest-priority available backend" + skipped + ")",
                 r.outLines().get(r.outLines().size() - 1));
+    }
+
+    @Test
+    void aSkippedFasterBackendIsShownWithItsReason() throws Exception {
+        // Without --add-modules jdk.incubator.vector (a child JVM): vector is listed unavailable with the
+        // flag to add, and the default line says it was skipped and why.
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dcn4j.cli.Main", "backends").start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.getErrorStream().readAllBytes();
+        assertEquals(0, p.waitFor(), out);
+        String reason = "the JVM was started without the Vector API; add --add-modules jdk.incubator.vector";
+        assertTrue(out.lines().anyMatch(l -> l.matches("vector +priority 100 +unavailable: " + java.util.regex.Pattern.quote(reason))),
+                out);
+        List<String> lines = out.lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.contains("; skipped vector: " + reason), last);
+        assertFalse(last.startsWith("default: vector"), last);
     }
 
     @Test
@@ -68,7 +89,8 @@ class BackendsCommandTest {
         System.setProperty(Backends.BACKEND_PROPERTY, "quantum");
         CliRun r = CliRun.of("backends");
         assertEquals(0, r.exitCode());
-        assertEquals("default: quantum (from -Ddcn4j.backend): no such backend",
+        assertEquals("default: quantum (from -Ddcn4j.backend): no such backend; expected one of "
+                + Backends.providers().stream().map(BackendProvider::name).toList(),
                 r.outLines().get(r.outLines().size() - 1));
         assertFalse(r.out().contains("(default)"), r.out());
     }

@@ -172,10 +172,28 @@ class EvalCommandTest {
         Files.createDirectory(c.resolve("expected"));
         Npy.write(c.resolve("expected").resolve("output.npy"), NpyArray.ofDoubles(got.get("output").shape(), doubled));
         CliRun r = CliRun.of("eval", c.toString(), "--backend", "reference", "--out", tmp.resolve("o").toString());
-        assertEquals(0, r.exitCode(), r.err());
         String report = r.outLines().stream().filter(l -> l.startsWith("output ")).findFirst().orElseThrow();
         assertTrue(report.contains("rel 5.000e-01"), report);
         assertTrue(report.contains("max-abs " + String.format("%.3e", maxAbs)), report);
+        // A case with expected/ is a check: beyond the tolerance the command fails, with one line.
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertEquals(List.of("dcn4j eval: " + c + " fails on reference: output error 5.000e-01 exceeds 1e-05"),
+                r.errLines());
+        assertTrue(Files.isRegularFile(tmp.resolve("o").resolve("output.npy")), "results are still written");
+    }
+
+    @Test
+    void resultsWithinToleranceExitZero() throws IOException {
+        Path c = convCase("within", b -> { });
+        Map<String, NpyArray> got;
+        try (Backend ref = Backends.open("reference")) {
+            got = CaseDirectory.load(c).run(ref);
+        }
+        Files.createDirectory(c.resolve("expected"));
+        Npy.write(c.resolve("expected").resolve("output.npy"), got.get("output"));
+        CliRun r = CliRun.of("eval", c.toString(), "--backend", "vector", "--out", tmp.resolve("o").toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertEquals("", r.err());
     }
 
     @Test
@@ -212,6 +230,104 @@ class EvalCommandTest {
         Files.writeString(out.resolve("output.npy"), "stale");
         assertEquals(0, CliRun.of("eval", c.toString(), "--backend", "reference", "--out", out.toString()).exitCode());
         assertArrayEquals(new int[] {1, 3, 4, 4}, Npy.read(out.resolve("output.npy")).shape());
+    }
+
+    @Test
+    void filesOfAnEarlierRunDoNotStayBesideTheNewOnes() throws IOException {
+        Path backward = tmp.resolve("backward");
+        CaseDirectory.write(backward, CaseDirectory.DEFORM_CONV2D,
+                CaseDirectory.params(DeformConv2dSpec.defaults().withPadding(1, 1)),
+                Map.of("input", random(1, 2, 4, 4), "offset", random(1, 18, 4, 4), "weight", random(3, 2, 3, 3)),
+                random(1, 3, 4, 4), null);
+        Path forward = convCase("forward", b -> { });
+        Path out = tmp.resolve("out");
+        assertEquals(0, CliRun.of("eval", backward.toString(), "--backend", "reference", "--out", out.toString())
+                .exitCode());
+        assertEquals(List.of(out.resolve("grad_input.npy"), out.resolve("grad_offset.npy"),
+                out.resolve("grad_weight.npy"), out.resolve("output.npy")), list(out));
+        assertEquals(0, CliRun.of("eval", forward.toString(), "--backend", "reference", "--out", out.toString())
+                .exitCode());
+        assertEquals(List.of(out.resolve("output.npy")), list(out), "only this run's files");
+        assertEquals(List.of(out), list(tmp).stream().filter(p -> p.getFileName().toString().contains("out")).toList(),
+                "no staging folder left beside --out");
+    }
+
+    @Test
+    void aFolderHoldingOtherFilesIsRefusedAndLeftUntouched() throws IOException {
+        Path c = convCase("foreign", b -> { });
+        Path out = Files.createDirectory(tmp.resolve("mine"));
+        Files.writeString(out.resolve("notes.txt"), "my notes");
+        Files.writeString(out.resolve("output.npy"), "old");
+        CliRun r = CliRun.of("eval", c.toString(), "--backend", "reference", "--out", out.toString());
+        assertOneLineFailure(r, "dcn4j eval: --out: expected a new folder or one holding only results of dcn4j eval");
+        assertTrue(r.err().contains("notes.txt"), r.err());
+        assertEquals("my notes", Files.readString(out.resolve("notes.txt")));
+        assertEquals("old", Files.readString(out.resolve("output.npy")));
+    }
+
+    @Test
+    void emptyOutIsRefused() throws IOException {
+        Path c = convCase("emptyout", b -> { });
+        assertOneLineFailure(CliRun.of("eval", c.toString(), "--backend", "reference", "--out", ""),
+                "dcn4j eval: --out: expected a folder, got an empty path");
+        assertOneLineFailure(CliRun.of("eval", c.toString(), "--backend", "reference", "--out", "."),
+                "dcn4j eval: --out: expected a folder of its own for the results, got . (the current directory)");
+    }
+
+    @Test
+    void aFailedWriteLeavesTheEarlierResultsWhole() throws IOException {
+        Path out = tmp.resolve("whole");
+        ResultDirectory.replace(ResultDirectory.check(out.toString()),
+                Map.of("output", random(1, 2), "grad_input", random(2)));
+        byte[] before = Files.readAllBytes(out.resolve("output.npy"));
+        Map<String, NpyArray> bad = new LinkedHashMap<>();
+        bad.put("output", random(3));
+        bad.put("grad_input", null);  // CaseDirectory.writeOutputs refuses it: the run fails before the swap
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ResultDirectory.replace(out, bad));
+        assertEquals(List.of(out.resolve("grad_input.npy"), out.resolve("output.npy")), list(out));
+        assertArrayEquals(before, Files.readAllBytes(out.resolve("output.npy")));
+        assertEquals(List.of(out), list(tmp), "no staging folder left");
+    }
+
+    @Test
+    void aDirectoryOrFifoAsAnInputIsSaidForWhatItIs() throws IOException, InterruptedException {
+        Path d = convCase("dir-input", b -> {
+            Files.delete(b.resolve("weight.npy"));
+            Files.createDirectory(b.resolve("weight.npy"));
+        });
+        assertFailsNaming(d, d.resolve("case.json") + ": inputs.weight: expected an existing .npy file, got a "
+                + "directory: " + d.resolve("weight.npy"));
+        Path f = convCase("fifo-input", b -> Files.delete(b.resolve("weight.npy")));
+        Process mkfifo = new ProcessBuilder("mkfifo", f.resolve("weight.npy").toString()).inheritIO().start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo not available");
+        assertFailsNaming(f, f.resolve("case.json") + ": inputs.weight: expected an existing .npy file, got a FIFO "
+                + "or other special file, not a regular file: " + f.resolve("weight.npy"));
+    }
+
+    @Test
+    void outOfMemoryIsOneLineNamingTheArraysAndTheHeapLimit() throws IOException, InterruptedException {
+        // A 64 MiB input in a JVM of 32 MiB heap: CLI in a child JVM, as a user runs it.
+        Path c = tmp.resolve("huge");
+        Map<String, NpyArray> in = new LinkedHashMap<>();
+        in.put("input", NpyArray.ofDoubles(new int[] {1, 1, 2048, 4096}, new double[2048 * 4096]));
+        in.put("offset", random(1, 2, 1, 1));
+        in.put("weight", random(1, 1, 1, 1));
+        CaseDirectory.write(c, CaseDirectory.DEFORM_CONV2D,
+                CaseDirectory.params(new DeformConv2dSpec(2048, 4096, 0, 0, 1, 1, 1, 1)), in, null, null);
+        in = null;
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m",
+                "-cp", System.getProperty("java.class.path"), "dcn4j.cli.Main", "eval", c.toString(), "--backend",
+                "reference", "--out", tmp.resolve("huge-out").toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), err);
+        List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING:")).toList();
+        assertEquals(1, lines.size(), err);
+        assertTrue(lines.get(0).startsWith("dcn4j eval: out of memory"), err);
+        assertTrue(lines.get(0).contains("largest input.npy of 64.0 MiB"), err);
+        assertTrue(lines.get(0).contains("the JVM heap limit is "), err);
+        assertFalse(Files.exists(tmp.resolve("huge-out")));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ import java.util.SplittableRandom;
  * {@code y*stride - pad + i*dilation + offset} to float, and a position within a float ulp of an
  * integer could land in the neighbouring bilinear cell, whose derivative legitimately differs (the
  * backward is discontinuous at integers, DESIGN.md "right derivative"). Such a case would measure
- * float rounding, not a bug.
+ * float rounding, not a bug. Except on purpose: {@link OffsetStyle#NEAR_INTEGER} puts offsets within
+ * {@code 1e-6} of an integer, and DESIGN.md requires the cell of float64 coordinates there (integer
+ * base plus the offset, never a float32 sum), so that rounding is a bug.
  */
 public final class ConvCase {
 
@@ -39,11 +41,17 @@ public final class ConvCase {
         /** Exact half-integers in {@code [-2.5, 2.5]}. */
         HALF_INTEGER,
         /**
+         * Within {@code 1e-6} of an integer in {@code [-3, 3]}: samples a hair from a cell edge or the
+         * image border, where a backend that rounds {@code base + offset} to float32 lands in the wrong
+         * cell (its gradients then differ by a whole pixel difference).
+         */
+        NEAR_INTEGER,
+        /**
          * Sampling positions exactly on the border lines {@code -1} and {@code H} ({@code W}) where
          * a sample stops counting, on exact pixels, or fractional near the undeformed position.
          */
         BORDER,
-        /** Each value in one of the styles above. */
+        /** Each value in one of the styles above but {@code NEAR_INTEGER} and {@code BORDER}. */
         MIXED
     }
 
@@ -311,6 +319,7 @@ public final class ConvCase {
                 case FAR_OUTSIDE -> fractional(r, -(imageSize + 4), imageSize + 4);
                 case INTEGER -> r.nextInt(-3, 4);
                 case HALF_INTEGER -> r.nextInt(-3, 3) + 0.5f;
+                case NEAR_INTEGER -> (float) (r.nextInt(-3, 4) + (r.nextBoolean() ? 1 : -1) * r.nextDouble(1e-7, 1e-6));
                 case BORDER, MIXED -> throw new AssertionError(s + " is not drawn value by value");
             };
         }

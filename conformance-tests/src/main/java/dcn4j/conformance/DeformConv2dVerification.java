@@ -18,6 +18,7 @@ import dcn4j.conformance.internal.DenseConv2d;
 import dcn4j.conformance.internal.Determinism;
 import dcn4j.conformance.internal.FiniteDifferences;
 import dcn4j.conformance.internal.Magnitudes;
+import dcn4j.conformance.internal.NonFinite;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -63,6 +64,11 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Provide
+    Arbitrary<ConvCase> casesNearCellEdges() {
+        return ConvCases.casesNearCellEdges();
+    }
+
+    @Provide
     Arbitrary<ConvCase> largeCases() {
         return ConvCases.large();
     }
@@ -84,7 +90,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     @Override
     @Requires({DEFORM_CONV2D_BACKWARD})
     @ConformanceProperty
-    public void conv02_backwardMatchesReference(@ForAll("cases") ConvCase c) {
+    public void conv02_backwardMatchesReference(@ForAll("casesNearCellEdges") ConvCase c) {
         ConvArgs a = ConvArgs.of(c);
         Map<Gradient, double[]> got = a.backward(backend(), ALL);
         Map<Gradient, double[]> want = a.backward(reference(), ALL);
@@ -110,14 +116,23 @@ public abstract class DeformConv2dVerification extends Verification implements D
             if (x == null) continue;
             // Offsets move samples: a small step keeps most coordinates inside one bilinear cell.
             double step = g == Gradient.OFFSET ? 1e-4 : 1e-3;
+            // An offset whose fraction is within the step of a cell edge (but not on it, where one-sided
+            // differences show the kink) moves its sample across the edge: DESIGN.md keeps FD away from it.
             FiniteDifferences.Comparison cmp = FiniteDifferences.compare(x, grads.get(g),
-                    v -> FiniteDifferences.dot(a.gradOutput(), a.with(g, v).forward(ref)), step, 12, r);
+                    v -> FiniteDifferences.dot(a.gradOutput(), a.with(g, v).forward(ref)), step, 12, r,
+                    i -> g == Gradient.OFFSET && nearButNotOnAnEdge(x[i], 2 * step));
             expectClose(g.fileStem() + " of the reference vs finite differences", cmp.analytic(), cmp.numeric(),
                     Tolerances.BACKWARD);
             compared += cmp.numeric().length;
             leftOut += cmp.leftOut();
         }
         FiniteDifferences.requireSomethingCompared(compared, leftOut);
+    }
+
+    /** Whether {@code offset} lies within {@code distance} of an integer without being one. */
+    static boolean nearButNotOnAnEdge(double offset, double distance) {
+        double f = offset - Math.floor(offset);
+        return f != 0 && (f < distance || f > 1 - distance);
     }
 
     @Override
@@ -393,6 +408,37 @@ public abstract class DeformConv2dVerification extends Verification implements D
     @ConformanceExample
     public void conv11_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_CONV2D);
+    }
+
+    @Override
+    @Requires({DEFORM_CONV2D_FORWARD})
+    @ConformanceProperty
+    public void conv12_nonFiniteValuesPropagateAsInTheReference(@ForAll("cases") ConvCase c) {
+        SplittableRandom r = c.extraRandom();
+        ConvArgs a = ConvArgs.of(c);
+        // Offsets and masks take the specials most often: they exercise the sampling rules (a NaN
+        // coordinate, an infinite one, a non-finite mask outside the image); input, weight, bias and
+        // output gradient the arithmetic (0 * inf of a zero-weight corner, inf - inf in a sum).
+        a = a.withOffset(NonFinite.sprinkle(a.offset(), r, 0.7, 3))
+                .withMask(NonFinite.sprinkle(a.mask(), r, 0.6, 3))
+                .withInput(NonFinite.sprinkle(a.input(), r, 0.5, 2))
+                .withWeight(NonFinite.sprinkle(a.weight(), r, 0.15, 1))
+                .withBias(NonFinite.sprinkle(a.bias(), r, 0.15, 1))
+                .withGradOutput(NonFinite.sprinkle(a.gradOutput(), r, 0.3, 2));
+        expectClose("output with non-finite arguments", a.forward(backend()), a.forward(reference()),
+                Tolerances.FORWARD);
+        if (!declares(DEFORM_CONV2D_BACKWARD)) {
+            note(FORWARD_ONLY);
+            return;
+        }
+        Map<Gradient, double[]> got = a.backward(backend(), ALL);
+        Map<Gradient, double[]> want = a.backward(reference(), ALL);
+        for (Gradient g : ALL) {
+            if (a.array(g) != null) {
+                expectClose(g.fileStem() + " with non-finite arguments", got.get(g), want.get(g),
+                        Tolerances.BACKWARD);
+            }
+        }
     }
 
     @Provide

@@ -133,6 +133,20 @@ public interface DeformConv2dVerificationRules {
     void conv11_caseDirectoriesReplay() throws Exception;
 
     /**
+     * conv12. Non-finite values (DESIGN.md "Non-finite values"): with NaN, +∞ or −∞ sprinkled into any
+     * argument, every output (and, when the backend declares the backward, gradient) element is NaN,
+     * +∞, −∞ exactly where the reference's is, the finite ones within the tolerances of conv01-conv02.
+     * Needs the forward.
+     *
+     * <p>If this fails, check: a NaN coordinate gives NaN (not 0: {@code NaN > -1} is false, so a
+     * range test written as "inside" skips it); every corner is multiplied by its weight, a zero weight
+     * included ({@code 0·∞ = NaN}); the mask multiplies the blended value, after the blend; no term of a
+     * GEMM or reduction is skipped because it is zero; the input gradient reaches only corners of
+     * non-zero bilinear weight.
+     */
+    void conv12_nonFiniteValuesPropagateAsInTheReference(ConvCase c);
+
+    /**
      * conv13. F16 and BF16 tensors: forward and every gradient come back in the inputs' dtype, hold
      * only values of that dtype, and match the reference on the same 16-bit values widened exactly,
      * within {@code τ32 + u(1 + τ32) + h√n / D} (one final rounding plus the float32 budget, DESIGN.md

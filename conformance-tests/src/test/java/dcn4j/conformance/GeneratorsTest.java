@@ -33,13 +33,20 @@ class GeneratorsTest {
         reaches(cs, "samples far outside the image", c -> c.hasOffset() && max(c.offset()) > c.height() + 2);
         reaches(cs, "exact integer offsets", c -> c.hasOffset() && anyFraction(c.offset(), 0.0, true));
         reaches(cs, "exact half-integer offsets", c -> c.hasOffset() && anyFraction(c.offset(), 0.5, false));
+        reaches(cs, "an empty batch", c -> c.batch() == 0);
+        assertTrue(cs.stream().noneMatch(c -> c.hasOffset() && nearInteger(c.offset())),
+                "the forward rules' cases keep offsets away from cell edges");
+        reaches(ConvCases.casesNearCellEdges().sampleStream().limit(SAMPLES).toList(),
+                "offsets within 1e-6 of an integer (backward rules)", c -> c.hasOffset() && nearInteger(c.offset()));
         reaches(cs, "a sample exactly on the row -1 (the border line of bilinear())", c -> samplesOn(c, true, -1));
         reaches(cs, "a sample exactly on the column W", c -> samplesOn(c, false, c.width()));
         for (ConvCase c : cs) {
             if (!c.hasOffset()) continue;
             for (float v : c.offset()) {
                 double f = v - Math.floor(v);
-                assertTrue(f == 0 || f == 0.5 || (f > 0.005 && f < 0.995),
+                // Near an edge only on purpose (NEAR_INTEGER, within 1e-6: cells must be float64's on every
+                // backend), never by accident of a fractional draw.
+                assertTrue(f == 0 || f == 0.5 || (f > 0.005 && f < 0.995) || f < 1.1e-6 || f > 1 - 1.1e-6,
                         "offset " + v + " within float rounding of a cell edge in " + c);
             }
         }
@@ -114,6 +121,14 @@ class GeneratorsTest {
         float[] r = c.rois();
         for (int i = 0; i < c.roiCount(); i++) {
             if (p.test(java.util.Arrays.copyOfRange(r, i * 5, i * 5 + 5))) return true;
+        }
+        return false;
+    }
+
+    private static boolean nearInteger(float[] v) {
+        for (float x : v) {
+            double f = x - Math.floor(x);
+            if (f != 0 && (f < 1.1e-6 || f > 1 - 1.1e-6)) return true;
         }
         return false;
     }

@@ -259,6 +259,7 @@ final class MutantBackend implements Backend {
         }
 
         double sample(int plane, double py, double pxx) {
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;  // NaN weights (DESIGN.md "Non-finite values")
             if (!reads(py, pxx)) return 0;
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0, lx = pxx - x0;
@@ -297,6 +298,7 @@ final class MutantBackend implements Backend {
         }
 
         void backward(double[] go, double[] gi, double[] gOff, double[] gm, double[] gw, double[] gb) {
+            // Weight and bias gradients: per output element.
             for (int b = 0; b < n; b++) {
                 for (int oc = 0; oc < o; oc++) {
                     int g = oc / ocg;
@@ -304,6 +306,7 @@ final class MutantBackend implements Backend {
                         for (int x = 0; x < wo; x++) {
                             double gout = go[((b * o + oc) * ho + y) * wo + x];
                             if (gb != null && !(bug == Bug.BIAS_GRADIENT_MISSES_A_BATCH && b == 0)) gb[oc] += gout;
+                            if (gw == null) continue;
                             for (int cl = 0; cl < cg; cl++) {
                                 int ch = g * cg + cl, q = offsetGroup(ch, g), plane = (b * c + ch) * h * wd;
                                 for (int i = 0; i < kh; i++) {
@@ -313,19 +316,44 @@ final class MutantBackend implements Backend {
                                                 + dy(b, q, kk, y, x);
                                         double pxx = x * s.spec().strideW() - s.spec().padW()
                                                 + j * s.spec().dilationW() + dx(b, q, kk, y, x);
-                                        int wi = ((oc * cg + cl) * kh + i) * kw + j;
-                                        double mv = m(b, q, kk, y, x), v = sample(plane, py, pxx);
-                                        if (gw != null) gw[wi] += gout * mv * v;
-                                        if (gm != null) gm[maskAt(b, q, kk, y, x)] += gout * w[wi] * v;
-                                        if (gi != null) scatter(gi, plane, py, pxx, gout * w[wi] * mv);
-                                        if (gOff != null) {
-                                            double coef = gout * w[wi]
-                                                    * (bug == Bug.MASK_IGNORED_IN_OFFSET_GRADIENT ? 1 : mv);
-                                            int dyAt = offsetIndex(b, q, kk, y, x, bug == Bug.DY_DX_SWAPPED ? 1 : 0);
-                                            int dxAt = offsetIndex(b, q, kk, y, x, bug == Bug.DY_DX_SWAPPED ? 0 : 1);
-                                            gOff[dyAt] += coef * slopeY(plane, py, pxx);
-                                            gOff[dxAt] += coef * slopeX(plane, py, pxx);
-                                        }
+                                        gw[((oc * cg + cl) * kh + i) * kw + j] += gout * m(b, q, kk, y, x)
+                                                * sample(plane, py, pxx);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if (gi == null && gOff == null && gm == null) return;
+            // Input, offset and mask gradients: through the gradient of each sample, gc = sum over the
+            // group's output channels of weight * gradOut, first (as the GEMM of DESIGN.md does), so that
+            // non-finite values combine as in the reference.
+            for (int b = 0; b < n; b++) {
+                for (int ch = 0; ch < c; ch++) {
+                    int g = ch / cg, cl = ch - g * cg, q = offsetGroup(ch, g), plane = (b * c + ch) * h * wd;
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0; j < kw; j++) {
+                            int kk = i * kw + j;
+                            for (int y = 0; y < ho; y++) {
+                                for (int x = 0; x < wo; x++) {
+                                    double gc = 0;
+                                    for (int oc = g * ocg; oc < (g + 1) * ocg; oc++) {
+                                        gc += w[((oc * cg + cl) * kh + i) * kw + j] * go[((b * o + oc) * ho + y) * wo + x];
+                                    }
+                                    double py = y * s.spec().strideH() - s.spec().padH() + i * s.spec().dilationH()
+                                            + dy(b, q, kk, y, x);
+                                    double pxx = x * s.spec().strideW() - s.spec().padW()
+                                            + j * s.spec().dilationW() + dx(b, q, kk, y, x);
+                                    double mv = m(b, q, kk, y, x);
+                                    if (gm != null) gm[maskAt(b, q, kk, y, x)] += gc * sample(plane, py, pxx);
+                                    if (gi != null) scatter(gi, plane, py, pxx, gc * mv);
+                                    if (gOff != null) {
+                                        double coef = gc * (bug == Bug.MASK_IGNORED_IN_OFFSET_GRADIENT ? 1 : mv);
+                                        int dyAt = offsetIndex(b, q, kk, y, x, bug == Bug.DY_DX_SWAPPED ? 1 : 0);
+                                        int dxAt = offsetIndex(b, q, kk, y, x, bug == Bug.DY_DX_SWAPPED ? 0 : 1);
+                                        gOff[dyAt] += coef * slopeY(plane, py, pxx);
+                                        gOff[dxAt] += coef * slopeX(plane, py, pxx);
                                     }
                                 }
                             }
@@ -343,10 +371,11 @@ final class MutantBackend implements Backend {
             if (!reads(py, pxx)) return;
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0, lx = pxx - x0;
+            // Corners of zero weight receive nothing (torchvision's deformable_col2im).
             add(gi, plane, y0, x0, g * (1 - ly) * (1 - lx));
-            add(gi, plane, y0, x0 + 1, g * (1 - ly) * lx);
-            add(gi, plane, y0 + 1, x0, g * ly * (1 - lx));
-            add(gi, plane, y0 + 1, x0 + 1, g * ly * lx);
+            if (lx != 0) add(gi, plane, y0, x0 + 1, g * (1 - ly) * lx);
+            if (ly != 0) add(gi, plane, y0 + 1, x0, g * ly * (1 - lx));
+            if (ly != 0 && lx != 0) add(gi, plane, y0 + 1, x0 + 1, g * ly * lx);
         }
 
         void add(double[] a, int plane, int yy, int xx, double v) {
@@ -357,6 +386,7 @@ final class MutantBackend implements Backend {
         double slopeY(int plane, double py, double pxx) {
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double lx = pxx - x0;
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
             if (py < -1 || py >= h || pxx < -1 || pxx >= wd) return 0;
             return (1 - lx) * (px(plane, y0 + 1, x0) - px(plane, y0, x0))
                     + lx * (px(plane, y0 + 1, x0 + 1) - px(plane, y0, x0 + 1));
@@ -365,6 +395,7 @@ final class MutantBackend implements Backend {
         double slopeX(int plane, double py, double pxx) {
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0;
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
             if (py < -1 || py >= h || pxx < -1 || pxx >= wd) return 0;
             return (1 - ly) * (px(plane, y0, x0 + 1) - px(plane, y0, x0))
                     + ly * (px(plane, y0 + 1, x0 + 1) - px(plane, y0 + 1, x0));

@@ -1,5 +1,6 @@
 package dcn4j.opencl;
 
+import dcn4j.DType;
 import dcn4j.DeformConv2dGradients;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
@@ -117,7 +118,7 @@ final class OpenClDeformConv2d {
         if (needGradCols) perImage += (long) c * k * p * 4;                // gradCols
         if (needGradCols) perImage += (long) s.outChannels() * p * 4;      // gradOut as [O, Q*P]
         if (wantWeight) perImage += (long) s.outChannels() * p * 4;        // gradOut as [Q*P, O]
-        if (wantInput) perImage += (long) og * (5L * k * p + 2L * cells + 1) * 4; // keys, frac, column, list, starts, cursor
+        if (wantInput) perImage += (long) og * (7L * k * p + 2L * cells + 1) * 4; // keys, frac, column, list, starts, cursor
         int chunk = chunk(s, Math.max(perImage, 1));
 
         List<OpenClTensor> made = new ArrayList<>();
@@ -127,7 +128,10 @@ final class OpenClDeformConv2d {
                 OpenClTensor gIn = wantInput ? keep(made, backend.newTensor(s.inputShape())) : null;
                 OpenClTensor gOff = wantOffset ? keep(made, backend.newTensor(s.offsetShape())) : null;
                 OpenClTensor gMask = wantMask ? keep(made, backend.newTensor(s.maskShape())) : null;
-                OpenClTensor gW = wantWeight ? keep(made, backend.newTensor(s.weightShape())) : null;
+                // An empty batch runs no chunk: the weight gradient is the empty sum, zero-filled here.
+                OpenClTensor gW = !wantWeight ? null : keep(made, s.batch() > 0 ? backend.newTensor(s.weightShape())
+                        : (OpenClTensor) backend.tensor(DType.F32, s.weightShape(),
+                                new float[s.outChannels() * s.inChannelsPerGroup() * k]));
                 OpenClTensor gB = wantBias ? keep(made, backend.newTensor(new int[] {s.outChannels()})) : null;
                 ClBuffer dummy = ws.get("absent argument", 1);
                 int[] g = geometry(s);
@@ -197,7 +201,7 @@ final class OpenClDeformConv2d {
 
         CellBuffers(Workspace ws, int t, int samples, int cells) {
             keys = ws.get("sample cells", (long) t * samples);
-            frac = ws.get("sample fractions", 2L * t * samples);
+            frac = ws.get("sample fractions", 4L * t * samples);
             column = ws.get("sample columns", (long) t * samples);
             buckets = new ClBuckets(ws, "cell", t * samples, t * cells);
         }
@@ -225,11 +229,12 @@ final class OpenClDeformConv2d {
         int k = s.kernelSize(), p = pixels(g), og = s.spec().offsetGroups();
         ClBuffer corner = ws.get("sample corners", 4L * q * og * k * p);
         ClBuffer weight = ws.get("sample weights", 4L * q * og * k * p);
-        rt.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(orDummy(msk, dummy)).buf(corner).buf(weight)
+        rt.call(CONV, "sample_table").buf(orDummy(off, dummy)).buf(corner).buf(weight)
                 .vec(g).i(n0).i(q).range(p, k, (long) q * og);
         int block = channelBlock(s, 64);
         int blocks = (s.channelsPerOffsetGroup() + block - 1) / block;
-        rt.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight).buf(cols).vec(g).i(n0).i(q)
+        rt.call(CONV, "deform_im2col").buf(in.buffer()).buf(corner).buf(weight)
+                .buf(orDummy(msk, dummy)).buf(cols).vec(g).i(n0).i(q)
                 .i(block).range(p, k, (long) q * og * blocks);
     }
 
@@ -262,8 +267,8 @@ final class OpenClDeformConv2d {
      */
     private int chunk(DeformConv2dShape s, long perImageBytes) {
         // The kernels index a chunk's buffers with 32-bit ints: the largest is the column buffer
-        // (C*K*P per image), then the sample fractions (2*OG*K*P).
-        long elements = Math.max((long) s.inChannels(), 2L * s.spec().offsetGroups()) * s.kernelSize()
+        // (C*K*P per image), then the sample fractions (4*OG*K*P).
+        long elements = Math.max((long) s.inChannels(), 4L * s.spec().offsetGroups()) * s.kernelSize()
                 * s.outHeight() * s.outWidth();
         if (elements > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("input: expected at most " + Integer.MAX_VALUE + " column elements "

@@ -29,35 +29,69 @@
 
 /* Where kernel point k of output pixel p samples, for offset group og of image n (DESIGN.md):
  *   py = y*sh - ph + i*dh + offset[n, 2*(og*K + k), y, x]
- *   px = x*sw - pw + j*dw + offset[n, 2*(og*K + k) + 1, y, x] */
-inline void sample_point(__global const float* offset, const int16 g, const int n, const int og, const int k,
-                         const int p, float* py, float* px)
+ *   px = x*sw - pw + j*dw + offset[n, 2*(og*K + k) + 1, y, x]
+ * kept as the integer cell (y0, x0) = (floor py, floor px) and the fractions ly = py - y0 and
+ * hy = y0 + 1 - py (likewise x). The integer base and floor(offset) are added as integers, and
+ * ly = offset - floor(offset), hy = floor(offset) + 1 - offset are each one float32 rounding of the
+ * exact value: the cell is exactly the float64 reference's and each weight factor within 2^-24 of it,
+ * as the vector backend's SampleTable (float64 coordinates). A float32 sum py = base + offset would
+ * round the fraction to the spacing of |py| (gradient errors of 1e-2 for samples within 1e-6 of a
+ * cell edge or the border), and 1.0f - ly would lose a weight factor near 0.
+ * kind: SAMPLE_OUTSIDE (the cell has no corner in the image, +-inf included: Bilinear.cellTouchesImage
+ * false), SAMPLE_NAN (a NaN coordinate), SAMPLE_CELL (the cell touches the image). */
+#define SAMPLE_OUTSIDE 0
+#define SAMPLE_NAN 1
+#define SAMPLE_CELL 2
+
+typedef struct {
+    int kind, y0, x0;
+    float ly, lx, hy, hx;   /* hy = 1 - ly, rounded once: 1.0f - ly loses a weight near 0 */
+} Sample;
+
+/* One axis: base + off as cell, fraction and 1 - fraction (each rounded once: off - fo and
+ * (fo + 1) - off); returns 0 outside [-1, size-1] cells, 1 for NaN, 2 inside. */
+inline int axis_cell(const int base, const float off, const int size, int* cell, float* frac, float* rest)
+{
+    if (isnan(off)) return 1;
+    if (isinf(off)) return 0;
+    const float fo = floor(off);
+    /* (float) base + fo is an integer; exact wherever it can fall in [-1, size - 1]. */
+    const float c = (float) base + fo;
+    if (!(c >= -1.0f && c <= (float) (size - 1))) return 0;
+    *cell = (int) c;
+    *frac = off - fo;
+    *rest = (fo + 1.0f) - off;
+    return 2;
+}
+
+inline Sample sample_point(__global const float* offset, const int16 g, const int n, const int og, const int k,
+                           const int p)
 {
     UNPACK(g)
     const int y = p / WO, x = p % WO, i = k / KW, j = k % KW;
-    float sy = (float) (y * SH - PH + i * DH);
-    float sx = (float) (x * SW - PW + j * DW);
+    const int by = y * SH - PH + i * DH, bx = x * SW - PW + j * DW;
+    float oy = 0.0f, ox = 0.0f;
     if (HAS_OFFSET) {
         const int ch = 2 * ((n * OG + og) * K + k);
-        sy += offset[ch * P + p];
-        sx += offset[(ch + 1) * P + p];
+        oy = offset[ch * P + p];
+        ox = offset[(ch + 1) * P + p];
     }
-    *py = sy;
-    *px = sx;
+    Sample s;
+    s.y0 = 0;
+    s.x0 = 0;
+    s.ly = 0.0f;
+    s.lx = 0.0f;
+    s.hy = 1.0f;
+    s.hx = 1.0f;
+    const int ky = axis_cell(by, oy, H, &s.y0, &s.ly, &s.hy), kx = axis_cell(bx, ox, W, &s.x0, &s.lx, &s.hx);
+    s.kind = (ky == 1 || kx == 1) ? SAMPLE_NAN : (ky == 2 && kx == 2) ? SAMPLE_CELL : SAMPLE_OUTSIDE;
+    return s;
 }
 
-/* Whether (py, px) reads anything: Bilinear.inside (a NaN coordinate reads nothing). */
-inline int inside(const float py, const float px, const int H, const int W)
+/* Whether a SAMPLE_CELL sample reads a value: Bilinear.inside, i.e. not on the lines py = -1, px = -1. */
+inline int reads_value(const Sample s)
 {
-    return py > -1.0f && py < (float) H && px > -1.0f && px < (float) W;
-}
-
-/* Whether the cell [floor(p), floor(p)+1] has a corner in the image: Bilinear.cellTouchesImage.
- * Wider than inside() by the lines py = -1 and px = -1, where the value is 0 but the right
- * derivative is not (row or column 0 enters the cell [-1, 0]). */
-inline int cell_touches(const float py, const float px, const int H, const int W)
-{
-    return py >= -1.0f && py < (float) H && px >= -1.0f && px < (float) W;
+    return !((s.y0 == -1 && s.ly == 0.0f) || (s.x0 == -1 && s.lx == 0.0f));
 }
 
 inline float pixel(__global const float* plane, const int H, const int W, const int y, const int x)
@@ -66,41 +100,25 @@ inline float pixel(__global const float* plane, const int H, const int W, const 
 }
 
 /* The four corners of the cell [floor(p), floor(p)+1] (a corner outside the image is 0) and the
- * fractional position inside it: Bilinear.value / slopeY / slopeX share these. Call only where
- * cell_touches(), so that the int conversions are in range. */
+ * fractional position inside it: Bilinear.value / slopeY / slopeX share these. */
 typedef struct {
-    float v00, v01, v10, v11, ly, lx;
+    float v00, v01, v10, v11, ly, lx, hy, hx;
 } Cell;
-
-inline Cell cell_at(__global const float* plane, const int H, const int W, const float py, const float px)
-{
-    Cell c;
-    const float fy = floor(py), fx = floor(px);
-    const int y0 = (int) fy, x0 = (int) fx;
-    c.ly = py - fy;
-    c.lx = px - fx;
-    c.v00 = pixel(plane, H, W, y0, x0);
-    c.v01 = pixel(plane, H, W, y0, x0 + 1);
-    c.v10 = pixel(plane, H, W, y0 + 1, x0);
-    c.v11 = pixel(plane, H, W, y0 + 1, x0 + 1);
-    return c;
-}
 
 inline float cell_value(const Cell c)
 {
-    return (1.0f - c.ly) * (1.0f - c.lx) * c.v00 + (1.0f - c.ly) * c.lx * c.v01
-         + c.ly * (1.0f - c.lx) * c.v10 + c.ly * c.lx * c.v11;
+    return c.hy * c.hx * c.v00 + c.hy * c.lx * c.v01 + c.ly * c.hx * c.v10 + c.ly * c.lx * c.v11;
 }
 
 /* d value / d py on the cell: the right derivative at integer coordinates, as torchvision. */
 inline float cell_slope_y(const Cell c)
 {
-    return (1.0f - c.lx) * (c.v10 - c.v00) + c.lx * (c.v11 - c.v01);
+    return c.hx * (c.v10 - c.v00) + c.lx * (c.v11 - c.v01);
 }
 
 inline float cell_slope_x(const Cell c)
 {
-    return (1.0f - c.ly) * (c.v01 - c.v00) + c.ly * (c.v11 - c.v10);
+    return c.hy * (c.v01 - c.v00) + c.ly * (c.v11 - c.v10);
 }
 
 /*
@@ -108,41 +126,40 @@ inline float cell_slope_x(const Cell c)
  * point, output pixel) but not on the channel, so sample_table computes it once per sample: the
  * plane indices of the four corners of the cell [floor(p), floor(p)+1] (-1 for a corner outside
  * the image, or for every corner when the point reads nothing: Bilinear.value) and their bilinear
- * weights times the mask. deform_im2col then only blends four pixels per column element.
+ * weights (NaN for a NaN coordinate: DESIGN.md "Non-finite values"). deform_im2col then only blends
+ * four pixels per column element and multiplies by the mask, after the blend as the reference does
+ * (an infinite mask times a zero-weight corner must not give NaN where the reference has +-inf).
  * NDRange (P, K, Q*OG); entry e = ((q*OG + og)*K + k)*P + p.
  */
-__kernel void sample_table(__global const float* offset, __global const float* mask, __global int4* corner,
-                           __global float4* weight, const int16 g, const int n0, const int Q)
+__kernel void sample_table(__global const float* offset, __global int4* corner, __global float4* weight,
+                           const int16 g, const int n0, const int Q)
 {
     UNPACK(g)
     const int p = get_global_id(0), k = get_global_id(1), t = get_global_id(2);
     if (p >= P) return;
     const int og = t % OG, q = t / OG, n = n0 + q;
-    float py, px;
-    sample_point(offset, g, n, og, k, p, &py, &px);
+    const Sample s = sample_point(offset, g, n, og, k, p);
     const int e = (t * K + k) * P + p;
-    if (!inside(py, px, H, W)) {
+    if (s.kind != SAMPLE_CELL || !reads_value(s)) {
         corner[e] = (int4) (-1);
-        weight[e] = (float4) (0.0f);
+        weight[e] = (float4) (s.kind == SAMPLE_NAN ? NAN : 0.0f);
         return;
     }
-    const float fy = floor(py), fx = floor(px);
-    const int y0 = (int) fy, x0 = (int) fx;
-    const float ly = py - fy, lx = px - fx;
+    const int y0 = s.y0, x0 = s.x0;
+    const float ly = s.ly, lx = s.lx, hy = s.hy, hx = s.hx;
     const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
-    const float m = HAS_MASK ? mask[((n * OG + og) * K + k) * P + p] : 1.0f;
     corner[e] = (int4) (y0in && x0in ? y0 * W + x0 : -1, y0in && x1in ? y0 * W + x0 + 1 : -1,
                         y1in && x0in ? (y0 + 1) * W + x0 : -1, y1in && x1in ? (y0 + 1) * W + x0 + 1 : -1);
-    weight[e] = (float4) ((1.0f - ly) * (1.0f - lx), (1.0f - ly) * lx, ly * (1.0f - lx), ly * lx) * m;
+    weight[e] = (float4) (hy * hx, hy * lx, ly * hx, ly * lx);
 }
 
 /* Bilinear im2col: cols[c*K + k, q*P + p] = mask * bilinear(input[n0+q, c], py, px), from the
  * sample table. One work-item per table entry and block of CB channels of its offset group (the
  * entry is read once for the block); NDRange (P, K, Q*OG*blocks), blocks = ceil((C/OG) / CB).
- * A corner outside the image is skipped, never multiplied (a non-finite pixel elsewhere must not
- * leak in). */
+ * A corner outside the image counts as 0 and is multiplied like the others (weight * 0), so that a
+ * NaN weight gives NaN and a finite one 0, as in the reference. */
 __kernel void deform_im2col(__global const float* input, __global const int4* corner,
-                            __global const float4* weight, __global float* cols,
+                            __global const float4* weight, __global const float* mask, __global float* cols,
                             const int16 g, const int n0, const int Q, const int CB)
 {
     UNPACK(g)
@@ -155,16 +172,16 @@ __kernel void deform_im2col(__global const float* input, __global const int4* co
     const int e = (t * K + k) * P + p;
     const int4 i = corner[e];
     const float4 w = weight[e];
+    const float m = HAS_MASK ? mask[((n0 * OG + t) * K + k) * P + p] : 1.0f;
     const int c0 = og * CPOG + b * CB, c1 = min(c0 + CB, (og + 1) * CPOG);
     __global const float* plane = input + ((n0 + q) * C + c0) * H * W;
     __global float* out = cols + (c0 * K + k) * L + q * P + p;
     for (int c = c0; c < c1; c++) {
-        float v = 0.0f;
-        if (i.s0 >= 0) v += w.s0 * plane[i.s0];
-        if (i.s1 >= 0) v += w.s1 * plane[i.s1];
-        if (i.s2 >= 0) v += w.s2 * plane[i.s2];
-        if (i.s3 >= 0) v += w.s3 * plane[i.s3];
-        *out = v;
+        float v = w.s0 * (i.s0 >= 0 ? plane[i.s0] : 0.0f);
+        v += w.s1 * (i.s1 >= 0 ? plane[i.s1] : 0.0f);
+        v += w.s2 * (i.s2 >= 0 ? plane[i.s2] : 0.0f);
+        v += w.s3 * (i.s3 >= 0 ? plane[i.s3] : 0.0f);
+        *out = HAS_MASK ? v * m : v;
         plane += H * W;
         out += K * L;
     }
@@ -207,20 +224,23 @@ __kernel void cells_count(__global const float* offset, __global int* keys, __gl
     const int og = t % OG, q = t / OG;
     const int S = K * P, NC = (H + 1) * (W + 1);
     const int gs = t * S + k * P + p;
-    float py, px;
-    sample_point(offset, g, n0 + q, og, k, p, &py, &px);
+    const Sample smp = sample_point(offset, g, n0 + q, og, k, p);
     int key = -1;
-    float ly = 0.0f, lx = 0.0f;
-    if (inside(py, px, H, W)) {
-        const float fy = floor(py), fx = floor(px);
-        ly = py - fy;
-        lx = px - fx;
-        key = t * NC + ((int) fy + 1) * (W + 1) + ((int) fx + 1);
+    float ly = 0.0f, lx = 0.0f, hy = 1.0f, hx = 1.0f;
+    /* Only samples that read the image send gradient to it (Bilinear.scatter); a NaN one none. */
+    if (smp.kind == SAMPLE_CELL && reads_value(smp)) {
+        ly = smp.ly;
+        lx = smp.lx;
+        hy = smp.hy;
+        hx = smp.hx;
+        key = t * NC + (smp.y0 + 1) * (W + 1) + (smp.x0 + 1);
         atomic_inc(&starts[key]);
     }
     keys[gs] = key;
-    frac[2 * gs] = ly;
-    frac[2 * gs + 1] = lx;
+    frac[4 * gs] = ly;
+    frac[4 * gs + 1] = lx;
+    frac[4 * gs + 2] = hy;
+    frac[4 * gs + 3] = hx;
     column[gs] = k * (Q * P) + q * P + p;
 }
 
@@ -256,8 +276,11 @@ __kernel void col2im_gather(__global const float* gradCols, __global const float
         const int end = st[key + 1];
         for (int e = st[key]; e < end; e++) {
             const int gs = list[e];
-            const float ly = frac[2 * gs], lx = frac[2 * gs + 1];
-            float wgt = (dy ? 1.0f - ly : ly) * (dx ? 1.0f - lx : lx);
+            const float ly = frac[4 * gs], lx = frac[4 * gs + 1], hy = frac[4 * gs + 2], hx = frac[4 * gs + 3];
+            float wgt = (dy ? hy : ly) * (dx ? hx : lx);
+            /* A corner of zero bilinear weight receives nothing, not 0 * grad (DESIGN.md
+             * "Non-finite values"; torchvision's deformable_col2im). */
+            if (wgt == 0.0f) continue;
             if (HAS_MASK) wgt *= mk[gs];
             __global const float* v = gc + column[gs];
             for (int j = 0; j < cn; j++) acc[j] += v[j * rowStride] * wgt;
@@ -283,41 +306,51 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
     const int og = t % OG, q = t / OG;
     const int L = Q * P;
     const int n = n0 + q;
-    float py, px;
-    sample_point(offset, g, n, og, k, p, &py, &px);
+    const Sample smp = sample_point(offset, g, n, og, k, p);
+    const int sample = (n * OG + og) * K + k;
+    const float m = HAS_MASK ? mask[sample * P + p] : 1.0f;
+    /* Term by term as the reference (DESIGN.md "Non-finite values"): gy = sum_c (gc * m) * slope,
+     * gm = sum_c gc * value, with slope and value 0 outside the image and NaN at a NaN coordinate. */
     float gy = 0.0f, gx = 0.0f, gm = 0.0f;
-    if (cell_touches(py, px, H, W)) {
-        const float fy = floor(py), fx = floor(px);
-        const int y0 = (int) fy, x0 = (int) fx;
-        const float ly = py - fy, lx = px - fx;
+    __global const float* gcol = gradCols + (og * CPOG * K + k) * L + q * P + p;
+    if (smp.kind == SAMPLE_CELL) {
+        const int y0 = smp.y0, x0 = smp.x0;
         const int y0in = y0 >= 0, y1in = y0 + 1 < H, x0in = x0 >= 0, x1in = x0 + 1 < W;
         const int i00 = y0in && x0in ? y0 * W + x0 : -1, i01 = y0in && x1in ? y0 * W + x0 + 1 : -1;
         const int i10 = y1in && x0in ? (y0 + 1) * W + x0 : -1, i11 = y1in && x1in ? (y0 + 1) * W + x0 + 1 : -1;
-        /* The value (mask gradient) is read only where Bilinear.value reads: inside(). */
-        const int readsValue = inside(py, px, H, W);
+        /* The value (mask gradient) is read only where Bilinear.value reads: not on p = -1. */
+        const int readsValue = reads_value(smp);
         __global const float* plane = input + (n * C + og * CPOG) * H * W;
-        __global const float* gcol = gradCols + (og * CPOG * K + k) * L + q * P + p;
         for (int c = 0; c < CPOG; c++) {
             const float gc = *gcol;
             Cell cell;
-            cell.ly = ly;
-            cell.lx = lx;
+            cell.ly = smp.ly;
+            cell.lx = smp.lx;
+            cell.hy = smp.hy;
+            cell.hx = smp.hx;
             cell.v00 = i00 >= 0 ? plane[i00] : 0.0f;
             cell.v01 = i01 >= 0 ? plane[i01] : 0.0f;
             cell.v10 = i10 >= 0 ? plane[i10] : 0.0f;
             cell.v11 = i11 >= 0 ? plane[i11] : 0.0f;
-            gy += gc * cell_slope_y(cell);
-            gx += gc * cell_slope_x(cell);
-            if (readsValue) gm += gc * cell_value(cell);
+            gy += gc * m * cell_slope_y(cell);
+            gx += gc * m * cell_slope_x(cell);
+            gm += gc * (readsValue ? cell_value(cell) : 0.0f);
             plane += H * W;
             gcol += K * L;
         }
+    } else {
+        const float slope = smp.kind == SAMPLE_NAN ? NAN : 0.0f;
+        for (int c = 0; c < CPOG; c++) {
+            const float gc = *gcol;
+            gy += gc * m * slope;
+            gm += gc * slope;
+            gcol += K * L;
+        }
+        gx = gy;
     }
-    const int sample = (n * OG + og) * K + k;
     if (want & 1) {
-        const float m = HAS_MASK ? mask[sample * P + p] : 1.0f;
-        gradOffset[(2 * sample) * P + p] = gy * m;
-        gradOffset[(2 * sample + 1) * P + p] = gx * m;
+        gradOffset[(2 * sample) * P + p] = gy;
+        gradOffset[(2 * sample + 1) * P + p] = gx;
     }
     if (want & 2) gradMask[sample * P + p] = gm;
 }

@@ -101,6 +101,8 @@ class OpenClDeformConv2dTest {
                 spec(1, 1, 1, 1, 1, 1, 1, 1), OffsetStyle.SMALL, true, true, 18));
         l.add(named("several GEMM tiles", 2, 32, 20, 21, 70, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 1),
                 OffsetStyle.SMALL, true, true, 17));
+        l.add(named("samples within 1e-6 of cell edges and the border, image 12x13", 2, 3, 12, 13, 3, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 1, 1), OffsetStyle.NEAR_INTEGER, true, true, 19));
         return l;
     }
 
@@ -218,5 +220,26 @@ class OpenClDeformConv2dTest {
         Compare.assertBitIdentical("grad offset", gWhole.offset().toFloatArray(), gChunked.offset().toFloatArray());
         gWhole.close();
         gChunked.close();
+    }
+
+    @Test
+    void emptyBatchGivesEmptyResultsWithoutZeroByteBuffers() {
+        // N = 0: no chunk runs and no 0-byte device buffer is made; the weight gradient is zero-filled.
+        DeformConv2dSpec spec = DeformConv2dSpec.defaults().withPadding(1, 1);
+        try (Tensor in = cl.tensor(new int[] {0, 2, 5, 6}, new float[0]);
+             Tensor off = cl.tensor(new int[] {0, 18, 5, 6}, new float[0]);
+             Tensor mask = cl.tensor(new int[] {0, 9, 5, 6}, new float[0]);
+             Tensor w = cl.tensor(new int[] {3, 2, 3, 3}, new float[54]);
+             Tensor b = cl.tensor(new int[] {3}, new float[] {1, 2, 3});
+             Tensor out = cl.deformConv2d(spec, in, off, mask, w, b);
+             DeformConv2dGradients g = cl.deformConv2dBackward(spec, out, in, off, mask, w, b, Gradient.all())) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 3, 5, 6}, out.shape());
+            assertEquals(0, out.toFloatArray().length);
+            assertEquals(0, g.input().toFloatArray().length);
+            assertEquals(0, g.offset().toFloatArray().length);
+            assertEquals(0, g.mask().toFloatArray().length);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new float[54], g.weight().toFloatArray());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new float[3], g.bias().toFloatArray());
+        }
     }
 }

@@ -153,7 +153,7 @@ public final class CaseDirectory {
         }
         Path json = dir.resolve(CASE_JSON);
         if (!Files.isRegularFile(json)) {
-            throw new IllegalArgumentException(json + ": expected the case description, got no such file");
+            throw new IllegalArgumentException(json + ": expected the case description, got " + kindOf(json));
         }
         Object root = Json.parse(readUtf8(json), json.toString());
         String where = json.toString();
@@ -626,6 +626,24 @@ public final class CaseDirectory {
     // ---------------------------------------------------------------------------------------------
     // Arrays
 
+    /**
+     * What stands at {@code path} when it is not a regular file, for error messages: a directory, a
+     * FIFO or other special file (reading one could block forever), or nothing.
+     */
+    static String kindOf(Path path) {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a =
+                    Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+            if (a.isDirectory()) return "a directory";
+            if (a.isOther()) return "a FIFO or other special file, not a regular file";
+            return a.isRegularFile() ? "a regular file" : "not a regular file";
+        } catch (java.nio.file.NoSuchFileException e) {
+            return "no such file";
+        } catch (IOException e) {
+            return "an unreadable path (" + e.getMessage() + ")";
+        }
+    }
+
     private static NpyArray readArray(Path dir, Object fileValue, String where) throws IOException {
         if (!(fileValue instanceof String name) || name.isEmpty()) {
             throw new IllegalArgumentException(where + ": expected a file name (string), got " + show(fileValue));
@@ -643,7 +661,8 @@ public final class CaseDirectory {
                     + "\"");
         }
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(where + ": expected an existing .npy file, got no such file: " + file);
+            throw new IllegalArgumentException(where + ": expected an existing .npy file, got " + kindOf(file) + ": "
+                    + file);
         }
         return Npy.read(file);
     }
@@ -669,7 +688,12 @@ public final class CaseDirectory {
         }
         // Canonical order: output, then the gradients in the op's input order.
         for (String name : allowed) {
-            if (stems.contains(name)) found.put(name, Npy.read(folder.resolve(name + ".npy")));
+            if (!stems.contains(name)) continue;
+            Path file = folder.resolve(name + ".npy");
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": expected a .npy file, got " + kindOf(file));
+            }
+            found.put(name, Npy.read(file));
         }
         return found;
     }

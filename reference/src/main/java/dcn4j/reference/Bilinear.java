@@ -25,8 +25,18 @@ final class Bilinear {
         return py >= -1 && py < h && px >= -1 && px < w;
     }
 
-    /** The sampled value at {@code (py, px)} of the plane starting at {@code base} in {@code img}. */
+    /** Whether a coordinate is NaN: its bilinear weights are NaN (DESIGN.md "Non-finite values"). */
+    static boolean isNaN(double py, double px) {
+        return Double.isNaN(py) || Double.isNaN(px);
+    }
+
+    /**
+     * The sampled value at {@code (py, px)} of the plane starting at {@code base} in {@code img}. A NaN
+     * coordinate gives NaN (its weights are NaN), a ±∞ one 0 (outside); every corner is multiplied by
+     * its weight, a zero weight included, so an infinite neighbour gives NaN as in torchvision.
+     */
     static double value(double[] img, int base, int h, int w, double py, double px) {
+        if (isNaN(py, px)) return Double.NaN;
         if (!inside(py, px, h, w)) return 0;
         int y0 = (int) Math.floor(py), x0 = (int) Math.floor(px);
         double ly = py - y0, lx = px - x0;
@@ -38,6 +48,7 @@ final class Bilinear {
 
     /** {@code d value / d py} on the cell {@code [floor(py), floor(py)+1]}. */
     static double slopeY(double[] img, int base, int h, int w, double py, double px) {
+        if (isNaN(py, px)) return Double.NaN;
         if (!cellTouchesImage(py, px, h, w)) return 0;
         int y0 = (int) Math.floor(py), x0 = (int) Math.floor(px);
         double lx = px - x0;
@@ -47,6 +58,7 @@ final class Bilinear {
 
     /** {@code d value / d px} on the cell {@code [floor(px), floor(px)+1]}. */
     static double slopeX(double[] img, int base, int h, int w, double py, double px) {
+        if (isNaN(py, px)) return Double.NaN;
         if (!cellTouchesImage(py, px, h, w)) return 0;
         int y0 = (int) Math.floor(py), x0 = (int) Math.floor(px);
         double ly = py - y0;
@@ -56,16 +68,18 @@ final class Bilinear {
 
     /**
      * Adds {@code g} times the bilinear weights of {@code (py, px)} to the plane at {@code base} of
-     * {@code grad}: the adjoint of {@link #value} with respect to the image.
+     * {@code grad}: the adjoint of {@link #value} with respect to the image. Only corners of non-zero
+     * weight receive anything (a NaN coordinate: none), as torchvision's {@code deformable_col2im}:
+     * a non-finite {@code g} never reaches a corner the sample does not read (DESIGN.md "Non-finite values").
      */
     static void scatter(double[] grad, int base, int h, int w, double py, double px, double g) {
         if (!inside(py, px, h, w)) return;
         int y0 = (int) Math.floor(py), x0 = (int) Math.floor(px);
         double ly = py - y0, lx = px - x0;
-        add(grad, base, h, w, y0, x0, g * (1 - ly) * (1 - lx));
-        add(grad, base, h, w, y0, x0 + 1, g * (1 - ly) * lx);
-        add(grad, base, h, w, y0 + 1, x0, g * ly * (1 - lx));
-        add(grad, base, h, w, y0 + 1, x0 + 1, g * ly * lx);
+        add(grad, base, h, w, y0, x0, g * ((1 - ly) * (1 - lx)));
+        if (lx > 0) add(grad, base, h, w, y0, x0 + 1, g * ((1 - ly) * lx));
+        if (ly > 0) add(grad, base, h, w, y0 + 1, x0, g * (ly * (1 - lx)));
+        if (ly > 0 && lx > 0) add(grad, base, h, w, y0 + 1, x0 + 1, g * (ly * lx));
     }
 
     private static double pixel(double[] img, int base, int h, int w, int y, int x) {

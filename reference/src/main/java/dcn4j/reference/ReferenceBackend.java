@@ -26,6 +26,8 @@ import java.util.Set;
  */
 final class ReferenceBackend implements Backend {
 
+    private volatile boolean closed;
+
     @Override
     public String name() {
         return ReferenceProvider.NAME;
@@ -48,18 +50,20 @@ final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor tensor(DType dtype, int[] shape, double[] data) {
+        requireOpen();
         requireDType(dtype);
         if (data == null) throw new IllegalArgumentException("data: expected an array, got null");
-        return new ReferenceTensor(dtype, shape, data.clone());
+        return new ReferenceTensor(this, dtype, shape, data.clone());
     }
 
     @Override
     public Tensor tensor(DType dtype, int[] shape, float[] data) {
+        requireOpen();
         requireDType(dtype);
         if (data == null) throw new IllegalArgumentException("data: expected an array, got null");
         double[] d = new double[data.length];
         for (int i = 0; i < d.length; i++) d[i] = data[i];
-        return new ReferenceTensor(dtype, shape, d);
+        return new ReferenceTensor(this, dtype, shape, d);
     }
 
     @Override
@@ -92,16 +96,18 @@ final class ReferenceBackend implements Backend {
     @Override
     public Tensor deformConv2d(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight,
                                Tensor bias) {
+        requireOpen();
         DeformConv2dShape s = DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
         double[] out = ReferenceDeformConv2d.forward(s, data(input), data(offset), data(mask), data(weight),
                 data(bias));
-        return new ReferenceTensor(s.dtype(), s.outputShape(), out);
+        return new ReferenceTensor(this, s.dtype(), s.outputShape(), out);
     }
 
     @Override
     public DeformConv2dGradients deformConv2dBackward(DeformConv2dSpec spec, Tensor gradOutput, Tensor input,
                                                       Tensor offset, Tensor mask, Tensor weight, Tensor bias,
                                                       Set<Gradient> wanted) {
+        requireOpen();
         DeformConv2dShape s = DeformConv2dShape.ofBackward(name(), spec, gradOutput, input, offset, mask, weight,
                 bias, wanted);
         ReferenceDeformConv2d.Grads g = ReferenceDeformConv2d.backward(s, data(gradOutput), data(input),
@@ -114,15 +120,17 @@ final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor deformPsRoiPool(DeformPsRoiPoolSpec spec, Tensor input, Tensor rois, Tensor offset) {
+        requireOpen();
         DeformPsRoiPoolShape s = DeformPsRoiPoolShape.of(name(), spec, input, rois, roisOnHost(rois), offset);
         double[] out = ReferenceDeformPsRoiPool.forward(s, data(input), data(rois), data(offset));
-        return new ReferenceTensor(s.dtype(), s.outputShape(), out);
+        return new ReferenceTensor(this, s.dtype(), s.outputShape(), out);
     }
 
     @Override
     public DeformPsRoiPoolGradients deformPsRoiPoolBackward(DeformPsRoiPoolSpec spec, Tensor gradOutput,
                                                             Tensor input, Tensor rois, Tensor offset,
                                                             Set<Gradient> wanted) {
+        requireOpen();
         DeformPsRoiPoolShape s = DeformPsRoiPoolShape.ofBackward(name(), spec, gradOutput, input, rois,
                 roisOnHost(rois), offset, wanted);
         ReferenceDeformPsRoiPool.Grads g = ReferenceDeformPsRoiPool.backward(s, data(gradOutput), data(input),
@@ -130,9 +138,17 @@ final class ReferenceBackend implements Backend {
         return new DeformPsRoiPoolGradients(wrap(s.dtype(), input, g.input()), wrap(s.dtype(), offset, g.offset()));
     }
 
+    /**
+     * Closes the backend: like the other backends, it and its tensors then fail with
+     * {@link IllegalStateException} (their heap arrays are left to the garbage collector).
+     */
     @Override
     public void close() {
-        // Nothing to release: tensors are plain heap arrays.
+        closed = true;
+    }
+
+    void requireOpen() {
+        if (closed) throw new IllegalStateException("backend 'reference' is closed");
     }
 
     private static void requireDType(DType dtype) {
@@ -150,7 +166,7 @@ final class ReferenceBackend implements Backend {
     }
 
     /** A gradient tensor shaped like {@code like}, or {@code null} when not computed. */
-    private static Tensor wrap(DType dtype, Tensor like, double[] grad) {
-        return grad == null ? null : new ReferenceTensor(dtype, like.shape(), grad);
+    private Tensor wrap(DType dtype, Tensor like, double[] grad) {
+        return grad == null ? null : new ReferenceTensor(this, dtype, like.shape(), grad);
     }
 }

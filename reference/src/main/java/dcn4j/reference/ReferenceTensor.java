@@ -18,10 +18,12 @@ final class ReferenceTensor implements Tensor {
 
     private final int[] shape;
     private final DType dtype;
-    private double[] data;
+    private final ReferenceBackend owner;
+    private volatile double[] data;
 
-    ReferenceTensor(DType dtype, int[] shape, double[] values) {
+    ReferenceTensor(ReferenceBackend owner, DType dtype, int[] shape, double[] values) {
         Checks.elementCount(shape, values.length);
+        this.owner = owner;
         this.shape = shape.clone();
         this.dtype = dtype;
         this.data = values;
@@ -30,10 +32,12 @@ final class ReferenceTensor implements Tensor {
         }
     }
 
-    /** The storage itself, read-only by convention; throws when closed. */
+    /** The storage itself, read-only by convention; throws when this tensor or its backend is closed. */
     double[] data() {
-        if (data == null) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
-        return data;
+        double[] d = data;
+        if (d == null) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
+        owner.requireOpen();
+        return d;
     }
 
     @Override

@@ -92,8 +92,9 @@ public record DeformConv2dShape(DeformConv2dSpec spec, DType dtype, int batch, i
         Checks.rank("input", in, 4, "[N, C, H, W]");
         Checks.rank("weight", w, 4, "[O, C/groups, kh, kw]");
         for (int i = 0; i < 4; i++) {
-            if (in[i] < 1) {
-                throw new IllegalArgumentException("input: expected every dimension >= 1 in [N, C, H, W], got "
+            // An empty batch (N = 0) is valid, as in torchvision and ONNX Runtime: empty output and gradients.
+            if (in[i] < (i == 0 ? 0 : 1)) {
+                throw new IllegalArgumentException("input: expected N >= 0 and C, H, W >= 1 in [N, C, H, W], got "
                         + java.util.Arrays.toString(in));
             }
             if (w[i] < 1) {

@@ -299,4 +299,25 @@ class ReferenceDeformConv2dTest {
         double[] got = out.toDoubleArray();
         for (int i = 0; i < got.length; i++) assertEquals((float) expected[i], got[i], 0.0);
     }
+
+    @Test
+    void emptyBatchGivesEmptyOutputAndGradientsAndZeroWeightGradient() {
+        // As torchvision and ONNX Runtime: N = 0 is a valid call (DESIGN.md "Deformable convolution").
+        DeformConv2dSpec spec = DeformConv2dSpec.defaults().withPadding(1, 1);
+        Tensor in = ref.tensor(DType.F64, new int[] {0, 2, 5, 6}, new double[0]);
+        Tensor off = ref.tensor(DType.F64, new int[] {0, 18, 5, 6}, new double[0]);
+        Tensor mask = ref.tensor(DType.F64, new int[] {0, 9, 5, 6}, new double[0]);
+        Tensor w = ref.tensor(DType.F64, new int[] {3, 2, 3, 3}, new double[54]);
+        Tensor b = ref.tensor(DType.F64, new int[] {3}, new double[] {1, 2, 3});
+        Tensor out = ref.deformConv2d(spec, in, off, mask, w, b);
+        assertArrayEquals(new int[] {0, 3, 5, 6}, out.shape());
+        assertEquals(0, out.toDoubleArray().length);
+        try (DeformConv2dGradients g = ref.deformConv2dBackward(spec, out, in, off, mask, w, b, Gradient.all())) {
+            assertArrayEquals(new int[] {0, 2, 5, 6}, g.input().shape());
+            assertArrayEquals(new int[] {0, 18, 5, 6}, g.offset().shape());
+            assertArrayEquals(new int[] {0, 9, 5, 6}, g.mask().shape());
+            assertArrayEquals(new double[54], g.weight().toDoubleArray());
+            assertArrayEquals(new double[3], g.bias().toDoubleArray());
+        }
+    }
 }

@@ -75,7 +75,7 @@ final class BilinearIm2col {
         int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int groupBlock = panelMajor ? (kg + NR - 1) / NR * rows * NR : rows * kg;
-        boolean plain = !g.hasOffset;
+        boolean plain = !g.hasOffset && table.inputFinite;
         int[] base = table.base;
         float[] wt = table.weight;
         FloatVector zero = FloatVector.zero(SPECIES);
@@ -93,6 +93,14 @@ final class BilinearIm2col {
                         // k of channel ch is kOff + ch
                         int kOff = kpt * cg - grp * cg;
                         int block = grp * groupBlock;
+                        if (b < SampleTable.OUTSIDE) {
+                            for (int ch = cs; ch < ce; ch++) {
+                                int k = kOff + ch;
+                                cols[panelMajor ? block + ((k / NR) * rows + q) * NR + (k & (NR - 1))
+                                        : block + q * kg + k] = specialValue(g, table, e, padded, ch, d01, d10, d11);
+                            }
+                            continue;
+                        }
                         int ch = cs;
                         for (; ch <= ce - L; ch += L) {
                             FloatVector v;
@@ -151,7 +159,7 @@ final class BilinearIm2col {
         }
         int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
-        boolean plain = !g.hasOffset;
+        boolean plain = !g.hasOffset && table.inputFinite;
         int[] base = table.base;
         float[] wt = table.weight;
         for (int q = 0; q < count; q++) {
@@ -164,8 +172,12 @@ final class BilinearIm2col {
                         int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
                         // Element (q, k) with k = kpt*Cg + (ch - grp*Cg) of the group's block.
                         int dst = (grp * rows + q) * kg + kpt * cg - grp * cg;
-                        if (b < 0) {
+                        if (b == SampleTable.OUTSIDE) {
                             Arrays.fill(cols, dst + cs, dst + ce, 0f);
+                            continue;
+                        }
+                        if (b < 0) {
+                            for (int ch = cs; ch < ce; ch++) cols[dst + ch] = specialValue(g, table, e, padded, ch, d01, d10, d11);
                             continue;
                         }
                         FloatVector w00 = FloatVector.broadcast(SPECIES, f00);
@@ -221,8 +233,12 @@ final class BilinearIm2col {
             for (int kpt = 0; kpt < kk; kpt++, e++) {
                 int b = base[e];
                 int dst = q * kg + kpt * c;
-                if (b < 0) {
+                if (b == SampleTable.OUTSIDE) {
                     Arrays.fill(cols, dst, dst + c, 0f);
+                    continue;
+                }
+                if (b < 0) {
+                    for (int ch = 0; ch < c; ch++) cols[dst + ch] = specialValue(g, table, e, padded, ch, d01, d10, d11);
                     continue;
                 }
                 FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
@@ -251,6 +267,28 @@ final class BilinearIm2col {
     }
 
     private static final VectorMask<Float> FULL = SPECIES.maskAll(true);
+
+    /**
+     * The sample of channel {@code ch} for a special entry {@code e} of {@link SampleTable} (DESIGN.md
+     * "Non-finite values"): NaN for {@link SampleTable#NAN_SAMPLE}; for an
+     * {@linkplain SampleTable#unmodulated unmodulated} entry the blend of the four corners, every corner
+     * multiplied by its weight (0 on the lines {@code p = -1}), then times the mask, as the reference orders it.
+     */
+    static float specialValue(ConvGeometry g, SampleTable table, int e, float[] padded, int ch, int d01, int d10,
+                              int d11) {
+        int b = table.base[e];
+        if (b == SampleTable.NAN_SAMPLE) return Float.NaN;
+        float v = table.readsValue(g, e) ? blend(table, e, padded, SampleTable.unmodulatedBase(b) + ch, d01, d10, d11)
+                : 0f;
+        return v * table.frac[SampleTable.FRAC * e + 2];
+    }
+
+    /** The four corners of entry {@code e} at padded index {@code at}, each times its table weight. */
+    static float blend(SampleTable table, int e, float[] padded, int at, int d01, int d10, int d11) {
+        float[] wt = table.weight;
+        return wt[4 * e] * padded[at] + wt[4 * e + 1] * padded[at + d01] + wt[4 * e + 2] * padded[at + d10]
+                + wt[4 * e + 3] * padded[at + d11];
+    }
 
     /** Stores lanes {@code m} of {@code v} as elements {@code (q, k .. k+L-1)} of a group block of {@code cols}. */
     private static void store(FloatVector v, VectorMask<Float> m, float[] cols, boolean panelMajor, int block,

@@ -63,13 +63,21 @@ final class Col2im {
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int ogFrom = cFrom / g.channelsPerOffsetGroup, ogTo = (cTo - 1) / g.channelsPerOffsetGroup;
         int[] base = table.base;
-        float[] wt = table.weight;
+        float[] wt = table.weight, frac = table.frac;
         for (int q = 0; q < count; q++) {
             for (int og = ogFrom; og <= ogTo; og++) {
                 int e = (q * ogs + og) * kk;
                 for (int kpt = 0; kpt < kk; kpt++, e++) {
                     int b = base[e];
-                    if (b < 0) continue;
+                    if (b == SampleTable.OUTSIDE || b == SampleTable.NAN_SAMPLE) continue;
+                    // Only corners of non-zero bilinear weight receive anything (DESIGN.md "Non-finite
+                    // values"): a non-finite gradient must not reach a corner the sample does not read.
+                    boolean right = frac[SampleTable.FRAC * e + 1] != 0f, down = frac[SampleTable.FRAC * e] != 0f;
+                    if (SampleTable.unmodulated(b)) {
+                        scatterUnmodulated(g, table, e, gradCols, rowsPerGroup, q, og, kpt, cFrom, cTo, gradPadded,
+                                right, down);
+                        continue;
+                    }
                     FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
                     FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
                     FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
@@ -83,27 +91,63 @@ final class Col2im {
                             FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
                             int at = b + ch;
                             fma(gs, w00, FloatVector.fromArray(SPECIES, gradPadded, at)).intoArray(gradPadded, at);
-                            fma(gs, w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01))
-                                    .intoArray(gradPadded, at + d01);
-                            fma(gs, w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10))
-                                    .intoArray(gradPadded, at + d10);
-                            fma(gs, w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11))
-                                    .intoArray(gradPadded, at + d11);
+                            if (right) {
+                                fma(gs, w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01))
+                                        .intoArray(gradPadded, at + d01);
+                            }
+                            if (down) {
+                                fma(gs, w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10))
+                                        .intoArray(gradPadded, at + d10);
+                            }
+                            if (right && down) {
+                                fma(gs, w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11))
+                                        .intoArray(gradPadded, at + d11);
+                            }
                         }
                         if (ch < ce) {
                             VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
                             FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, m);
                             int at = b + ch;
                             fma(gs, w00, FloatVector.fromArray(SPECIES, gradPadded, at, m)).intoArray(gradPadded, at, m);
-                            fma(gs, w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01, m))
-                                    .intoArray(gradPadded, at + d01, m);
-                            fma(gs, w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10, m))
-                                    .intoArray(gradPadded, at + d10, m);
-                            fma(gs, w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11, m))
-                                    .intoArray(gradPadded, at + d11, m);
+                            if (right) {
+                                fma(gs, w01, FloatVector.fromArray(SPECIES, gradPadded, at + d01, m))
+                                        .intoArray(gradPadded, at + d01, m);
+                            }
+                            if (down) {
+                                fma(gs, w10, FloatVector.fromArray(SPECIES, gradPadded, at + d10, m))
+                                        .intoArray(gradPadded, at + d10, m);
+                            }
+                            if (right && down) {
+                                fma(gs, w11, FloatVector.fromArray(SPECIES, gradPadded, at + d11, m))
+                                        .intoArray(gradPadded, at + d11, m);
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** {@link #scatter} of one {@link SampleTable#unmodulated} entry, channel by channel: {@code (mask*weight)*grad}. */
+    private static void scatterUnmodulated(ConvGeometry g, SampleTable table, int e, float[] gradCols,
+                                           int rowsPerGroup, int q, int og, int kpt, int cFrom, int cTo,
+                                           float[] gradPadded, boolean right, boolean down) {
+        int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        float[] wt = table.weight;
+        float m = table.frac[SampleTable.FRAC * e + 2];
+        int b = SampleTable.unmodulatedBase(table.base[e]);
+        for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+            int grp = g.segGroup[s];
+            int cs = Math.max(g.segStart[s], cFrom), ce = Math.min(g.segEnd[s], cTo);
+            int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+            for (int ch = cs; ch < ce; ch++) {
+                float gc = gradCols[src + ch];
+                int at = b + ch;
+                gradPadded[at] += m * wt[4 * e] * gc;
+                if (right) gradPadded[at + d01] += m * wt[4 * e + 1] * gc;
+                if (down) gradPadded[at + d10] += m * wt[4 * e + 2] * gc;
+                if (right && down) gradPadded[at + d11] += m * wt[4 * e + 3] * gc;
             }
         }
     }
@@ -132,12 +176,22 @@ final class Col2im {
                 for (int kpt = 0; kpt < kk; kpt++, e++) {
                     int b = base[e];
                     float gy = 0f, gx = 0f, gm = 0f;
-                    if (b >= 0) {
-                        float ly = frac[3 * e], lx = frac[3 * e + 1];
+                    if (b < 0) {
+                        float[] r = specialGrads(g, table, e, padded, gradCols, rowsPerGroup, q, og, kpt, withMask);
+                        gy = r[0];
+                        gx = r[1];
+                        gm = r[2];
+                    } else {
+                        float ly = frac[SampleTable.FRAC * e], lx = frac[SampleTable.FRAC * e + 1];
+                        float fhy = frac[SampleTable.FRAC * e + 3], fhx = frac[SampleTable.FRAC * e + 4];
                         FloatVector vly = FloatVector.broadcast(SPECIES, ly);
                         FloatVector vlx = FloatVector.broadcast(SPECIES, lx);
-                        FloatVector hy = FloatVector.broadcast(SPECIES, 1f - ly);
-                        FloatVector hx = FloatVector.broadcast(SPECIES, 1f - lx);
+                        FloatVector hy = FloatVector.broadcast(SPECIES, fhy);
+                        FloatVector hx = FloatVector.broadcast(SPECIES, fhx);
+                        FloatVector b00 = FloatVector.broadcast(SPECIES, fhy * fhx);
+                        FloatVector b01 = FloatVector.broadcast(SPECIES, fhy * lx);
+                        FloatVector b10 = FloatVector.broadcast(SPECIES, ly * fhx);
+                        FloatVector b11 = FloatVector.broadcast(SPECIES, ly * lx);
                         FloatVector accY = FloatVector.zero(SPECIES), accX = accY, accM = accY;
                         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
@@ -158,8 +212,10 @@ final class Col2im {
                                 accY = fma(gs, dy, accY);
                                 accX = fma(gs, dx, accX);
                                 if (withMask) {
-                                    FloatVector upper = fma(top, vlx, v00), lower = fma(bottom, vlx, v10);
-                                    accM = fma(gs, fma(lower.sub(upper), vly, upper), accM);
+                                    // Every corner times its weight, as the reference's value (a lerp would
+                                    // turn an infinite corner into NaN: inf - inf).
+                                    FloatVector val = v00.mul(b00).add(v01.mul(b01)).add(v10.mul(b10)).add(v11.mul(b11));
+                                    accM = fma(gs, val, accM);
                                 }
                             }
                             if (ch < ce) {
@@ -178,12 +234,14 @@ final class Col2im {
                                 accY = fma(gs, dy, accY);
                                 accX = fma(gs, dx, accX);
                                 if (withMask) {
-                                    FloatVector upper = fma(top, vlx, v00), lower = fma(bottom, vlx, v10);
-                                    accM = fma(gs, fma(lower.sub(upper), vly, upper), accM);
+                                    // Every corner times its weight, as the reference's value (a lerp would
+                                    // turn an infinite corner into NaN: inf - inf).
+                                    FloatVector val = v00.mul(b00).add(v01.mul(b01)).add(v10.mul(b10)).add(v11.mul(b11));
+                                    accM = fma(gs, val, accM);
                                 }
                             }
                         }
-                        float mk = frac[3 * e + 2];
+                        float mk = frac[SampleTable.FRAC * e + 2];
                         gy = mk * sumLanes(accY);
                         gx = mk * sumLanes(accX);
                         if (withMask) gm = sumLanes(accM);
@@ -197,6 +255,50 @@ final class Col2im {
                 }
             }
         }
+    }
+
+    /**
+     * Offset and mask gradients {@code (d/dy, d/dx, d/dmask)} of a sample that is not an ordinary
+     * {@link SampleTable} entry, term by term as the reference (DESIGN.md "Non-finite values"):
+     * outside the image every term is {@code grad * 0} (NaN only from a non-finite gradient); a NaN
+     * sample has NaN slopes and a mask gradient {@code sum grad * value}, value NaN or 0; an
+     * {@linkplain SampleTable#unmodulated unmodulated} entry {@code sum (grad*mask) * slope} and
+     * {@code sum grad * value}.
+     */
+    private static float[] specialGrads(ConvGeometry g, SampleTable table, int e, float[] padded, float[] gradCols,
+                                        int rowsPerGroup, int q, int og, int kpt, boolean withMask) {
+        int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int b = table.base[e];
+        int f = SampleTable.FRAC * e;
+        float ly = table.frac[f], lx = table.frac[f + 1], m = table.frac[f + 2], hy = table.frac[f + 3];
+        float hx = table.frac[f + 4];
+        boolean unmodulated = SampleTable.unmodulated(b), reads = unmodulated && table.readsValue(g, e);
+        int at0 = unmodulated ? SampleTable.unmodulatedBase(b) : 0;
+        float gy = 0f, gx = 0f, gm = 0f;
+        for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+            int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
+            int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+            for (int ch = cs; ch < ce; ch++) {
+                float gc = gradCols[src + ch];
+                if (!unmodulated) {
+                    // Outside: slope 0 and value 0; a NaN sample: NaN slopes, value NaN (ly holds it).
+                    float slope = b == SampleTable.NAN_SAMPLE ? Float.NaN : 0f;
+                    gy += gc * m * slope;
+                    gx += gc * m * slope;
+                    gm += gc * (b == SampleTable.NAN_SAMPLE ? ly : 0f);
+                    continue;
+                }
+                int at = at0 + ch;
+                float v00 = padded[at], v01 = padded[at + d01], v10 = padded[at + d10], v11 = padded[at + d11];
+                float dy = hx * (v10 - v00) + lx * (v11 - v01);
+                float dx = hy * (v01 - v00) + ly * (v11 - v10);
+                gy += gc * m * dy;
+                gx += gc * m * dx;
+                if (withMask) gm += gc * (reads ? BilinearIm2col.blend(table, e, padded, at, d01, d10, d11) : 0f);
+            }
+        }
+        return new float[] {gy, gx, gm};
     }
 
     /** Channels {@code [cFrom, cTo)} of the interior of {@code gradPadded} into {@code gradInput[n]} (NCHW). */

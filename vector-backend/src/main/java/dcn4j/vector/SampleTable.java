@@ -10,22 +10,78 @@ package dcn4j.vector;
  *       {@code -1} when no corner of its cell is in the image ({@code py < -1 || py >= H || px < -1 || px >= W});
  *       at {@code py = -1} the value is 0 but the right derivative is not, as in the reference;</li>
  *   <li>{@code weight[4e .. 4e+3]}: the bilinear weights of the corners (00, 01, 10, 11) times the mask;</li>
- *   <li>{@code frac[3e .. 3e+2]}: {@code ly = py - floor py}, {@code lx}, and the mask value (1 without
- *       mask), for the backward pass.</li>
+ *   <li>{@code frac[FRAC*e .. FRAC*e+4]}: {@code ly = py - floor py}, {@code lx}, the mask value (1 without
+ *       mask), {@code hy = floor py + 1 - py} and {@code hx}, for the backward pass. {@code ly} and {@code hy}
+ *       are each rounded once from float64: {@code 1f - ly} would lose the relative precision of a
+ *       weight near 0 (a sample within 1e-6 of a cell edge).</li>
  * </ul>
  * A corner outside the image lands in the zero border of the padded image, which is how the
  * reference's "a corner outside the image counts as 0" is honoured without branches.
+ *
+ * <p>Non-finite values (DESIGN.md "Non-finite values") take two more kinds of entry, rare enough to be
+ * handled one channel at a time: {@link #NAN_SAMPLE} (a NaN coordinate, or a non-finite mask on a
+ * sample outside the image: the value is NaN; {@code frac} holds {@code (NaN or 0, 0, mask)}) and
+ * {@link #unmodulated} entries (a non-finite mask on a sample whose cell touches the image: the mask
+ * must multiply the blended value, not the corner weights, or a zero-weight corner would give
+ * {@code 0 * inf = NaN} where the reference has {@code ±inf}; and see {@link #inputFinite}); their
+ * weights are the bare bilinear weights, {@code frac} is filled and their base is {@code -3 - base}.
  */
 final class SampleTable {
+
+    /** Floats per entry in {@code frac}: ly, lx, mask, hy, hx. */
+    static final int FRAC = 5;
+
+    /** {@code base} of a sample that reads nothing (value 0, no gradient to the image). */
+    static final int OUTSIDE = -1;
+    /** {@code base} of a sample whose value is NaN: NaN coordinate, or non-finite mask outside the image. */
+    static final int NAN_SAMPLE = -2;
 
     final int[] base;
     final float[] weight;
     final float[] frac;
+    /**
+     * Whether the input holds finite values only. If not, samples without offset must read all four
+     * corners (a zero-weight neighbour turns an infinite pixel into NaN, {@code 0 * inf}, as in the
+     * reference), and samples on the line {@code p = -1} (value 0 by definition, yet a cell touching the
+     * image) are {@link #unmodulated} entries, so that their zero weights never meet an infinite pixel.
+     */
+    final boolean inputFinite;
 
-    SampleTable(int[] base, float[] weight, float[] frac) {
+    SampleTable(int[] base, float[] weight, float[] frac, boolean inputFinite) {
         this.base = base;
         this.weight = weight;
         this.frac = frac;
+        this.inputFinite = inputFinite;
+    }
+
+    /** Whether entry base {@code b} is a sample with a non-finite mask that reads the image. */
+    static boolean unmodulated(int b) {
+        return b <= -3;
+    }
+
+    /** The padded-image index of the top-left corner of an {@link #unmodulated} entry. */
+    static int unmodulatedBase(int b) {
+        return -3 - b;
+    }
+
+    /**
+     * Whether {@link #unmodulated} entry {@code e} has a value read from the image: false on the lines
+     * {@code py = -1} or {@code px = -1} (reference {@code Bilinear.inside}), where the cell's top or left
+     * corners are the zero border and the fraction is 0.
+     */
+    boolean readsValue(ConvGeometry g, int e) {
+        int position = unmodulatedBase(base[e]) / g.channels;
+        int row = position / g.paddedWidth, col = position - row * g.paddedWidth;
+        return !((row == 0 && frac[FRAC * e] == 0f) || (col == 0 && frac[FRAC * e + 1] == 0f));
+    }
+
+    /** Whether every value of {@code v} is finite ({@code null}: yes). */
+    static boolean allFinite(float[] v) {
+        if (v == null) return true;
+        for (float x : v) {
+            if (!Float.isFinite(x)) return false;
+        }
+        return true;
     }
 
     /** Entries needed for {@code pixels} pixels. */
@@ -60,34 +116,44 @@ final class SampleTable {
                             px += offset[offAt + pixels];
                         }
                         float m = mask == null ? 1f : mask[maskAt];
+                        boolean finiteMask = Float.isFinite(m);
                         // The cell [floor p, floor p + 1] must have a corner in the image (reference Bilinear
                         // .cellTouchesImage): at p = -1 exactly the value is 0 (its corners on row/column -1
-                        // are the zero border) but the right derivative is not.
+                        // are the zero border) but the right derivative is not. A NaN coordinate fails the
+                        // test and is told apart below.
                         if (py >= -1 && py < h && px >= -1 && px < w) {
                             double fy = Math.floor(py), fx = Math.floor(px);
                             float ly = (float) (py - fy), lx = (float) (px - fx);
-                            float hy = 1f - ly, hx = 1f - lx;
-                            base[e] = (((int) fy + 1) * wp + ((int) fx + 1)) * c;
-                            float hym = hy * m, lym = ly * m;
+                            float hy = (float) (fy + 1 - py), hx = (float) (fx + 1 - px);
+                            int b = (((int) fy + 1) * wp + ((int) fx + 1)) * c;
+                            boolean special = !finiteMask || (!inputFinite && (py == -1 || px == -1));
+                            float wm = special ? 1f : m;
+                            base[e] = special ? -3 - b : b;
+                            float hym = hy * wm, lym = ly * wm;
                             weight[4 * e] = hym * hx;
                             weight[4 * e + 1] = hym * lx;
                             weight[4 * e + 2] = lym * hx;
                             weight[4 * e + 3] = lym * lx;
-                            if (withFrac) {
-                                frac[3 * e] = ly;
-                                frac[3 * e + 1] = lx;
-                                frac[3 * e + 2] = m;
+                            if (withFrac || special) {
+                                frac[FRAC * e] = ly;
+                                frac[FRAC * e + 1] = lx;
+                                frac[FRAC * e + 2] = m;
+                                frac[FRAC * e + 3] = hy;
+                                frac[FRAC * e + 4] = hx;
                             }
                         } else {
-                            base[e] = -1;
+                            boolean nan = Double.isNaN(py) || Double.isNaN(px);
+                            base[e] = nan || !finiteMask ? NAN_SAMPLE : OUTSIDE;
                             weight[4 * e] = 0f;
                             weight[4 * e + 1] = 0f;
                             weight[4 * e + 2] = 0f;
                             weight[4 * e + 3] = 0f;
-                            if (withFrac) {
-                                frac[3 * e] = 0f;
-                                frac[3 * e + 1] = 0f;
-                                frac[3 * e + 2] = m;
+                            if (withFrac || base[e] == NAN_SAMPLE) {
+                                frac[FRAC * e] = nan ? Float.NaN : 0f;
+                                frac[FRAC * e + 1] = 0f;
+                                frac[FRAC * e + 2] = m;
+                                frac[FRAC * e + 3] = 1f;
+                                frac[FRAC * e + 4] = 1f;
                             }
                         }
                     }

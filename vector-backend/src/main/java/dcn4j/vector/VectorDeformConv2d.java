@@ -84,7 +84,7 @@ final class VectorDeformConv2d {
         long bytes(ConvGeometry g, int threads) {
             long shared = 2L * imagesPerPhase * g.paddedSize;
             long entries = SampleTable.entries(g, rowsPerGroup);
-            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + 5 * entries;
+            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + (1 + 4 + SampleTable.FRAC) * entries;
             return 4 * (shared + threads * perWorker);
         }
     }
@@ -148,8 +148,10 @@ final class VectorDeformConv2d {
         float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
         float[][] cbuf = ws.perWorker("cbuf", threads, (long) plan.oPanels() * plan.rowsPerGroup() * NR);
         SampleTable[] tables = new SampleTable[threads];
+        boolean inputFinite = SampleTable.allFinite(input);
         for (int w = 0; w < threads; w++) {
-            tables[w] = new SampleTable(ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries), null);
+            tables[w] = new SampleTable(ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries),
+                    ws.floats("frac#" + w, SampleTable.FRAC * entries), inputFinite);
         }
 
         int rowBlocks = rowBlocks(g, threads);
@@ -350,7 +352,7 @@ final class VectorDeformConv2d {
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             long entries = SampleTable.entries(g, plan.rowsPerGroup());
             table = new SampleTable(ws.ints("base", entries), ws.floats("weight", 4 * entries),
-                    ws.floats("frac", 3 * entries));
+                    ws.floats("frac", SampleTable.FRAC * entries), SampleTable.allFinite(input));
             tiles = ws.perWorker("tile", threads, MR * NR);
             aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
             // Work splits below only decide who computes what, never an output value.

@@ -2,6 +2,7 @@ package dcn4j.vector;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,12 +60,20 @@ final class WorkerPool implements AutoCloseable {
             return;
         }
         Phase phase = new Phase(count, body, Thread.currentThread());
-        for (int w = 1; w <= extra; w++) {
+        boolean closed = false;
+        for (int w = 1; w <= extra && !closed; w++) {
             int worker = w;
-            helpers.execute(() -> phase.work(worker));
+            try {
+                helpers.execute(() -> phase.work(worker));
+            } catch (RejectedExecutionException e) {
+                closed = true;
+            }
         }
+        // The caller takes every item no helper took, so the phase ends even when the pool was shut
+        // down under it (queued helpers dropped): never a hang, and no helper still writes afterwards.
         phase.work(0);
         phase.await();
+        if (closed) throw new IllegalStateException("backend 'vector' was closed during the call");
     }
 
     @Override

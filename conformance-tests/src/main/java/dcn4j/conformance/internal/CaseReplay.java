@@ -109,6 +109,28 @@ public final class CaseReplay {
         }
     }
 
+    /** The tolerance of expected array {@code name}: {@link Tolerances#FORWARD} for the output, else {@link Tolerances#BACKWARD}. */
+    public static double tolerance(String name) {
+        return name.equals("output") ? Tolerances.FORWARD : Tolerances.BACKWARD;
+    }
+
+    /**
+     * The error of each expected array of case {@code c} against {@code results} (a run of it), as
+     * rule 8 measures it: {@link Tolerances#relativeError(double[], double[], double[])} with the
+     * case's magnitudes, {@code +∞} for a missing array or a shape mismatch. For {@code dcn4j eval}.
+     */
+    public static Map<String, Double> errors(CaseDirectory c, Map<String, NpyArray> results) {
+        Map<String, double[]> magnitudes = magnitudes(c);
+        Map<String, Double> errors = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, NpyArray> e : c.expected().entrySet()) {
+            NpyArray actual = results.get(e.getKey());
+            errors.put(e.getKey(), actual != null && java.util.Arrays.equals(actual.shape(), e.getValue().shape())
+                    ? Tolerances.relativeError(actual.data(), e.getValue().data(), magnitudes.get(e.getKey()))
+                    : Double.POSITIVE_INFINITY);
+        }
+        return errors;
+    }
+
     /**
      * The magnitudes ({@link Magnitudes}) of the expected arrays of case {@code c}, by name; empty
      * when they cannot be computed (the run itself then reports the problem).
