@@ -73,7 +73,7 @@ final class ReferenceBackend implements Backend {
         double[] d = new double[Checks.elementCount(shape, data.remaining())];
         int p = data.position();
         for (int i = 0; i < d.length; i++) d[i] = data.get(p + i);
-        return new ReferenceTensor(dtype, shape, d);
+        return new ReferenceTensor(this, dtype, shape, d);
     }
 
     @Override
@@ -83,14 +83,14 @@ final class ReferenceBackend implements Backend {
         double[] d = new double[Checks.elementCount(shape, bits.remaining())];
         int p = bits.position();
         for (int i = 0; i < d.length; i++) d[i] = HalfPrecision.toFloat(dtype, bits.get(p + i));
-        return new ReferenceTensor(dtype, shape, d);
+        return new ReferenceTensor(this, dtype, shape, d);
     }
 
     @Override
     public Tensor tensor(DType dtype, int[] shape, ByteBuffer data) {
         requireDType(dtype);
         HostBuffers.rawCount(dtype, shape, data);
-        return new ReferenceTensor(dtype, shape, HostBuffers.doubles(dtype, data));
+        return new ReferenceTensor(this, dtype, shape, HostBuffers.doubles(dtype, data));
     }
 
     @Override
