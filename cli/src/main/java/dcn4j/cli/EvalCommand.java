@@ -95,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
         List<String> failed = new ArrayList<>();
         for (Map.Entry<String, Double> e : errors.entrySet()) {
             if (!results.containsKey(e.getKey())) continue;  // not computed: said in the report above
-            double tolerance = CaseReplay.tolerance(e.getKey());
+            double tolerance = CaseReplay.tolerance(c, e.getKey());
             if (!(e.getValue() <= tolerance)) {
                 failed.add(String.format(java.util.Locale.ROOT, "%s error %.3e exceeds %.0e", e.getKey(), e.getValue(),
                         tolerance));

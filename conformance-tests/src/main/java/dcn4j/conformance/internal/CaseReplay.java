@@ -115,6 +115,18 @@ public final class CaseReplay {
     }
 
     /**
+     * The tolerance of expected array {@code name} of case {@code c}: {@link #tolerance(String)}, or for
+     * a 16-bit case the bound of {@link SixteenBit#replayTolerance} (DESIGN.md "16-bit tensors").
+     */
+    public static double tolerance(CaseDirectory c, String name) {
+        double t = tolerance(name);
+        NpyArray expected = c.expected().get(name);
+        if (c.dtype() == null || expected == null) return t;
+        return SixteenBit.replayTolerance(c.dtype(), t, expected.data(), magnitudes(c).get(name),
+                expected.dtype() == c.dtype());
+    }
+
+    /**
      * The error of each expected array of case {@code c} against {@code results} (a run of it), as
      * rule 8 measures it: {@link Tolerances#relativeError(double[], double[], double[])} with the
      * case's magnitudes, {@code +∞} for a missing array or a shape mismatch. For {@code dcn4j eval}.
