@@ -17,7 +17,9 @@ import org.opentest4j.TestAbortedException;
 /**
  * Property 8: every case directory (CASE_FORMAT.md) of the case folder, searched recursively, is
  * run on the backend and compared with its {@code expected/} arrays: the output within
- * {@link Tolerances#FORWARD}, each gradient within {@link Tolerances#BACKWARD}. A case without
+ * {@link Tolerances#FORWARD}, each gradient within {@link Tolerances#BACKWARD} (a 16-bit case within
+ * the bound of {@link SixteenBit#replayTolerance}; on a backend that does not support its dtype it is
+ * not run and the note says so). A case without
  * {@code expected/} has nothing to compare and is not counted; a folder without any case of the op
  * skips the property with that reason rather than passing it.
  */
@@ -48,7 +50,7 @@ public final class CaseReplay {
                 : Capabilities.Operation.DEFORM_PSROI_POOL_BACKWARD;
         boolean backward = v.providerUnderTest().capabilities().supports(backwardOp);
         List<String> failures = new ArrayList<>();
-        int replayed = 0;
+        int replayed = 0, unsupported = 0;
         for (Path dir : dirs) {
             CaseDirectory c;
             try {
@@ -58,6 +60,10 @@ public final class CaseReplay {
                 continue;
             }
             if (!c.op().equals(op) || c.expected().isEmpty()) continue;
+            if (c.dtype() != null && !v.backend().supports(c.dtype())) {
+                unsupported++; // a 16-bit case on a backend without that dtype: not supported, not passed
+                continue;
+            }
             replayed++;
             Map<String, NpyArray> got;
             try {
@@ -71,6 +77,12 @@ public final class CaseReplay {
                 if (!backward && !e.getKey().equals("output")) continue;
                 NpyArray actual = got.get(e.getKey());
                 double tolerance = e.getKey().equals("output") ? Tolerances.FORWARD : Tolerances.BACKWARD;
+                if (c.dtype() != null && actual != null) {
+                    // A 16-bit case (DESIGN.md "16-bit tensors"): one rounding of the backend's result, and
+                    // one more when the expected array was itself rounded to the dtype.
+                    tolerance = SixteenBit.replayTolerance(c.dtype(), tolerance, e.getValue().data(),
+                            magnitudes.get(e.getKey()), e.getValue().dtype() == c.dtype());
+                }
                 if (actual == null) {
                     failures.add(dir + ": " + e.getKey() + " expected but not computed");
                     continue;
@@ -86,7 +98,8 @@ public final class CaseReplay {
             }
         }
         v.note(replayed + " cases under " + folder + (backward ? "" : ", outputs only: the backend does not declare "
-                + backwardOp.label()));
+                + backwardOp.label())
+                + (unsupported > 0 ? "; " + unsupported + " 16-bit cases not supported by the backend, not run" : ""));
         if (replayed == 0 && failures.isEmpty()) {
             throw new TestAbortedException("no " + op + " case with expected/ arrays under " + folder);
         }
@@ -99,6 +112,18 @@ public final class CaseReplay {
     /** The tolerance of expected array {@code name}: {@link Tolerances#FORWARD} for the output, else {@link Tolerances#BACKWARD}. */
     public static double tolerance(String name) {
         return name.equals("output") ? Tolerances.FORWARD : Tolerances.BACKWARD;
+    }
+
+    /**
+     * The tolerance of expected array {@code name} of case {@code c}: {@link #tolerance(String)}, or for
+     * a 16-bit case the bound of {@link SixteenBit#replayTolerance} (DESIGN.md "16-bit tensors").
+     */
+    public static double tolerance(CaseDirectory c, String name) {
+        double t = tolerance(name);
+        NpyArray expected = c.expected().get(name);
+        if (c.dtype() == null || expected == null) return t;
+        return SixteenBit.replayTolerance(c.dtype(), t, expected.data(), magnitudes(c).get(name),
+                expected.dtype() == c.dtype());
     }
 
     /**
