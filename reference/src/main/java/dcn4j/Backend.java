@@ -1,5 +1,9 @@
 package dcn4j;
 
+import dcn4j.spi.HostBuffers;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Set;
 
 /**
@@ -24,14 +28,58 @@ public interface Backend extends AutoCloseable {
     /** The element type this backend computes in natively: {@code F64} for the reference, else {@code F32}. */
     DType nativeDType();
 
-    /** Whether tensors of {@code dtype} are accepted by the operations. */
+    /**
+     * Whether tensors of {@code dtype} are accepted by the operations. Every backend of dcn4j supports
+     * {@link DType#F16} and {@link DType#BF16} (DESIGN.md "16-bit tensors").
+     */
     boolean supports(DType dtype);
 
-    /** A tensor of {@code dtype} holding {@code data} (row-major) with the given shape. */
+    /**
+     * A tensor of {@code dtype} holding {@code data} (row-major) with the given shape, each value
+     * rounded once to {@code dtype} (to nearest, ties to even). The array is copied, once.
+     */
     Tensor tensor(DType dtype, int[] shape, double[] data);
 
-    /** A tensor of {@code dtype} holding {@code data} (row-major) with the given shape. */
+    /**
+     * A tensor of {@code dtype} holding {@code data} (row-major) with the given shape, each value
+     * rounded to {@code dtype} (exact for F32 and F64). The array is copied, once.
+     */
     Tensor tensor(DType dtype, int[] shape, float[] data);
+
+    /**
+     * A tensor of {@code dtype} holding the float values {@code data} has remaining (from its position
+     * to its limit; the position is left unchanged), rounded to {@code dtype}. The values are copied
+     * once, straight from the buffer, where the backend can (README "From Java"): a heap buffer or a
+     * direct one in native byte order, such as another framework's memory.
+     *
+     * @throws IllegalArgumentException when the remaining count does not match {@code shape}
+     */
+    default Tensor tensor(DType dtype, int[] shape, FloatBuffer data) {
+        return tensor(dtype, shape, HostBuffers.floats(data));
+    }
+
+    /**
+     * An {@link DType#F16} or {@link DType#BF16} tensor holding the 16-bit patterns {@code bits} has
+     * remaining (position unchanged), copied once where the backend can.
+     *
+     * @throws IllegalArgumentException for another dtype or a count that does not match {@code shape}
+     */
+    default Tensor tensor(DType dtype, int[] shape, ShortBuffer bits) {
+        HostBuffers.checkSixteenBit("dtype", dtype);
+        return tensor(dtype, shape, HostBuffers.widen(dtype, HostBuffers.shorts(bits)));
+    }
+
+    /**
+     * A tensor of {@code dtype} holding the raw elements {@code data} has remaining: each one
+     * {@link DType#bytes()} bytes in {@code dtype}'s encoding, in the buffer's byte order (position
+     * unchanged). Copied once where the backend can; this is how a {@code .npy} file or a native
+     * framework's buffer reaches a backend without a conversion on the Java heap.
+     *
+     * @throws IllegalArgumentException when the remaining bytes are not {@code count * dtype.bytes()}
+     */
+    default Tensor tensor(DType dtype, int[] shape, ByteBuffer data) {
+        return tensor(dtype, shape, HostBuffers.doubles(dtype, data));
+    }
 
     /** A tensor in {@link #nativeDType()}. */
     default Tensor tensor(int[] shape, double[] data) {

@@ -1,5 +1,10 @@
 package dcn4j;
 
+import dcn4j.spi.HostBuffers;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
+
 /**
  * A dense, contiguous, row-major (NCHW) array whose storage is owned by the {@link Backend} that
  * created it: host memory for the CPU backends, a device buffer for OpenCL. A tensor is only
@@ -31,11 +36,50 @@ public interface Tensor extends AutoCloseable {
         return shape().length;
     }
 
-    /** Copies the elements to a new host array, widening F32 exactly. */
+    /** Copies the elements to a new host array, widening F32, F16 and BF16 exactly. */
     double[] toDoubleArray();
 
-    /** Copies the elements to a new host array, rounding F64 to nearest. */
+    /** Copies the elements to a new host array, widening F16 and BF16 exactly, rounding F64 to nearest. */
     float[] toFloatArray();
+
+    /**
+     * Copies the elements, as {@link #toFloatArray()} converts them, into {@code dst} from its
+     * position on, without an intermediate array where the backend can (README "From Java"); the
+     * position of {@code dst} is left unchanged. {@code dst} may wrap a caller's array or be direct.
+     *
+     * @throws IllegalArgumentException when {@code dst} is read-only or has fewer than
+     *                                  {@link #elementCount()} elements remaining; nothing is written then
+     */
+    default void copyTo(FloatBuffer dst) {
+        HostBuffers.checkDestination("dst", dst, elementCount());
+        dst.put(dst.position(), toFloatArray());
+    }
+
+    /**
+     * Copies the 16-bit patterns of an {@link DType#F16} or {@link DType#BF16} tensor into {@code dst}
+     * from its position on (position unchanged), without an intermediate array where the backend can.
+     *
+     * @throws IllegalArgumentException for another dtype, a read-only {@code dst} or one with too few
+     *                                  elements remaining; nothing is written then
+     */
+    default void copyTo(ShortBuffer dst) {
+        HostBuffers.checkSixteenBit("dst", dtype());
+        HostBuffers.checkDestination("dst", dst, elementCount());
+        dst.put(dst.position(), HostBuffers.bits(dtype(), toFloatArray()));
+    }
+
+    /**
+     * Copies the elements in their own dtype ({@link DType#bytes()} bytes each, in the byte order of
+     * {@code dst}) into {@code dst} from its position on (position unchanged), without an
+     * intermediate array where the backend can.
+     *
+     * @throws IllegalArgumentException when {@code dst} is read-only or has fewer than
+     *                                  {@code elementCount() * dtype().bytes()} bytes remaining
+     */
+    default void copyTo(ByteBuffer dst) {
+        HostBuffers.checkDestination("dst", dst, elementCount() * dtype().bytes());
+        HostBuffers.put(dst, dtype(), toDoubleArray());
+    }
 
     /** Releases the storage; further use throws {@link IllegalStateException}. Idempotent. */
     @Override

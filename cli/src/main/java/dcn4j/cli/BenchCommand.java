@@ -2,6 +2,7 @@ package dcn4j.cli;
 
 import dcn4j.Backend;
 import dcn4j.BackendOptions;
+import dcn4j.DType;
 import dcn4j.Backends;
 import dcn4j.DeformConv2dGradients;
 import dcn4j.DeformConv2dSpec;
@@ -117,6 +118,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "random seed of the operands")
     long seed;
 
+    @Option(names = "--dtype", paramLabel = "DTYPE",
+            description = "tensor dtype: the backend's native one (default), or F32, F64, F16, BF16")
+    String dtype;
+
     @Option(names = "--json", description = "print one JSON object as the last line")
     boolean json;
 
@@ -150,16 +155,19 @@ final class BenchCommand implements Callable<Integer> {
         BackendOptions options = new BackendOptions(device, threads);
         String name = backend != null ? backend : BackendsCommand.defaultBackendName();
         Random rnd = new Random(seed);
+        DType requested = parseDType(dtype);
         try (Backend b = Backends.open(name, options)) {
-            Tensor input = b.tensor(new int[] {n, c, h, w}, uniform(rnd, (long) n * c * h * w, 1));
-            Tensor weight = b.tensor(new int[] {o, c / groups, kh, kw}, uniform(rnd, (long) o * (c / groups) * kh * kw,
+            DType dt = dtypeOn(b, requested);
+            Tensor input = b.tensor(dt, new int[] {n, c, h, w}, uniform(rnd, (long) n * c * h * w, 1));
+            Tensor weight = b.tensor(dt, new int[] {o, c / groups, kh, kw}, uniform(rnd, (long) o * (c / groups) * kh * kw,
                     1 / Math.sqrt((double) c / groups * kh * kw)));
-            Tensor offset = noOffset ? null : b.tensor(new int[] {n, 2 * offsetGroups * kh * kw, ho, wo},
+            Tensor offset = noOffset ? null : b.tensor(dt, new int[] {n, 2 * offsetGroups * kh * kw, ho, wo},
                     uniform(rnd, (long) n * 2 * offsetGroups * kh * kw * ho * wo, offsetRange));
-            Tensor maskT = mask ? b.tensor(new int[] {n, offsetGroups * kh * kw, ho, wo},
+            Tensor maskT = mask ? b.tensor(dt, new int[] {n, offsetGroups * kh * kw, ho, wo},
                     unit(rnd, (long) n * offsetGroups * kh * kw * ho * wo)) : null;
-            Tensor biasT = bias ? b.tensor(new int[] {o}, uniform(rnd, o, 1)) : null;
-            Tensor gradOut = backward ? b.tensor(new int[] {n, o, ho, wo}, uniform(rnd, (long) n * o * ho * wo, 1)) : null;
+            Tensor biasT = bias ? b.tensor(dt, new int[] {o}, uniform(rnd, o, 1)) : null;
+            Tensor gradOut = backward ? b.tensor(dt, new int[] {n, o, ho, wo}, uniform(rnd, (long) n * o * ho * wo, 1))
+                    : null;
             Runnable call = backward
                     ? () -> {
                         try (DeformConv2dGradients g = b.deformConv2dBackward(conv, gradOut, input, offset, maskT, weight,
@@ -181,7 +189,7 @@ final class BenchCommand implements Callable<Integer> {
             double gflops = flops / (median * 1e-3) / 1e9;
             long workspace = b.name().equals(VectorProvider.NAME) ? VectorProvider.peakWorkspaceBytes(b) : -1;
             String what = (backward ? "backward" : "forward") + (noOffset ? " (no offset: plain convolution)" : "");
-            out.printf(Locale.ROOT, "deform_conv2d %s on %s [%s]%n", what, b.name(), b.description());
+            out.printf(Locale.ROOT, "deform_conv2d %s on %s, %s tensors [%s]%n", what, b.name(), dt, b.description());
             out.printf(Locale.ROOT, "  N,C,H,W,O,kh,kw = %s  pad %d,%d stride %d,%d dilation %d,%d groups %d offset groups %d%s%s%n",
                     shape, pad[0], pad[1], str[0], str[1], dil[0], dil[1], groups, offsetGroups, mask ? " mask" : "",
                     bias ? " bias" : "");
@@ -190,18 +198,37 @@ final class BenchCommand implements Callable<Integer> {
                     workspace >= 0 ? String.format(Locale.ROOT, "  workspace %.2f MiB", workspace / 1048576.0) : "");
             if (json) {
                 out.println(String.format(Locale.ROOT,
-                        "{\"backend\":\"%s\",\"op\":\"deform_conv2d\",\"pass\":\"%s\",\"shape\":[%s],\"padding\":[%d,%d],"
+                        "{\"backend\":\"%s\",\"dtype\":\"%s\",\"op\":\"deform_conv2d\",\"pass\":\"%s\",\"shape\":[%s],\"padding\":[%d,%d],"
                                 + "\"stride\":[%d,%d],\"dilation\":[%d,%d],\"groups\":%d,\"offset_groups\":%d,"
                                 + "\"offset\":%b,\"mask\":%b,\"bias\":%b,\"threads\":%d,\"iterations\":%d,"
                                 + "\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"gflops\":%.6g,\"flops\":%.0f,"
                                 + "\"workspace_bytes\":%d}",
-                        b.name(), backward ? "backward" : "forward", shape, pad[0], pad[1], str[0], str[1], dil[0], dil[1],
+                        b.name(), dt, backward ? "backward" : "forward", shape, pad[0], pad[1], str[0], str[1], dil[0], dil[1],
                         groups, offsetGroups, !noOffset, mask, bias, options.effectiveThreads(), iterations, median,
                         sorted[0], sorted[sorted.length - 1], gflops, flops, workspace));
             }
             out.flush();
         }
         return 0;
+    }
+
+    /** {@code null} for the backend's native dtype, else the named one (case-insensitive). */
+    private static DType parseDType(String text) {
+        if (text == null) return null;
+        try {
+            return DType.valueOf(text.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--dtype: expected F32, F64, F16 or BF16, got '" + text + "'");
+        }
+    }
+
+    /** {@code requested} (or the native dtype) when {@code b} supports it, else the one-line error. */
+    private static DType dtypeOn(Backend b, DType requested) {
+        DType d = requested != null ? requested : b.nativeDType();
+        if (!b.supports(d)) {
+            throw new IllegalArgumentException("--dtype: expected a dtype backend '" + b.name() + "' supports, got " + d);
+        }
+        return d;
     }
 
     private void checkTiming() {
@@ -240,12 +267,14 @@ final class BenchCommand implements Callable<Integer> {
             roiData[5 * i + 3] = Math.min(imageW - 1, x1 + 16 + rnd.nextDouble() * imageW * 0.4);
             roiData[5 * i + 4] = Math.min(imageH - 1, y1 + 16 + rnd.nextDouble() * imageH * 0.4);
         }
+        DType requested = parseDType(dtype);
         try (Backend b = Backends.open(name, options)) {
-            Tensor input = b.tensor(new int[] {n, c, h, w}, uniform(rnd, (long) n * c * h * w, 1));
-            Tensor rois = b.tensor(new int[] {r, 5}, roiData);
-            Tensor offset = noOffset ? null : b.tensor(new int[] {r, 2, partSize, partSize},
+            DType dt = dtypeOn(b, requested);
+            Tensor input = b.tensor(dt, new int[] {n, c, h, w}, uniform(rnd, (long) n * c * h * w, 1));
+            Tensor rois = b.tensor(dt, new int[] {r, 5}, roiData);
+            Tensor offset = noOffset ? null : b.tensor(dt, new int[] {r, 2, partSize, partSize},
                     uniform(rnd, (long) r * 2 * partSize * partSize, 1));
-            Tensor gradOut = backward ? b.tensor(new int[] {r, d, pooledSize, pooledSize},
+            Tensor gradOut = backward ? b.tensor(dt, new int[] {r, d, pooledSize, pooledSize},
                     uniform(rnd, (long) r * d * pooledSize * pooledSize, 1)) : null;
             Runnable call = backward
                     ? () -> {
@@ -267,7 +296,8 @@ final class BenchCommand implements Callable<Integer> {
             double samples = (double) r * d * pooledSize * pooledSize * samplePerPart * samplePerPart;
             double roisPerS = r / (median * 1e-3), samplesPerS = samples / (median * 1e-3);
             String what = (backward ? "backward" : "forward") + (noOffset ? " (no offset)" : "");
-            out.printf(Locale.ROOT, "deform_psroi_pool %s on %s [%s]%n", what, b.name(), b.description());
+            out.printf(Locale.ROOT, "deform_psroi_pool %s on %s, %s tensors [%s]%n", what, b.name(), dt,
+                    b.description());
             out.printf(Locale.ROOT, "  N,D,H,W,R = %s  input channels %d  group %d pooled %d part %d sample/part %d"
                     + " scale %s trans std %s%n", shape, c, groupSize, pooledSize, partSize, samplePerPart,
                     spatialScale, transStd);
@@ -275,12 +305,12 @@ final class BenchCommand implements Callable<Integer> {
                     median, sorted[0], sorted[sorted.length - 1], iterations, roisPerS, samplesPerS);
             if (json) {
                 out.println(String.format(Locale.ROOT,
-                        "{\"backend\":\"%s\",\"op\":\"deform_psroi_pool\",\"pass\":\"%s\",\"shape\":[%s],"
+                        "{\"backend\":\"%s\",\"dtype\":\"%s\",\"op\":\"deform_psroi_pool\",\"pass\":\"%s\",\"shape\":[%s],"
                                 + "\"group_size\":%d,\"pooled_size\":%d,\"part_size\":%d,\"sample_per_part\":%d,"
                                 + "\"spatial_scale\":%s,\"trans_std\":%s,\"offset\":%b,\"threads\":%d,\"iterations\":%d,"
                                 + "\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"rois_per_s\":%.1f,"
                                 + "\"samples_per_s\":%.1f,\"samples\":%.0f}",
-                        b.name(), backward ? "backward" : "forward", shape, groupSize, pooledSize, partSize, samplePerPart,
+                        b.name(), dt, backward ? "backward" : "forward", shape, groupSize, pooledSize, partSize, samplePerPart,
                         spatialScale, transStd, !noOffset, options.effectiveThreads(), iterations, median, sorted[0],
                         sorted[sorted.length - 1], roisPerS, samplesPerS, samples));
             }

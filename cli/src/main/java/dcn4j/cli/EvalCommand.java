@@ -24,7 +24,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code dcn4j eval CASE_DIR --backend NAME --out DIR [--device I]}: runs one case directory
- * (CASE_FORMAT.md) and writes {@code output.npy} and every {@code grad_<name>.npy} into DIR.
+ * (CASE_FORMAT.md) and writes {@code output.npy} and every {@code grad_<name>.npy} into DIR, in the
+ * dtype the backend computed ({@code <f4}, {@code <f8}; a 16-bit case's results as {@code <f2}, or
+ * {@code <u2} bfloat16 bits).
  * When the case has {@code expected/}, prints per array the norm-relative error
  * {@code ‖out − exp‖ / ‖exp‖} and the largest absolute difference.
  *
@@ -71,7 +73,7 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, NpyArray> results;
         String where;
         try (Backend b = Backends.open(name, options)) {
-            where = b.name() + " (" + b.nativeDType() + ", " + b.description() + ")";
+            where = b.name() + " (" + (c.dtype() != null ? c.dtype() : b.nativeDType()) + ", " + b.description() + ")";
             // A backend that does not declare the op's backward (e.g. onnxruntime) gives the output only.
             Capabilities declared = Backends.provider(name).capabilities();
             results = c.run(b, declared.supports(c.op().equals(CaseDirectory.DEFORM_CONV2D)
@@ -93,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
         List<String> failed = new ArrayList<>();
         for (Map.Entry<String, Double> e : errors.entrySet()) {
             if (!results.containsKey(e.getKey())) continue;  // not computed: said in the report above
-            double tolerance = CaseReplay.tolerance(e.getKey());
+            double tolerance = CaseReplay.tolerance(c, e.getKey());
             if (!(e.getValue() <= tolerance)) {
                 failed.add(String.format(java.util.Locale.ROOT, "%s error %.3e exceeds %.0e", e.getKey(), e.getValue(),
                         tolerance));

@@ -54,7 +54,7 @@ class BackendJarTest {
         assertEquals(0, r.exitCode(), r.out() + r.err());
         assertTrue(r.out().contains("provider 'thirdparty-ok' (thirdparty.ok.WrappingProvider) from "), r.out());
         assertTrue(r.out().contains(correctJar.getFileName().toString()), r.out());
-        assertTrue(r.out().contains("thirdparty-ok PASS: 22 properties, 0 failed"), r.out());
+        assertTrue(r.out().contains("thirdparty-ok PASS: 24 properties, 0 failed"), r.out());
         assertTrue(r.out().contains("conformance: PASS"), r.out());
     }
 

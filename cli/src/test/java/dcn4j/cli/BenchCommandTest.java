@@ -54,6 +54,27 @@ class BenchCommandTest {
     }
 
     @Test
+    void dtypeOptionBenchmarksSixteenBitTensors() {
+        for (String d : List.of("f16", "BF16")) {
+            CliRun r = CliRun.of("bench", "--backend", "vector", "--dtype", d, "--shape", "1,4,6,6,4,3,3", "--padding",
+                    "1,1", "--warmup", "0", "--warmup-seconds", "0", "--iterations", "1", "--json");
+            assertEquals(0, r.exitCode(), r.err());
+            String json = r.outLines().get(r.outLines().size() - 1);
+            assertTrue(json.contains("\"dtype\":\"" + d.toUpperCase(java.util.Locale.ROOT) + "\""), json);
+            assertTrue(r.out().contains(d.toUpperCase(java.util.Locale.ROOT) + " tensors"), r.out());
+        }
+        CliRun pool = CliRun.of("bench", "--backend", "vector", "--op", "deform_psroi_pool", "--dtype", "f16", "--shape",
+                "1,2,8,8,3", "--warmup", "0", "--warmup-seconds", "0", "--iterations", "1", "--json");
+        assertEquals(0, pool.exitCode(), pool.err());
+        assertTrue(pool.outLines().get(pool.outLines().size() - 1).contains("\"dtype\":\"F16\""), pool.out());
+        CliRun bad = CliRun.of("bench", "--backend", "vector", "--dtype", "int8", "--shape", "1,4,6,6,4,3,3");
+        assertEquals(List.of("dcn4j bench: --dtype: expected F32, F64, F16 or BF16, got 'int8'"), bad.errLines());
+        CliRun unsupported = CliRun.of("bench", "--backend", "vector", "--dtype", "f64", "--shape", "1,4,6,6,4,3,3");
+        assertEquals(List.of("dcn4j bench: --dtype: expected a dtype backend 'vector' supports, got F64"),
+                unsupported.errLines());
+    }
+
+    @Test
     void badArgumentsGiveOneLineErrors() {
         CliRun shape = CliRun.of("bench", "--backend", "vector", "--shape", "1,2");
         assertEquals(2, shape.exitCode());

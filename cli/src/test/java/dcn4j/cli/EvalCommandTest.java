@@ -27,6 +27,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -75,6 +77,61 @@ class EvalCommandTest {
         }
         assertEquals(loaded.expected().size(), compared, r.out());
         assertTrue(r.out().contains("wrote output.npy, grad_input.npy"), r.out());
+    }
+
+    /**
+     * The golden 16-bit cases (tools/make_sixteen_bit_cases.py) pass through eval on every backend
+     * available here: results are written in the case's dtype ({@code <f2}, or {@code <u2} bfloat16
+     * bits) and are within one 16-bit rounding plus the float32 budget of the golden values.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "vector", "opencl"})
+    void sixteenBitGoldenCasesPassOnEveryBackendAndAreWrittenInTheirDtype(String backend) throws IOException {
+        var availability = Backends.provider(backend).availability();
+        if (!availability.available()) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail("CI=true but " + backend + " is unavailable: " + availability.reason());
+            }
+            org.junit.jupiter.api.Assumptions.abort(backend + " unavailable: " + availability.reason());
+        }
+        int cases = 0;
+        for (String folder : List.of("torchvision-f16", "torchvision-bf16")) {
+            DType dtype = folder.endsWith("bf16") ? DType.BF16 : DType.F16;
+            double u = dtype == DType.F16 ? 0x1p-11 : 0x1p-8;
+            try (java.util.stream.Stream<Path> dirs = Files.list(GOLDEN.resolveSibling(folder))) {
+                for (Path c : dirs.sorted().toList()) {
+                    Path out = tmp.resolve(backend + "-" + folder + "-" + c.getFileName());
+                    CliRun r = CliRun.of("eval", c.toString(), "--backend", backend, "--out", out.toString());
+                    assertEquals(0, r.exitCode(), c + ": " + r.err());
+                    assertTrue(r.out().contains("on " + backend + " (" + dtype + ","), r.out());
+                    for (Path f : list(out)) assertEquals(dtype, Npy.read(f).dtype(), f.toString());
+                    for (String l : r.outLines()) {
+                        Matcher m = Pattern.compile("^(\\w+) +rel (\\S+) +max-abs .*").matcher(l);
+                        // Both sides rounded once to the dtype, plus float32 accumulation (DESIGN.md).
+                        if (m.matches()) assertTrue(Double.parseDouble(m.group(2)) <= 2 * u + 1e-4, c + ": " + l);
+                    }
+                    cases++;
+                }
+            }
+        }
+        assertEquals(14, cases);
+    }
+
+    @Test
+    void sixteenBitCaseWithAFloat32InputFailsNamingTheFile() throws IOException {
+        Path c = convCase("mixed", b -> {
+            Npy.write(b.resolve("input.npy"), new NpyArray(new int[] {1, 2, 4, 4}, DType.F16, new double[32]));
+        });
+        assertFailsNaming(c, c.resolve("case.json") + ": inputs.offset: expected dtype '<f2' as every array of this F16 "
+                + "case, got '<f8'");
+    }
+
+    @Test
+    void uint16ArraysNeedTheBf16Param() throws IOException {
+        Path c = convCase("u2", b -> Npy.write(b.resolve("input.npy"),
+                NpyArray.ofBits(new int[] {1, 2, 4, 4}, DType.BF16, new short[32])));
+        assertFailsNaming(c, c.resolve("case.json") + ": inputs.input: a '<u2' array holds bfloat16 bits only in a "
+                + "case with params.dtype \"bf16\", got no params.dtype");
     }
 
     @Test
@@ -342,7 +399,7 @@ class EvalCommandTest {
     void intArray() throws IOException {
         Path c = convCase("int", b -> Files.write(b.resolve("weight.npy"),
                 rawNpy("{'descr': '<i4', 'fortran_order': False, 'shape': (3, 2, 3, 3), }", 54 * 4)));
-        assertFailsNaming(c, c.resolve("weight.npy") + ": dtype: expected '<f4' (float32) or '<f8' (float64), "
+        assertFailsNaming(c, c.resolve("weight.npy") + ": dtype: expected '<f4' (float32), '<f8' (float64), '<f2' (float16) or '<u2' (bfloat16 bits), "
                 + "got '<i4'");
     }
 

@@ -8,6 +8,7 @@ import dcn4j.DType;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.internal.SixteenBit;
 import dcn4j.conformance.internal.BadInputs;
 import dcn4j.conformance.internal.CaseReplay;
 import dcn4j.conformance.internal.ConformanceExample;
@@ -451,6 +452,45 @@ public abstract class DeformConv2dVerification extends Verification implements D
                 expectClose(g.fileStem() + " with non-finite arguments", got.get(g), want.get(g),
                         Tolerances.BACKWARD);
             }
+        }
+    }
+
+    @Provide
+    Arbitrary<DType> sixteenBitDTypes() {
+        return SixteenBit.dtypes();
+    }
+
+    @Override
+    @Requires({DEFORM_CONV2D_FORWARD, DEFORM_CONV2D_BACKWARD})
+    @ConformanceProperty(cost = 2, dtypes = {DType.F16, DType.BF16})
+    public void conv13_sixteenBitResultsMatchReferenceWithinRounding(@ForAll("cases") ConvCase c,
+                                                                     @ForAll("sixteenBitDTypes") DType dtype) {
+        ConvArgs a = ConvArgs.of(c).rounded(dtype);
+        Backend b = backend();
+        double[] out;
+        Map<Gradient, double[]> got = new java.util.EnumMap<>(Gradient.class);
+        try (ConvArgs.Tensors t = a.tensors(b, dtype)) {
+            try (Tensor o = b.deformConv2d(a.spec(), t.input, t.offset, t.mask, t.weight, t.bias)) {
+                out = SixteenBit.readBack("output", o, dtype, backendName());
+            }
+            try (var g = b.deformConv2dBackward(a.spec(), t.gradOutput, t.input, t.offset, t.mask, t.weight, t.bias,
+                    ALL)) {
+                for (Gradient which : ALL) {
+                    if (a.array(which) != null) {
+                        got.put(which, SixteenBit.readBack(which.fileStem(), g.get(which), dtype, backendName()));
+                    }
+                }
+            }
+        }
+        double[] want = a.forward(reference());
+        double[] magnitude = Magnitudes.convForward(a);
+        expectClose(dtype + " output", out, want, magnitude,
+                SixteenBit.tolerance(dtype, Tolerances.FORWARD, want, magnitude));
+        Map<Gradient, double[]> wantGrads = a.backward(reference(), ALL);
+        Map<Gradient, double[]> magnitudes = Magnitudes.convBackward(a);
+        for (Gradient g : got.keySet()) {
+            expectClose(dtype + " " + g.fileStem(), got.get(g), wantGrads.get(g), magnitudes.get(g),
+                    SixteenBit.tolerance(dtype, Tolerances.BACKWARD, wantGrads.get(g), magnitudes.get(g)));
         }
     }
 }

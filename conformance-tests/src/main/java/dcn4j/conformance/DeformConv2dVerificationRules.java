@@ -1,5 +1,7 @@
 package dcn4j.conformance;
 
+import dcn4j.DType;
+
 /**
  * The rules of the conformance suite for deformable convolution (v1, and modulated v2 with a mask),
  * each with a unique id {@code convNN} and named for the law it checks (DESIGN.md "Conformance
@@ -143,4 +145,17 @@ public interface DeformConv2dVerificationRules {
      * non-zero bilinear weight.
      */
     void conv12_nonFiniteValuesPropagateAsInTheReference(ConvCase c);
+
+    /**
+     * conv13. F16 and BF16 tensors: forward and every gradient come back in the inputs' dtype, hold
+     * only values of that dtype, and match the reference on the same 16-bit values widened exactly,
+     * within {@code τ32 + u(1 + τ32) + h√n / D} (one final rounding plus the float32 budget, DESIGN.md
+     * "16-bit tensors"). Needs the forward, the backward and both 16-bit dtypes.
+     *
+     * <p>If this fails, check: results returned as F32 or unrounded; the two formats confused when
+     * converting (bf16 is the upper half of a float32, f16 has a 5-bit exponent); rounding to
+     * nearest even (not truncation, not through another format first); 16-bit arithmetic or
+     * accumulation instead of float32.
+     */
+    void conv13_sixteenBitResultsMatchReferenceWithinRounding(ConvCase c, DType dtype);
 }

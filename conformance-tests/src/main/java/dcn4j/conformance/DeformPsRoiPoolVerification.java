@@ -8,6 +8,7 @@ import dcn4j.DType;
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.conformance.internal.SixteenBit;
 import dcn4j.conformance.internal.BadInputs;
 import dcn4j.conformance.internal.CaseReplay;
 import dcn4j.conformance.internal.ConformanceExample;
@@ -326,5 +327,54 @@ public abstract class DeformPsRoiPoolVerification extends Verification implement
     @ConformanceExample
     public void pool10_caseDirectoriesReplay() throws Exception {
         CaseReplay.replay(this, CaseReplay.DEFORM_PSROI_POOL);
+    }
+
+    @Provide
+    Arbitrary<DType> sixteenBitDTypes() {
+        return SixteenBit.dtypes();
+    }
+
+    @Override
+    @Requires({DEFORM_PSROI_POOL_FORWARD, DEFORM_PSROI_POOL_BACKWARD})
+    @ConformanceProperty(cost = 2, dtypes = {DType.F16, DType.BF16})
+    public void pool12_sixteenBitResultsMatchReferenceWithinRounding(@ForAll("cases") RoiPoolCase c,
+                                                                     @ForAll("sixteenBitDTypes") DType dtype) {
+        RoiArgs a = RoiArgs.of(c).rounded(dtype);
+        // Rounding RoIs and offsets to 16 bits moves samples: the float32-vs-float64 comparison is
+        // meaningful only where the rounded case keeps every sample off a discontinuity (as rules 1-2).
+        if (backend().nativeDType() != DType.F64) {
+            DeformPsRoiPoolSpec s = c.spec();
+            boolean[] unsafe = RoiPoolGeometry.unsafeCells(s, a.offset() == null ? 1 : c.numClasses(),
+                    c.inputShape()[2], c.inputShape()[3], SixteenBit.floats(a.rois()), c.roiCount(),
+                    SixteenBit.floats(a.offset()));
+            boolean safe = true;
+            for (boolean u : unsafe) safe &= !u;
+            Assume.that(safe);
+        }
+        Backend b = backend();
+        double[] out;
+        Map<Gradient, double[]> got = new java.util.EnumMap<>(Gradient.class);
+        try (RoiArgs.Tensors t = a.tensors(b, dtype)) {
+            try (Tensor o = b.deformPsRoiPool(a.spec(), t.input, t.rois, t.offset)) {
+                out = SixteenBit.readBack("output", o, dtype, backendName());
+            }
+            try (var g = b.deformPsRoiPoolBackward(a.spec(), t.gradOutput, t.input, t.rois, t.offset, BOTH)) {
+                for (Gradient which : BOTH) {
+                    if (a.array(which) != null) {
+                        got.put(which, SixteenBit.readBack(which.fileStem(), g.get(which), dtype, backendName()));
+                    }
+                }
+            }
+        }
+        double[] want = a.forward(reference());
+        double[] magnitude = Magnitudes.roiForward(a);
+        expectClose(dtype + " output", out, want, magnitude,
+                SixteenBit.tolerance(dtype, Tolerances.FORWARD, want, magnitude));
+        Map<Gradient, double[]> wantGrads = a.backward(reference(), BOTH);
+        Map<Gradient, double[]> magnitudes = Magnitudes.roiBackward(a);
+        for (Gradient g : got.keySet()) {
+            expectClose(dtype + " " + g.fileStem(), got.get(g), wantGrads.get(g), magnitudes.get(g),
+                    SixteenBit.tolerance(dtype, Tolerances.BACKWARD, wantGrads.get(g), magnitudes.get(g)));
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dcn4j.conformance;
 
+import dcn4j.DType;
+
 /**
  * The rules of the conformance suite for deformable position-sensitive RoI pooling (and, with group
  * size 1, deformable RoI pooling), each with a unique id {@code poolNN} and named for the law it
@@ -102,4 +104,14 @@ public interface DeformPsRoiPoolVerificationRules {
      * its RoIs with the rounding and clamping rules of DESIGN.md.
      */
     void pool10_caseDirectoriesReplay() throws Exception;
+
+    /**
+     * pool12. F16 and BF16 tensors (RoIs included): forward and gradients come back in the inputs'
+     * dtype and match the reference on the same 16-bit values within the bound of DESIGN.md "16-bit
+     * tensors"; cases whose rounded RoIs or offsets put a sample on a discontinuity are not used (as
+     * pool01-02). Needs the forward, the backward and both 16-bit dtypes.
+     *
+     * <p>If this fails, check what conv13 lists; then the RoIs: they are 16-bit too, widened exactly.
+     */
+    void pool12_sixteenBitResultsMatchReferenceWithinRounding(RoiPoolCase c, DType dtype);
 }

@@ -48,7 +48,7 @@ class UnavailableBackendTest {
         System.setProperty(Settings.CI, "false");
         try {
             List<TestExecutionResult> results = launchFixture();
-            assertEquals(22, results.size());
+            assertEquals(24, results.size());
             for (TestExecutionResult r : results) {
                 assertEquals(TestExecutionResult.Status.ABORTED, r.getStatus());
                 String message = r.getThrowable().map(Throwable::getMessage).orElse("");
@@ -64,7 +64,7 @@ class UnavailableBackendTest {
         System.setProperty(Settings.CI, "true");
         try {
             List<TestExecutionResult> results = launchFixture();
-            assertEquals(22, results.size());
+            assertEquals(24, results.size());
             for (TestExecutionResult r : results) {
                 assertEquals(TestExecutionResult.Status.FAILED, r.getStatus());
                 String message = r.getThrowable().map(Throwable::getMessage).orElse("");

@@ -205,6 +205,16 @@ final class Cl {
         }
     }
 
+    /** A blocking write of {@code bytes} from {@code host} to the start of {@code mem}. */
+    static void write(cl_command_queue queue, cl_mem mem, long bytes, Pointer host, String what) {
+        String call = "clEnqueueWriteBuffer(" + what + ")";
+        try {
+            check(CL.clEnqueueWriteBuffer(queue, mem, true, 0, bytes, host, 0, null, null), call);
+        } catch (CLException e) {
+            throw wrap(e, call);
+        }
+    }
+
     /**
      * Copies a 3-D box of bytes between buffers: {@code region} = (bytes per row, rows, slices), origins
      * in (bytes, rows, slices), pitches in bytes.

@@ -212,12 +212,25 @@ final class ClRuntime implements AutoCloseable {
      * answer {@code CL_INVALID_BUFFER_SIZE}).
      */
     ClBuffer allocate(long floats, Pointer host, String what) {
-        long bytes = Math.max(1, floats) * Sizeof.cl_float;
+        if (floats > Long.MAX_VALUE / Sizeof.cl_float) {
+            throw new IllegalArgumentException(what + ": expected at most " + maxAlloc + " bytes (the largest buffer "
+                    + "the OpenCL device " + device.name() + " allocates, CL_DEVICE_MAX_MEM_ALLOC_SIZE), got "
+                    + floats + " floats");
+        }
+        return allocateBytes(Math.max(1, floats) * Sizeof.cl_float, host, what);
+    }
+
+    /**
+     * A device buffer of {@code bytes} (at least 4; 16-bit tensors), tracked until released; refused
+     * above {@link #maxAlloc()} as {@link #allocate} does.
+     */
+    ClBuffer allocateBytes(long bytes0, Pointer host, String what) {
+        long bytes = Math.max(Sizeof.cl_float, bytes0);
         long limit = maxAlloc;
-        if (floats > Long.MAX_VALUE / Sizeof.cl_float || bytes > limit) {
+        if (bytes > limit) {
             throw new IllegalArgumentException(what + ": expected at most " + limit + " bytes (the largest buffer "
                     + "the OpenCL device " + device.name() + " allocates, CL_DEVICE_MAX_MEM_ALLOC_SIZE), got "
-                    + (floats > Long.MAX_VALUE / Sizeof.cl_float ? floats + " floats" : bytes + " bytes"));
+                    + bytes + " bytes");
         }
         lock.lock(); // never races with close(): no buffer is created in a released context
         try {
@@ -287,6 +300,29 @@ final class ClRuntime implements AutoCloseable {
             op.finish(what); // in-order queue: the blocking read ended after everything before it
         }
         return out;
+    }
+
+    /**
+     * Reads the first {@code bytes} of {@code b} into {@code dst} from its position (a direct buffer in
+     * native order, or one backed by an accessible array: the device writes it in place), blocking,
+     * in an operation of its own.
+     */
+    void readInto(ClBuffer b, long bytes, java.nio.Buffer dst, String what) {
+        if (bytes == 0) return;
+        hostReads.incrementAndGet();
+        try (Op op = op()) {
+            Cl.read(queue, hold(b), bytes, Pointer.toBuffer(dst), what);
+            op.finish(what);
+        }
+    }
+
+    /** Writes {@code bytes} from {@code src}'s position to the start of {@code b}, blocking, in an operation of its own. */
+    void writeFrom(ClBuffer b, long bytes, java.nio.Buffer src, String what) {
+        if (bytes == 0) return;
+        try (Op op = op()) {
+            Cl.write(queue, hold(b), bytes, Pointer.toBuffer(src), what);
+            op.finish(what);
+        }
     }
 
     /**

@@ -9,7 +9,16 @@ import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
 import dcn4j.spi.Checks;
+import dcn4j.spi.DeformConv2dShape;
+import dcn4j.spi.DeformPsRoiPoolShape;
+import dcn4j.spi.HalfPrecision;
+import dcn4j.spi.HostBuffers;
+import dcn4j.spi.WidenedCalls;
 import java.lang.ref.Cleaner;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +45,8 @@ final class OpenClBackend implements Backend {
     private final ClGemm gemm;
     private final OpenClDeformConv2d conv;
     private final OpenClDeformPsRoiPool pool;
+    /** F16/BF16 calls: widened to float32 on the device, results rounded once (convert.cl). */
+    private final ClSixteenBit sixteenBit = new ClSixteenBit(this);
 
     OpenClBackend(ClDevice device) {
         ClGemm.Tiling tiling = ClGemm.Tiling.forDevice(device);
@@ -70,16 +81,21 @@ final class OpenClBackend implements Backend {
 
     @Override
     public boolean supports(DType dtype) {
-        return dtype == DType.F32;
+        return dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16;
     }
 
     // ---- tensors ----
 
     @Override
     public Tensor tensor(DType dtype, int[] shape, double[] data) {
-        requireF32(dtype);
+        requireSupported(dtype);
         if (data == null) throw new IllegalArgumentException("data: expected an array, got null");
         int n = Checks.elementCount(shape, data.length);
+        if (dtype.isSixteenBit()) {
+            short[] b = new short[n];
+            for (int i = 0; i < n; i++) b[i] = HalfPrecision.fromDouble(dtype, data[i]);
+            return upload(dtype, shape, ShortBuffer.wrap(b));
+        }
         float[] f = new float[n];
         for (int i = 0; i < n; i++) f[i] = (float) data[i];
         return upload(shape, f);
@@ -87,16 +103,78 @@ final class OpenClBackend implements Backend {
 
     @Override
     public Tensor tensor(DType dtype, int[] shape, float[] data) {
-        requireF32(dtype);
+        requireSupported(dtype);
         if (data == null) throw new IllegalArgumentException("data: expected an array, got null");
         Checks.elementCount(shape, data.length);
+        if (dtype.isSixteenBit()) return upload(dtype, shape, ShortBuffer.wrap(HostBuffers.bits(dtype, data)));
         return upload(shape, data);
     }
 
-    private static void requireF32(DType dtype) {
-        if (dtype != DType.F32) {
-            throw new IllegalArgumentException("dtype: expected F32, got " + dtype);
+    /** Uploads straight from {@code data} when it is direct (native order) or array-backed: one copy. */
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, FloatBuffer data) {
+        requireSupported(dtype);
+        HostBuffers.nonNull("data", data);
+        Checks.elementCount(shape, data.remaining());
+        if (dtype == DType.F32 && HostBuffers.transferableInPlace(data)) return upload(dtype, shape, data);
+        return tensor(dtype, shape, HostBuffers.floats(data));
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, ShortBuffer bits) {
+        HostBuffers.checkSixteenBit("dtype", dtype);
+        HostBuffers.nonNull("bits", bits);
+        Checks.elementCount(shape, bits.remaining());
+        return upload(dtype, shape, HostBuffers.transferableInPlace(bits) ? bits
+                : ShortBuffer.wrap(HostBuffers.shorts(bits)));
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, ByteBuffer data) {
+        requireSupported(dtype);
+        int n = HostBuffers.rawCount(dtype, shape, data);
+        if (HostBuffers.transferableInPlace(data)) return upload(dtype, shape, data);
+        if (dtype.isSixteenBit()) {
+            short[] b = new short[n];
+            HostBuffers.getShorts(data, b);
+            return upload(dtype, shape, ShortBuffer.wrap(b));
         }
+        float[] f = new float[n];
+        HostBuffers.getFloats(data, f);
+        return upload(shape, f);
+    }
+
+    private void requireSupported(DType dtype) {
+        if (dtype == null || !supports(dtype)) {
+            throw new IllegalArgumentException("dtype: expected F32, F16 or BF16, got " + dtype);
+        }
+    }
+
+    /**
+     * A tensor of {@code dtype} whose elements are the remaining ones of {@code data} (raw, native
+     * order), written to the device straight from the buffer: the one copy of README "From Java".
+     */
+    private Tensor upload(DType dtype, int[] shape, Buffer data) {
+        OpenClTensor t = newTensor(dtype, shape);
+        try {
+            runtime.writeFrom(t.buffer(), (long) t.count() * dtype.bytes(), data, label(shape));
+        } catch (RuntimeException | Error e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    /** A new tensor of {@code dtype} and {@code shape} whose buffer is uninitialised. */
+    OpenClTensor newTensor(DType dtype, int[] shape) {
+        int n = Checks.elementCount(shape, (int) product(shape));
+        return new OpenClTensor(this, dtype, shape, n, runtime.allocateBytes((long) n * dtype.bytes(), null,
+                label(shape)));
+    }
+
+    /** Reads {@code t}'s raw elements into {@code dst} from its position (direct native-order or array-backed). */
+    void readInto(OpenClTensor t, Buffer dst) {
+        runtime.readInto(t.buffer(), (long) t.count() * t.dtype().bytes(), dst, "tensor");
     }
 
     private Tensor upload(int[] shape, float[] data) {
@@ -188,6 +266,11 @@ final class OpenClBackend implements Backend {
     @Override
     public Tensor deformConv2d(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight,
                                Tensor bias) {
+        if (sixteenBit.applies(input)) {
+            DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
+            sixteenBit.checkOwned(input, offset, mask, weight, bias);
+            return WidenedCalls.deformConv2d(this, sixteenBit, spec, input, offset, mask, weight, bias);
+        }
         return conv.forward(spec, input, offset, mask, weight, bias);
     }
 
@@ -195,11 +278,22 @@ final class OpenClBackend implements Backend {
     public DeformConv2dGradients deformConv2dBackward(DeformConv2dSpec spec, Tensor gradOutput, Tensor input,
                                                       Tensor offset, Tensor mask, Tensor weight, Tensor bias,
                                                       Set<Gradient> wanted) {
+        if (sixteenBit.applies(input)) {
+            DeformConv2dShape.ofBackward(name(), spec, gradOutput, input, offset, mask, weight, bias, wanted);
+            sixteenBit.checkOwned(gradOutput, input, offset, mask, weight, bias);
+            return WidenedCalls.deformConv2dBackward(this, sixteenBit, spec, gradOutput, input, offset, mask, weight,
+                    bias, wanted);
+        }
         return conv.backward(spec, gradOutput, input, offset, mask, weight, bias, wanted);
     }
 
     @Override
     public Tensor deformPsRoiPool(DeformPsRoiPoolSpec spec, Tensor input, Tensor rois, Tensor offset) {
+        if (sixteenBit.applies(input)) {
+            DeformPsRoiPoolShape.of(name(), spec, input, rois, sixteenBit.rois(input, rois), offset);
+            sixteenBit.checkOwned(input, rois, offset);
+            return WidenedCalls.deformPsRoiPool(this, sixteenBit, spec, input, rois, offset);
+        }
         return pool.forward(spec, input, rois, offset);
     }
 
@@ -207,6 +301,13 @@ final class OpenClBackend implements Backend {
     public DeformPsRoiPoolGradients deformPsRoiPoolBackward(DeformPsRoiPoolSpec spec, Tensor gradOutput,
                                                             Tensor input, Tensor rois, Tensor offset,
                                                             Set<Gradient> wanted) {
+        if (sixteenBit.applies(input)) {
+            DeformPsRoiPoolShape.ofBackward(name(), spec, gradOutput, input, rois, sixteenBit.rois(input, rois), offset,
+                    wanted);
+            sixteenBit.checkOwned(gradOutput, input, rois, offset);
+            return WidenedCalls.deformPsRoiPoolBackward(this, sixteenBit, spec, gradOutput, input, rois, offset,
+                    wanted);
+        }
         return pool.backward(spec, gradOutput, input, rois, offset, wanted);
     }
 

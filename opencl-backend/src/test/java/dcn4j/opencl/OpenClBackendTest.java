@@ -59,7 +59,7 @@ class OpenClBackendTest {
         assertFalse(cl.supports(DType.F64));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> cl.tensor(DType.F64, new int[] {2}, new double[] {1, 2}));
-        assertEquals("dtype: expected F32, got F64", e.getMessage());
+        assertEquals("dtype: expected F32, F16 or BF16, got F64", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> cl.tensor(DType.F64, new int[] {1}, new float[] {1}));
     }
 

@@ -66,6 +66,8 @@ public final class CaseDirectory {
     private static final String GRAD_OUTPUT = "grad_output";
     private static final String OUTPUT = "output";
     private static final int MAX_CASE_JSON_BYTES = 1 << 20;
+    /** The optional parameter that makes a case 16-bit (CASE_FORMAT.md "16-bit cases"). */
+    private static final String DTYPE = "dtype";
 
     /** What an op accepts: its inputs (differentiable ones with their gradient) and its parameters. */
     private enum Op {
@@ -121,9 +123,13 @@ public final class CaseDirectory {
     private final Map<String, NpyArray> inputs;
     private final NpyArray gradOutput;
     private final Map<String, NpyArray> expected;
+    /** F16 or BF16 for a 16-bit case, {@code null} when the case runs in the backend's native dtype. */
+    private final DType dtype;
 
     private CaseDirectory(Path dir, Op op, DeformConv2dSpec convSpec, DeformPsRoiPoolSpec poolSpec,
-                          Map<String, NpyArray> inputs, NpyArray gradOutput, Map<String, NpyArray> expected) {
+                          Map<String, NpyArray> inputs, NpyArray gradOutput, Map<String, NpyArray> expected,
+                          DType dtype) {
+        this.dtype = dtype;
         this.dir = dir;
         this.op = op;
         this.convSpec = convSpec;
@@ -159,6 +165,8 @@ public final class CaseDirectory {
         checkKeys(top, List.of("op", "params", "inputs"), List.of(GRAD_OUTPUT), where, "");
         Op op = Op.named(top.get("op"), where + ": op");
         Object params = top.get("params");
+        DType declared = declaredDType(params, where);
+        params = withoutDType(params);
         DeformConv2dSpec convSpec = null;
         DeformPsRoiPoolSpec poolSpec = null;
         if (op == Op.CONV) convSpec = convSpec(params, where);
@@ -179,7 +187,79 @@ public final class CaseDirectory {
         NpyArray gradOutput = top.containsKey(GRAD_OUTPUT)
                 ? readArray(dir, top.get(GRAD_OUTPUT), where + ": " + GRAD_OUTPUT) : null;
         Map<String, NpyArray> expected = readExpected(dir, op, inputs.keySet(), gradOutput != null);
-        return new CaseDirectory(dir, op, convSpec, poolSpec, inputs, gradOutput, expected);
+        DType dtype = caseDType(declared, inputs, gradOutput, expected, where);
+        return new CaseDirectory(dir, op, convSpec, poolSpec, inputs, gradOutput, expected, dtype);
+    }
+
+    /** The {@code params.dtype} value, parsed: {@code null} when absent. */
+    private static DType declaredDType(Object params, String where) {
+        if (!(params instanceof Map<?, ?> p) || !p.containsKey(DTYPE)) return null;
+        Object v = p.get(DTYPE);
+        if ("f16".equals(v)) return DType.F16;
+        if ("bf16".equals(v)) return DType.BF16;
+        throw new IllegalArgumentException(where + ": params.dtype: expected \"f16\" or \"bf16\", got " + show(v));
+    }
+
+    /** {@code params} without the {@code dtype} key, which the spec parsers do not know. */
+    private static Object withoutDType(Object params) {
+        if (!(params instanceof Map<?, ?> p) || !p.containsKey(DTYPE)) return params;
+        Map<Object, Object> m = new LinkedHashMap<>(p);
+        m.remove(DTYPE);
+        return m;
+    }
+
+    /**
+     * The dtype a case runs in (CASE_FORMAT.md "16-bit cases"): BF16 when {@code params.dtype} says
+     * {@code "bf16"} (arrays {@code <u2}); F16 when it says {@code "f16"} or when the input arrays are
+     * {@code <f2}; otherwise {@code null}, the backend's native dtype. A 16-bit case's inputs and
+     * {@code grad_output} are all of its dtype; {@code expected/} may hold any float dtype.
+     */
+    private static DType caseDType(DType declared, Map<String, NpyArray> inputs, NpyArray gradOutput,
+                                   Map<String, NpyArray> expected, String where) {
+        DType dtype = declared;
+        if (dtype == null) {
+            for (NpyArray a : inputs.values()) {
+                if (a.dtype() == DType.F16) dtype = DType.F16;
+            }
+        }
+        Map<String, NpyArray> all = new LinkedHashMap<>();
+        for (Map.Entry<String, NpyArray> e : inputs.entrySet()) all.put("inputs." + e.getKey(), e.getValue());
+        if (gradOutput != null) all.put(GRAD_OUTPUT, gradOutput);
+        for (Map.Entry<String, NpyArray> e : all.entrySet()) {
+            DType d = e.getValue().dtype();
+            if (dtype == null && d == DType.BF16) {
+                throw new IllegalArgumentException(where + ": " + e.getKey() + ": a '<u2' array holds bfloat16 bits "
+                        + "only in a case with params.dtype \"bf16\", got no params.dtype");
+            }
+            if (dtype != null && d != dtype) {
+                throw new IllegalArgumentException(where + ": " + e.getKey() + ": expected dtype " + descr(dtype)
+                        + " as every array of this " + dtype + " case, got " + descr(d));
+            }
+        }
+        for (Map.Entry<String, NpyArray> e : expected.entrySet()) {
+            if (e.getValue().dtype() == DType.BF16 && dtype != DType.BF16) {
+                throw new IllegalArgumentException(where + ": expected/" + e.getKey() + ".npy: a '<u2' array holds "
+                        + "bfloat16 bits only in a case with params.dtype \"bf16\"");
+            }
+        }
+        return dtype;
+    }
+
+    private static String descr(DType d) {
+        return switch (d) {
+            case F32 -> "'<f4'";
+            case F64 -> "'<f8'";
+            case F16 -> "'<f2'";
+            case BF16 -> "'<u2' (bfloat16 bits)";
+        };
+    }
+
+    /**
+     * The dtype this case runs in: F16 or BF16 for a 16-bit case, {@code null} when it runs in the
+     * backend's {@link Backend#nativeDType()}.
+     */
+    public DType dtype() {
+        return dtype;
     }
 
     /** {@value #DEFORM_CONV2D} or {@value #DEFORM_PSROI_POOL}. */
@@ -222,8 +302,9 @@ public final class CaseDirectory {
     }
 
     /**
-     * Runs the case on {@code backend}: the arrays become tensors in {@link Backend#nativeDType()},
-     * the forward runs, and when {@link #gradOutput()} is present the backward runs for every
+     * Runs the case on {@code backend}: the arrays become tensors in {@link #dtype()} for a 16-bit
+     * case, else in {@link Backend#nativeDType()}, each made straight from the file's elements
+     * ({@link NpyArray#toTensor}, no {@code double[]} for float32 or 16-bit files); the forward runs, and when {@link #gradOutput()} is present the backward runs for every
      * differentiable input present (never {@code rois}).
      *
      * @return {@code output} then {@code grad_<input>} per gradient, as arrays of the backend's dtype
@@ -240,15 +321,19 @@ public final class CaseDirectory {
      */
     public Map<String, NpyArray> run(Backend backend, boolean backward) {
         if (backend == null) throw new IllegalArgumentException("backend: expected a Backend, got null");
-        DType dtype = backend.nativeDType();
+        DType dtype = this.dtype != null ? this.dtype : backend.nativeDType();
+        if (!backend.supports(dtype)) {
+            throw new IllegalArgumentException(dir + ": expected a backend that supports " + dtype + " (a " + dtype
+                    + " case), got '" + backend.name() + "', which does not");
+        }
         List<AutoCloseable> made = new ArrayList<>();
         try {
             Map<String, Tensor> t = new LinkedHashMap<>();
             for (Map.Entry<String, NpyArray> e : inputs.entrySet()) {
-                t.put(e.getKey(), track(made, backend.tensor(dtype, e.getValue().shape(), e.getValue().data())));
+                t.put(e.getKey(), track(made, e.getValue().toTensor(backend, dtype)));
             }
             Tensor gradOut = gradOutput == null || !backward ? null
-                    : track(made, backend.tensor(dtype, gradOutput.shape(), gradOutput.data()));
+                    : track(made, gradOutput.toTensor(backend, dtype));
             Set<Gradient> wanted = EnumSet.noneOf(Gradient.class);
             for (String name : inputs.keySet()) {
                 if (op.gradientOf(name) != null) wanted.add(op.gradientOf(name));
@@ -347,8 +432,11 @@ public final class CaseDirectory {
         // Same validation path as load: parameters through their JSON form.
         Object paramsJson = Json.parse(Json.write(params), "params");
         String where = "case " + dir;
+        DType declared = declaredDType(paramsJson, where);
+        paramsJson = withoutDType(paramsJson);
         Map<String, Object> canonical = o == Op.CONV ? params(convSpec(paramsJson, where))
                 : params(poolSpec(paramsJson, where));
+        if (declared != null) canonical.put(DTYPE, declared == DType.F16 ? "f16" : "bf16");
         checkKeys(inputs, o.required, o.optional, where, "inputs.");
         for (Map.Entry<String, NpyArray> e : inputs.entrySet()) {
             if (e.getValue() == null) {
@@ -363,6 +451,7 @@ public final class CaseDirectory {
                 throw new IllegalArgumentException(where + ": expected." + e.getKey() + ": expected an array, got null");
             }
         }
+        caseDType(declared, inputs, gradOutput, exp, where);
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("op", o.name);
@@ -680,10 +769,16 @@ public final class CaseDirectory {
         }
     }
 
+    /** The tensor's values in its own dtype: {@code <f4}, {@code <f8}, {@code <f2} or {@code <u2} (bfloat16). */
     private static NpyArray toArray(Tensor t) {
         int[] shape = t.shape();
-        double[] data = t.toDoubleArray();  // widens F32 exactly, so the F32 invariant of NpyArray holds
-        return new NpyArray(shape, t.dtype(), data);
+        if (t.dtype() == DType.F32) return NpyArray.ofFloats(shape, t.toFloatArray());
+        if (t.dtype().isSixteenBit()) {
+            short[] bits = new short[(int) t.elementCount()];
+            t.copyTo(java.nio.ShortBuffer.wrap(bits));
+            return NpyArray.ofBits(shape, t.dtype(), bits);
+        }
+        return new NpyArray(shape, t.dtype(), t.toDoubleArray());
     }
 
     private static NpyArray gradient(Tensor t, Gradient which) {

@@ -18,8 +18,12 @@ import java.util.Map;
 
 /**
  * Reads and writes NumPy {@code .npy} files as CASE_FORMAT.md "Arrays" allows them: format version
- * 1.0 or 2.0, C order, dtype {@code <f4} or {@code <f8}. Anything else is rejected with an
+ * 1.0 or 2.0, C order, dtype {@code <f4}, {@code <f8}, {@code <f2} (float16) or {@code <u2} (dcn4j's
+ * encoding of bfloat16: the 16-bit patterns, {@link DType#BF16}). Anything else is rejected with an
  * {@link IllegalArgumentException} whose message starts with the file name.
+ *
+ * <p>{@code <f4}, {@code <f2} and {@code <u2} data is read into a direct buffer, not onto the Java heap
+ * and never as doubles: {@link NpyArray#toTensor} hands it to a backend in one copy.
  *
  * <p>The layout (NumPy's {@code numpy/lib/format.py}, "Format Version 1.0/2.0"): the magic
  * {@code \x93NUMPY}, major and minor version bytes, the header length (little-endian {@code uint16}
@@ -98,6 +102,11 @@ public final class Npy {
                         + Arrays.toString(h.shape) + " of " + h.dtype.descr + ", got " + actual
                         + " (" + (actual - dataBytes) + " extra)");
             }
+            if (h.dtype != NpyDType.F8 && dataBytes <= NpyArray.MAX_BUFFER_BYTES) {
+                ByteBuffer raw = ByteBuffer.allocateDirect((int) dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+                fill(ch, file, raw, "the data");
+                return NpyArray.ofRaw(h.shape, h.dtype.dtype, raw.flip());
+            }
             double[] data = readData(ch, file, (int) count, h.dtype);
             return new NpyArray(h.shape, h.dtype.dtype, data);
         } catch (IllegalArgumentException e) {
@@ -125,18 +134,30 @@ public final class Npy {
     static void writeTo(OutputStream out, NpyArray array) throws IOException {
         OutputStream o = new BufferedOutputStream(out, 1 << 16);
         o.write(headerBytes(array.shape(), array.dtype()));
-        double[] data = array.data();
-        boolean f32 = array.dtype() == DType.F32;
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (double v : data) {
-            if (buf.remaining() < 8) {
-                o.write(buf.array(), 0, buf.position());
-                buf.clear();
+        byte[] chunk = new byte[1 << 16];
+        if ((long) array.size() * array.dtype().bytes() <= NpyArray.MAX_BUFFER_BYTES) {
+            ByteBuffer raw = array.rawData(); // little-endian, the file's encoding
+            while (raw.hasRemaining()) {
+                int n = Math.min(chunk.length, raw.remaining());
+                raw.get(chunk, 0, n);
+                o.write(chunk, 0, n);
             }
-            if (f32) buf.putFloat((float) v);
-            else buf.putDouble(v);
+        } else {
+            DType dtype = array.dtype();
+            ByteBuffer buf = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+            for (double v : array.data()) {
+                if (buf.remaining() < 8) {
+                    o.write(chunk, 0, buf.position());
+                    buf.clear();
+                }
+                switch (dtype) {
+                    case F64 -> buf.putDouble(v);
+                    case F32 -> buf.putFloat((float) v);
+                    case F16, BF16 -> buf.putShort(dcn4j.spi.HalfPrecision.fromDouble(dtype, v));
+                }
+            }
+            o.write(chunk, 0, buf.position());
         }
-        o.write(buf.array(), 0, buf.position());
         o.flush();
     }
 
@@ -182,9 +203,9 @@ public final class Npy {
         return s.append(')').toString();
     }
 
-    /** The two element types a case may hold. */
+    /** The element types a case may hold. */
     enum NpyDType {
-        F4("<f4", 4, DType.F32), F8("<f8", 8, DType.F64);
+        F4("<f4", 4, DType.F32), F8("<f8", 8, DType.F64), F2("<f2", 2, DType.F16), U2("<u2", 2, DType.BF16);
 
         final String descr;
         final int itemSize;
@@ -197,7 +218,12 @@ public final class Npy {
         }
 
         static NpyDType of(DType d) {
-            return d == DType.F32 ? F4 : F8;
+            return switch (d) {
+                case F32 -> F4;
+                case F64 -> F8;
+                case F16 -> F2;
+                case BF16 -> U2;
+            };
         }
     }
 
@@ -234,7 +260,8 @@ public final class Npy {
             if (t.descr.equals(descr)) dtype = t;
         }
         if (dtype == null) {
-            throw bad(file, "dtype: expected '<f4' (float32) or '<f8' (float64), got " + PyLiteral.repr(descr));
+            throw bad(file, "dtype: expected '<f4' (float32), '<f8' (float64), '<f2' (float16) or '<u2' (bfloat16 "
+                    + "bits), got " + PyLiteral.repr(descr));
         }
         Object fortran = dict.get("fortran_order");
         if (!(fortran instanceof Boolean f)) {
@@ -274,10 +301,16 @@ public final class Npy {
             buf.clear().limit(n * dtype.itemSize);
             fill(ch, file, buf, "the data");
             buf.flip();
-            if (dtype == NpyDType.F4) {
-                for (int i = 0; i < n; i++) data[done + i] = buf.getFloat();
-            } else {
-                for (int i = 0; i < n; i++) data[done + i] = buf.getDouble();
+            switch (dtype) {
+                case F4 -> {
+                    for (int i = 0; i < n; i++) data[done + i] = buf.getFloat();
+                }
+                case F8 -> {
+                    for (int i = 0; i < n; i++) data[done + i] = buf.getDouble();
+                }
+                case F2, U2 -> {
+                    for (int i = 0; i < n; i++) data[done + i] = dcn4j.spi.HalfPrecision.toFloat(dtype.dtype, buf.getShort());
+                }
             }
             done += n;
         }

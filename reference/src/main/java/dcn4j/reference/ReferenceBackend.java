@@ -11,11 +11,16 @@ import dcn4j.Tensor;
 import dcn4j.spi.Checks;
 import dcn4j.spi.DeformConv2dShape;
 import dcn4j.spi.DeformPsRoiPoolShape;
+import dcn4j.spi.HalfPrecision;
+import dcn4j.spi.HostBuffers;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Set;
 
 /**
- * The scalar reference backend: float64 arithmetic whatever the tensors' dtype (F32 results are
- * rounded once, at the end). It defines dcn4j's semantics; argument checking lives in
+ * The scalar reference backend: float64 arithmetic whatever the tensors' dtype (F32, F16 and BF16
+ * inputs are widened exactly, their results rounded once, at the end). It defines dcn4j's semantics; argument checking lives in
  * {@link DeformConv2dShape} / {@link DeformPsRoiPoolShape}, the arithmetic in
  * {@link ReferenceDeformConv2d} and {@link ReferenceDeformPsRoiPool}.
  */
@@ -59,6 +64,33 @@ final class ReferenceBackend implements Backend {
         double[] d = new double[data.length];
         for (int i = 0; i < d.length; i++) d[i] = data[i];
         return new ReferenceTensor(this, dtype, shape, d);
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, FloatBuffer data) {
+        requireDType(dtype);
+        HostBuffers.nonNull("data", data);
+        double[] d = new double[Checks.elementCount(shape, data.remaining())];
+        int p = data.position();
+        for (int i = 0; i < d.length; i++) d[i] = data.get(p + i);
+        return new ReferenceTensor(this, dtype, shape, d);
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, ShortBuffer bits) {
+        HostBuffers.checkSixteenBit("dtype", dtype);
+        HostBuffers.nonNull("bits", bits);
+        double[] d = new double[Checks.elementCount(shape, bits.remaining())];
+        int p = bits.position();
+        for (int i = 0; i < d.length; i++) d[i] = HalfPrecision.toFloat(dtype, bits.get(p + i));
+        return new ReferenceTensor(this, dtype, shape, d);
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, ByteBuffer data) {
+        requireDType(dtype);
+        HostBuffers.rawCount(dtype, shape, data);
+        return new ReferenceTensor(this, dtype, shape, HostBuffers.doubles(dtype, data));
     }
 
     @Override
@@ -122,7 +154,7 @@ final class ReferenceBackend implements Backend {
     }
 
     private static void requireDType(DType dtype) {
-        if (dtype == null) throw new IllegalArgumentException("dtype: expected F32 or F64, got null");
+        if (dtype == null) throw new IllegalArgumentException("dtype: expected F32, F64, F16 or BF16, got null");
     }
 
     /** The storage of a reference tensor, {@code null} for an absent optional argument. Shape checks come first. */

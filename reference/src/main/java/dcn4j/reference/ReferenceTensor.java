@@ -3,9 +3,17 @@ package dcn4j.reference;
 import dcn4j.DType;
 import dcn4j.Tensor;
 import dcn4j.spi.Checks;
+import dcn4j.spi.HalfPrecision;
+import dcn4j.spi.HostBuffers;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Arrays;
 
-/** A host tensor of the reference backend: float64 storage, values of an F32 tensor rounded to float. */
+/**
+ * A host tensor of the reference backend: float64 storage holding, for an F32, F16 or BF16 tensor,
+ * values rounded once to that dtype, so the arithmetic widens them exactly.
+ */
 final class ReferenceTensor implements Tensor {
 
     private final int[] shape;
@@ -19,8 +27,8 @@ final class ReferenceTensor implements Tensor {
         this.shape = shape.clone();
         this.dtype = dtype;
         this.data = values;
-        if (dtype == DType.F32) {
-            for (int i = 0; i < data.length; i++) data[i] = (float) data[i];
+        if (dtype != DType.F64) {
+            for (int i = 0; i < data.length; i++) data[i] = HalfPrecision.round(dtype, data[i]);
         }
     }
 
@@ -58,6 +66,29 @@ final class ReferenceTensor implements Tensor {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
         return f;
+    }
+
+    @Override
+    public void copyTo(FloatBuffer dst) {
+        HostBuffers.checkDestination("dst", dst, elementCount());
+        double[] d = data();
+        int p = dst.position();
+        for (int i = 0; i < d.length; i++) dst.put(p + i, (float) d[i]);
+    }
+
+    @Override
+    public void copyTo(ShortBuffer dst) {
+        HostBuffers.checkSixteenBit("dst", dtype);
+        HostBuffers.checkDestination("dst", dst, elementCount());
+        double[] d = data();
+        int p = dst.position();
+        for (int i = 0; i < d.length; i++) dst.put(p + i, HalfPrecision.fromDouble(dtype, d[i]));
+    }
+
+    @Override
+    public void copyTo(ByteBuffer dst) {
+        HostBuffers.checkDestination("dst", dst, elementCount() * dtype.bytes());
+        HostBuffers.put(dst, dtype, data());
     }
 
     @Override

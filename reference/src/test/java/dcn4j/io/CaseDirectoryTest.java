@@ -716,4 +716,72 @@ class CaseDirectoryTest {
 
         @Override public void close() { }
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // 16-bit cases (CASE_FORMAT.md "16-bit cases")
+
+    @Test
+    void bfloat16CaseRoundTripsThroughWriteAndLoadAndRunsInBf16() throws IOException {
+        java.util.Map<String, NpyArray> in = new java.util.LinkedHashMap<>();
+        in.put("input", NpyArray.ofBits(new int[] {1, 1, 3, 3}, DType.BF16,
+                new short[] {0x3F80, 0x4000, 0x4040, 0x4080, 0x40A0, 0x40C0, 0x40E0, 0x4100, 0x4110}));
+        in.put("offset", NpyArray.ofBits(new int[] {1, 2, 3, 3}, DType.BF16, new short[18]));
+        in.put("weight", NpyArray.ofBits(new int[] {1, 1, 1, 1}, DType.BF16, new short[] {0x3EAB})); // ~1/3
+        java.util.Map<String, Object> params = new java.util.LinkedHashMap<>(CaseDirectory.params(
+                dcn4j.DeformConv2dSpec.defaults()));
+        params.put("dtype", "bf16");
+        Path dir = tmp.resolve("bf16");
+        CaseDirectory.write(dir, CaseDirectory.DEFORM_CONV2D, params, in, null, null);
+        assertTrue(Files.readString(dir.resolve("case.json")).contains("\"dtype\": \"bf16\""));
+        CaseDirectory c = CaseDirectory.load(dir);
+        assertEquals(DType.BF16, c.dtype());
+        try (dcn4j.Backend ref = dcn4j.Backends.open("reference")) {
+            NpyArray out = c.run(ref).get("output");
+            assertEquals(DType.BF16, out.dtype());
+            double w = dcn4j.spi.HalfPrecision.bf16ToFloat((short) 0x3EAB);
+            for (int i = 0; i < 9; i++) {
+                assertEquals(dcn4j.spi.HalfPrecision.round(DType.BF16, (i + 1) * w), out.data()[i], 0.0);
+            }
+        }
+    }
+
+    @Test
+    void float16CaseIsRecognisedFromItsArraysAndRejectedWhereUnsupported() throws IOException {
+        java.util.Map<String, NpyArray> in = new java.util.LinkedHashMap<>();
+        in.put("input", new NpyArray(new int[] {1, 1, 2, 2}, DType.F16, new double[] {1, 2, 3, 0.5}));
+        in.put("offset", new NpyArray(new int[] {1, 2, 2, 2}, DType.F16, new double[8]));
+        in.put("weight", new NpyArray(new int[] {1, 1, 1, 1}, DType.F16, new double[] {0.25}));
+        Path dir = tmp.resolve("f16");
+        CaseDirectory.write(dir, CaseDirectory.DEFORM_CONV2D, CaseDirectory.params(dcn4j.DeformConv2dSpec.defaults()),
+                in, null, null);
+        CaseDirectory c = CaseDirectory.load(dir);
+        assertEquals(DType.F16, c.dtype());
+        dcn4j.Backend f32Only = new dcn4j.Backend() {
+            public String name() { return "f32-only"; }
+            public String description() { return "test"; }
+            public DType nativeDType() { return DType.F32; }
+            public boolean supports(DType d) { return d == DType.F32; }
+            public dcn4j.Tensor tensor(DType d, int[] s, double[] v) { throw new AssertionError(); }
+            public dcn4j.Tensor tensor(DType d, int[] s, float[] v) { throw new AssertionError(); }
+            public dcn4j.Tensor deformConv2d(dcn4j.DeformConv2dSpec s, dcn4j.Tensor a, dcn4j.Tensor b, dcn4j.Tensor m,
+                                             dcn4j.Tensor w, dcn4j.Tensor bias) { throw new AssertionError(); }
+            public dcn4j.DeformConv2dGradients deformConv2dBackward(dcn4j.DeformConv2dSpec s, dcn4j.Tensor g,
+                    dcn4j.Tensor a, dcn4j.Tensor b, dcn4j.Tensor m, dcn4j.Tensor w, dcn4j.Tensor bias,
+                    java.util.Set<dcn4j.Gradient> wanted) { throw new AssertionError(); }
+            public dcn4j.Tensor deformPsRoiPool(dcn4j.DeformPsRoiPoolSpec s, dcn4j.Tensor a, dcn4j.Tensor r,
+                                                dcn4j.Tensor o) { throw new AssertionError(); }
+            public dcn4j.DeformPsRoiPoolGradients deformPsRoiPoolBackward(dcn4j.DeformPsRoiPoolSpec s, dcn4j.Tensor g,
+                    dcn4j.Tensor a, dcn4j.Tensor r, dcn4j.Tensor o, java.util.Set<dcn4j.Gradient> wanted) {
+                throw new AssertionError();
+            }
+            public void close() { }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.run(f32Only));
+        assertEquals(dir + ": expected a backend that supports F16 (a F16 case), got 'f32-only', which does not",
+                e.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> new NpyArray(new int[] {1}, DType.F16, new double[] {0.1}));
+        assertTrue(bad.getMessage().startsWith("data[0]: expected a value exactly representable as float16"),
+                bad.getMessage());
+    }
 }

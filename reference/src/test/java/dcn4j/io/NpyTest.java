@@ -33,7 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * np.save('f8_fortran_2x3.npy', np.asfortranarray(np.arange(6.0).reshape(2, 3)))
  * np.save('i4_6.npy', np.arange(6, dtype='&lt;i4'))
  * np.save('f8_rank15.npy', np.arange(3.0).reshape((3,) + (1,) * 14))
- * f = open('f8_v2_2x2x2.npy', 'wb'); np.lib.format.write_array(f, np.arange(8.0).reshape(2, 2, 2) / 3, version=(2, 0))"
+ * f = open('f8_v2_2x2x2.npy', 'wb'); np.lib.format.write_array(f, np.arange(8.0).reshape(2, 2, 2) / 3, version=(2, 0))
+ * np.save('f2_2x3.npy', np.array([[0.0, -0.0, 1.0], [65504.0, 2**-24, -1.5]], dtype=np.float16))
+ * np.save('f2_special.npy', np.array([np.inf, -np.inf, np.nan, 0.1], dtype=np.float16))
+ * np.save('u2_bf16_4.npy', np.array([0x3f80, 0xbfc0, 0x7f80, 0x0001], dtype='&lt;u2'))"
  * </pre>
  * in {@code src/test/resources/dcn4j/io}), plus hand-made byte sequences for each rejection.
  */
@@ -53,6 +56,41 @@ class NpyTest {
         for (int i = 0; i < 6; i++) {
             // NumPy divides in float32; Java's float division is the same IEEE operation.
             assertEquals((double) ((float) i / 7f), a.data()[i], 0.0, "element " + i);
+        }
+    }
+
+    @Test
+    void readsNumpyFloat16FileWidenedExactly() throws IOException {
+        NpyArray a = Npy.read(resource("f2_2x3.npy"));
+        assertArrayEquals(new int[] {2, 3}, a.shape());
+        assertEquals(DType.F16, a.dtype());
+        double[] want = {0.0, -0.0, 1.0, 65504.0, 0x1p-24, -1.5};
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Double.doubleToLongBits(want[i]), Double.doubleToLongBits(a.data()[i]), "element " + i);
+        }
+        NpyArray special = Npy.read(resource("f2_special.npy"));
+        assertEquals(Double.POSITIVE_INFINITY, special.data()[0]);
+        assertEquals(Double.NEGATIVE_INFINITY, special.data()[1]);
+        assertTrue(Double.isNaN(special.data()[2]));
+        assertEquals((double) Float.float16ToFloat(Float.floatToFloat16(0.1f)), special.data()[3], 0.0);
+    }
+
+    @Test
+    void readsUint16FileAsBfloat16Bits() throws IOException {
+        NpyArray a = Npy.read(resource("u2_bf16_4.npy"));
+        assertEquals(DType.BF16, a.dtype());
+        assertArrayEquals(new double[] {1.0, -1.5, Double.POSITIVE_INFINITY, Float.intBitsToFloat(0x10000)}, a.data());
+    }
+
+    @Test
+    void float32FileIsReadOffTheHeapAndReachesATensorWithoutDoubles() throws IOException {
+        NpyArray a = Npy.read(resource("f4_2x3.npy"));
+        assertTrue(a.rawData().isDirect(), "the data of a <f4 file lives in a direct buffer");
+        assertEquals(ByteOrder.LITTLE_ENDIAN, a.rawData().order());
+        assertEquals(24, a.rawData().remaining());
+        try (dcn4j.Backend ref = dcn4j.Backends.open("reference");
+             dcn4j.Tensor t = a.toTensor(ref, DType.F32)) {
+            assertArrayEquals(a.data(), t.toDoubleArray());
         }
     }
 
@@ -104,7 +142,7 @@ class NpyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"f4_2x3.npy", "f8_3x4.npy", "f8_special.npy", "f4_scalar.npy", "f8_empty_0x3.npy",
-        "f8_rank15.npy"})
+        "f8_rank15.npy", "f2_2x3.npy", "f2_special.npy", "u2_bf16_4.npy"})
     void writerReproducesNumpyFilesByteForByte(String name) throws IOException {
         Path original = resource(name);
         Path copy = tmp.resolve(name);
@@ -123,7 +161,7 @@ class NpyTest {
     void rejectsNumpyInt32File() throws IOException {
         Path f = resource("i4_6.npy");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npy.read(f));
-        assertMessage(e, f, "dtype: expected '<f4' (float32) or '<f8' (float64), got '<i4'");
+        assertMessage(e, f, "dtype: expected '<f4' (float32), '<f8' (float64), '<f2' (float16) or '<u2' (bfloat16 bits), got '<i4'");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -222,12 +260,12 @@ class NpyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"<i4", ">f8", "|u1", ">f4", "<f2", "<c16", "f8", "<i8", "|b1"})
+    @ValueSource(strings = {"<i4", ">f8", "|u1", ">f4", ">f2", "<c16", "f8", "<i8", "|b1", ">u2", "<i2"})
     void rejectsEveryOtherDtype(String descr) throws IOException {
         Path p = write("dtype.npy", npy(1, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }",
                 doubles(1, 2)));
         assertMessage(assertThrows(IllegalArgumentException.class, () -> Npy.read(p)), p,
-                "dtype: expected '<f4' (float32) or '<f8' (float64), got '" + descr + "'");
+                "dtype: expected '<f4' (float32), '<f8' (float64), '<f2' (float16) or '<u2' (bfloat16 bits), got '" + descr + "'");
     }
 
     @Test
@@ -235,7 +273,7 @@ class NpyTest {
         Path p = write("struct.npy", npy(1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }",
                 doubles(1, 2)));
         assertMessage(assertThrows(IllegalArgumentException.class, () -> Npy.read(p)), p,
-                "dtype: expected '<f4' (float32) or '<f8' (float64), got [('a', '<f8')]");
+                "dtype: expected '<f4' (float32), '<f8' (float64), '<f2' (float16) or '<u2' (bfloat16 bits), got [('a', '<f8')]");
     }
 
     @Test

@@ -11,6 +11,12 @@ import dcn4j.Tensor;
 import dcn4j.spi.Checks;
 import dcn4j.spi.DeformConv2dShape;
 import dcn4j.spi.DeformPsRoiPoolShape;
+import dcn4j.spi.HalfPrecision;
+import dcn4j.spi.HostBuffers;
+import dcn4j.spi.WidenedCalls;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +26,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * checks ({@link DeformConv2dShape}, {@link DeformPsRoiPoolShape}) before any storage is read; the
  * operators live in {@link VectorDeformConv2d} and {@link VectorDeformPsRoiPool}; this class owns the
  * worker threads and the pool of {@link Workspace}s.
+ *
+ * <p>{@link DType#F16} and {@link DType#BF16} tensors hold 16-bit patterns; a call on them widens
+ * its arguments to float32 and rounds each result once ({@link WidenedCalls}, DESIGN.md "16-bit
+ * tensors").
  *
  * <p>Thread-safe: calls from several threads at once share the workers, each call using its own
  * workspace, and give the same bits as when made alone.
@@ -66,14 +76,19 @@ final class VectorBackend implements Backend {
 
     @Override
     public boolean supports(DType dtype) {
-        return dtype == DType.F32;
+        return dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16;
     }
 
     @Override
     public Tensor tensor(DType dtype, int[] shape, double[] data) {
-        requireF32(dtype);
+        requireSupported(dtype);
         if (data == null) throw new IllegalArgumentException("data: expected an array, got null");
         Checks.elementCount(shape, data.length);
+        if (dtype.isSixteenBit()) {
+            short[] b = new short[data.length];
+            for (int i = 0; i < b.length; i++) b[i] = HalfPrecision.fromDouble(dtype, data[i]);
+            return new VectorTensor(dtype, shape, b);
+        }
         float[] f = new float[data.length];
         for (int i = 0; i < f.length; i++) f[i] = (float) data[i];
         return new VectorTensor(shape, f);
@@ -81,16 +96,90 @@ final class VectorBackend implements Backend {
 
     @Override
     public Tensor tensor(DType dtype, int[] shape, float[] data) {
-        requireF32(dtype);
+        requireSupported(dtype);
         if (data == null) throw new IllegalArgumentException("data: expected an array, got null");
         Checks.elementCount(shape, data.length);
+        if (dtype.isSixteenBit()) return new VectorTensor(dtype, shape, HostBuffers.bits(dtype, data));
         return new VectorTensor(shape, data.clone());
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, FloatBuffer data) {
+        requireSupported(dtype);
+        HostBuffers.nonNull("data", data);
+        int n = Checks.elementCount(shape, data.remaining());
+        if (dtype.isSixteenBit()) {
+            short[] b = new short[n];
+            for (int i = 0, p = data.position(); i < n; i++) b[i] = HalfPrecision.fromFloat(dtype, data.get(p + i));
+            return new VectorTensor(dtype, shape, b);
+        }
+        return new VectorTensor(shape, HostBuffers.floats(data));
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, ShortBuffer bits) {
+        HostBuffers.checkSixteenBit("dtype", dtype);
+        HostBuffers.nonNull("bits", bits);
+        Checks.elementCount(shape, bits.remaining());
+        return new VectorTensor(dtype, shape, HostBuffers.shorts(bits));
+    }
+
+    @Override
+    public Tensor tensor(DType dtype, int[] shape, ByteBuffer data) {
+        requireSupported(dtype);
+        int n = HostBuffers.rawCount(dtype, shape, data);
+        if (dtype.isSixteenBit()) {
+            short[] b = new short[n];
+            HostBuffers.getShorts(data, b);
+            return new VectorTensor(dtype, shape, b);
+        }
+        float[] f = new float[n];
+        HostBuffers.getFloats(data, f);
+        return new VectorTensor(shape, f);
+    }
+
+    /**
+     * Widening and rounding between this backend's 16-bit and float32 tensors, for {@link WidenedCalls}:
+     * element-wise, in blocks of {@link #CONVERT_BLOCK} spread over the workers (any split gives the
+     * same bits).
+     */
+    private final WidenedCalls.Storage sixteenBit = new WidenedCalls.Storage() {
+        @Override
+        public Tensor widen(Tensor t) {
+            VectorTensor v = (VectorTensor) t;
+            short[] bits = v.bits();
+            float[] f = new float[bits.length];
+            pool.forEach(blocks(bits.length), (b, w) -> HalfPrecision.widen(v.dtype(), bits, b * CONVERT_BLOCK, f,
+                    b * CONVERT_BLOCK, Math.min(CONVERT_BLOCK, bits.length - b * CONVERT_BLOCK)));
+            return new VectorTensor(v.shape(), f);
+        }
+
+        @Override
+        public Tensor narrow(Tensor f32, DType dtype) {
+            VectorTensor v = (VectorTensor) f32;
+            float[] f = v.data();
+            short[] bits = new short[f.length];
+            pool.forEach(blocks(f.length), (b, w) -> HalfPrecision.narrow(dtype, f, b * CONVERT_BLOCK, bits,
+                    b * CONVERT_BLOCK, Math.min(CONVERT_BLOCK, f.length - b * CONVERT_BLOCK)));
+            return new VectorTensor(dtype, v.shape(), bits);
+        }
+    };
+
+    /** Elements per block of a 16-bit conversion: large enough to amortise a hand-off to a worker. */
+    static final int CONVERT_BLOCK = 1 << 15;
+
+    private static int blocks(int n) {
+        return (n + CONVERT_BLOCK - 1) / CONVERT_BLOCK;
     }
 
     @Override
     public Tensor deformConv2d(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight,
                                Tensor bias) {
         DeformConv2dShape s = DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
+        if (WidenedCalls.isSixteenBit(input)) {
+            checkKinds(input, offset, mask, weight, bias);
+            return WidenedCalls.deformConv2d(this, sixteenBit, spec, input, offset, mask, weight, bias);
+        }
         ConvGeometry g = new ConvGeometry(s);
         float[] in = data("input", input), off = data("offset", offset), m = data("mask", mask);
         float[] b = data("bias", bias);
@@ -111,6 +200,11 @@ final class VectorBackend implements Backend {
                                                       Set<Gradient> wanted) {
         DeformConv2dShape s = DeformConv2dShape.ofBackward(name(), spec, gradOutput, input, offset, mask, weight, bias,
                 wanted);
+        if (WidenedCalls.isSixteenBit(input)) {
+            checkKinds(gradOutput, input, offset, mask, weight, bias);
+            return WidenedCalls.deformConv2dBackward(this, sixteenBit, spec, gradOutput, input, offset, mask, weight,
+                    bias, wanted);
+        }
         ConvGeometry g = new ConvGeometry(s);
         float[] go = data("gradOutput", gradOutput), in = data("input", input);
         float[] off = data("offset", offset), m = data("mask", mask);
@@ -131,6 +225,11 @@ final class VectorBackend implements Backend {
 
     @Override
     public Tensor deformPsRoiPool(DeformPsRoiPoolSpec spec, Tensor input, Tensor rois, Tensor offset) {
+        if (WidenedCalls.isSixteenBit(input)) {
+            DeformPsRoiPoolShape.of(name(), spec, input, rois, sixteenBitRois(input, rois), offset);
+            checkKinds(input, rois, offset);
+            return WidenedCalls.deformPsRoiPool(this, sixteenBit, spec, input, rois, offset);
+        }
         DeformPsRoiPoolShape s = DeformPsRoiPoolShape.of(name(), spec, input, rois, roisOnHost(rois), offset);
         float[] in = data("input", input), off = data("offset", offset);
         double[] r = roisOnHost(rois);
@@ -146,6 +245,13 @@ final class VectorBackend implements Backend {
     public DeformPsRoiPoolGradients deformPsRoiPoolBackward(DeformPsRoiPoolSpec spec, Tensor gradOutput,
                                                             Tensor input, Tensor rois, Tensor offset,
                                                             Set<Gradient> wanted) {
+        if (WidenedCalls.isSixteenBit(input)) {
+            DeformPsRoiPoolShape.ofBackward(name(), spec, gradOutput, input, rois, sixteenBitRois(input, rois), offset,
+                    wanted);
+            checkKinds(gradOutput, input, rois, offset);
+            return WidenedCalls.deformPsRoiPoolBackward(this, sixteenBit, spec, gradOutput, input, rois, offset,
+                    wanted);
+        }
         DeformPsRoiPoolShape s = DeformPsRoiPoolShape.ofBackward(name(), spec, gradOutput, input, rois,
                 roisOnHost(rois), offset, wanted);
         float[] go = data("gradOutput", gradOutput), in = data("input", input), off = data("offset", offset);
@@ -184,10 +290,28 @@ final class VectorBackend implements Backend {
         if (!closed) workspaces.offerFirst(ws);
     }
 
-    private static void requireF32(DType dtype) {
-        if (dtype != DType.F32) {
-            throw new IllegalArgumentException("dtype: expected F32, got " + dtype);
+    private void requireSupported(DType dtype) {
+        if (dtype == null || !supports(dtype)) {
+            throw new IllegalArgumentException("dtype: expected F32, F16 or BF16, got " + dtype);
         }
+    }
+
+    /** Fails unless every present argument is a tensor this backend made (the shape checks compared names). */
+    private static void checkKinds(Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && !(t instanceof VectorTensor)) {
+                throw new IllegalArgumentException("argument: expected a tensor created by backend 'vector', got "
+                        + t.getClass().getName());
+            }
+            if (t != null) ((VectorTensor) t).bits(); // fails when closed
+        }
+    }
+
+    /** RoIs of a 16-bit call widened exactly, for the shared RoI checks (which read them on the host). */
+    private static double[] sixteenBitRois(Tensor input, Tensor rois) {
+        if (rois == null) throw new IllegalArgumentException("rois: expected a tensor, got null");
+        Checks.owned("rois", rois, VectorProvider.NAME, input.dtype());
+        return rois.toDoubleArray();
     }
 
     /** Storage of a validated argument, {@code null} when absent. */

@@ -3,14 +3,24 @@ package dcn4j.vector;
 import dcn4j.DType;
 import dcn4j.Tensor;
 import dcn4j.spi.Checks;
+import dcn4j.spi.HalfPrecision;
+import dcn4j.spi.HostBuffers;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Arrays;
 import java.util.function.Function;
 
-/** A host tensor of the vector backend: float32 storage, never written after construction. */
+/**
+ * A host tensor of the vector backend, never written after construction: float32 storage for
+ * {@link DType#F32}, 16-bit patterns for {@link DType#F16} and {@link DType#BF16}.
+ */
 final class VectorTensor implements Tensor {
 
     private final int[] shape;
+    private final DType dtype;
     private volatile float[] data;
+    private volatile short[] bits;
     /**
      * Packed forms of this tensor (weights in a GEMM panel layout), keyed by layout: computed once, since
      * the tensor never changes, and released with it (on {@link #close()} or when it becomes unreachable).
@@ -20,18 +30,37 @@ final class VectorTensor implements Tensor {
     private float[][] packedForms = new float[0][];
     static final int MAX_PACKED = 2;
 
-    /** Wraps {@code values} (taken over, not copied) after checking it matches {@code shape}. */
+    /** An F32 tensor wrapping {@code values} (taken over, not copied) after checking it matches {@code shape}. */
     VectorTensor(int[] shape, float[] values) {
         Checks.elementCount(shape, values.length);
         this.shape = shape.clone();
+        this.dtype = DType.F32;
         this.data = values;
     }
 
-    /** The storage itself, read-only by convention; throws when closed. */
+    /** A 16-bit tensor of {@code dtype} wrapping the patterns {@code values} (taken over, not copied). */
+    VectorTensor(DType dtype, int[] shape, short[] values) {
+        Checks.elementCount(shape, values.length);
+        this.shape = shape.clone();
+        this.dtype = dtype;
+        this.bits = values;
+    }
+
+    /** The float32 storage itself, read-only by convention; throws when closed. */
     float[] data() {
         float[] d = data;
-        if (d == null) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
+        if (d == null) {
+            throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed"
+                    + (dtype == DType.F32 ? "" : " or not F32"));
+        }
         return d;
+    }
+
+    /** The 16-bit storage itself, read-only by convention; throws when closed. */
+    short[] bits() {
+        short[] b = bits;
+        if (b == null) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
+        return b;
     }
 
     /**
@@ -71,7 +100,7 @@ final class VectorTensor implements Tensor {
 
     @Override
     public DType dtype() {
-        return DType.F32;
+        return dtype;
     }
 
     @Override
@@ -81,19 +110,47 @@ final class VectorTensor implements Tensor {
 
     @Override
     public double[] toDoubleArray() {
-        float[] f = data();
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        float[] f = dtype == DType.F32 ? data() : null;
+        short[] s = f == null ? bits() : null;
+        double[] d = new double[f != null ? f.length : s.length];
+        for (int i = 0; i < d.length; i++) d[i] = f != null ? f[i] : HalfPrecision.toFloat(dtype, s[i]);
         return d;
     }
 
     @Override
     public float[] toFloatArray() {
-        return data().clone();
+        return dtype == DType.F32 ? data().clone() : HostBuffers.widen(dtype, bits());
+    }
+
+    @Override
+    public void copyTo(FloatBuffer dst) {
+        HostBuffers.checkDestination("dst", dst, elementCount());
+        if (dtype == DType.F32) {
+            dst.put(dst.position(), data());
+        } else {
+            short[] s = bits();
+            int p = dst.position();
+            for (int i = 0; i < s.length; i++) dst.put(p + i, HalfPrecision.toFloat(dtype, s[i]));
+        }
+    }
+
+    @Override
+    public void copyTo(ShortBuffer dst) {
+        HostBuffers.checkSixteenBit("dst", dtype);
+        HostBuffers.checkDestination("dst", dst, elementCount());
+        dst.put(dst.position(), bits());
+    }
+
+    @Override
+    public void copyTo(ByteBuffer dst) {
+        HostBuffers.checkDestination("dst", dst, elementCount() * dtype.bytes());
+        if (dtype == DType.F32) HostBuffers.putFloats(dst, data());
+        else HostBuffers.putShorts(dst, bits());
     }
 
     @Override
     public void close() {
+        bits = null;
         synchronized (this) {
             data = null;
             packedKeys = new Object[0];
@@ -103,6 +160,6 @@ final class VectorTensor implements Tensor {
 
     @Override
     public String toString() {
-        return "VectorTensor" + Arrays.toString(shape) + " F32";
+        return "VectorTensor" + Arrays.toString(shape) + " " + dtype;
     }
 }

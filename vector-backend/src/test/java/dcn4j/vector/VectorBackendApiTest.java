@@ -59,7 +59,7 @@ class VectorBackendApiTest {
             assertTrue(b.supports(DType.F32));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> b.tensor(DType.F64, new int[] {2}, new double[] {1, 2}));
-            assertEquals("dtype: expected F32, got F64", e.getMessage());
+            assertEquals("dtype: expected F32, F16 or BF16, got F64", e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> b.tensor(DType.F64, new int[] {2}, new float[] {1, 2}));
         }
     }

@@ -17,7 +17,9 @@ import org.opentest4j.TestAbortedException;
 /**
  * Property 8: every case directory (CASE_FORMAT.md) of the case folder, searched recursively, is
  * run on the backend and compared with its {@code expected/} arrays: the output within
- * {@link Tolerances#FORWARD}, each gradient within {@link Tolerances#BACKWARD}. A case without
+ * {@link Tolerances#FORWARD}, each gradient within {@link Tolerances#BACKWARD} (a 16-bit case within
+ * the bound of {@link SixteenBit#replayTolerance}; on a backend that does not support its dtype it is
+ * not run and the note says so). A case without
  * {@code expected/} has nothing to compare and is not counted; a folder without any case of the op
  * skips the property with that reason rather than passing it.
  */
@@ -49,7 +51,7 @@ public final class CaseReplay {
         boolean backward = v.providerUnderTest().capabilities().supports(backwardOp);
         Capabilities declared = v.providerUnderTest().capabilities();
         List<String> failures = new ArrayList<>();
-        int replayed = 0, otherBorder = 0;
+        int replayed = 0, otherBorder = 0, unsupported = 0;
         for (Path dir : dirs) {
             CaseDirectory c;
             try {
@@ -61,6 +63,10 @@ public final class CaseReplay {
             if (!c.op().equals(op) || c.expected().isEmpty()) continue;
             if (op.equals(DEFORM_CONV2D) && !declared.supports(c.deformConv2dSpec().border())) {
                 otherBorder++;  // another semantics than the backend declares: not run, never counted as passed
+                continue;
+            }
+            if (c.dtype() != null && !v.backend().supports(c.dtype())) {
+                unsupported++; // a 16-bit case on a backend without that dtype: not supported, not passed
                 continue;
             }
             replayed++;
@@ -76,6 +82,12 @@ public final class CaseReplay {
                 if (!backward && !e.getKey().equals("output")) continue;
                 NpyArray actual = got.get(e.getKey());
                 double tolerance = e.getKey().equals("output") ? Tolerances.FORWARD : Tolerances.BACKWARD;
+                if (c.dtype() != null && actual != null) {
+                    // A 16-bit case (DESIGN.md "16-bit tensors"): one rounding of the backend's result, and
+                    // one more when the expected array was itself rounded to the dtype.
+                    tolerance = SixteenBit.replayTolerance(c.dtype(), tolerance, e.getValue().data(),
+                            magnitudes.get(e.getKey()), e.getValue().dtype() == c.dtype());
+                }
                 if (actual == null) {
                     failures.add(dir + ": " + e.getKey() + " expected but not computed");
                     continue;
@@ -92,7 +104,8 @@ public final class CaseReplay {
         }
         v.note(replayed + " cases under " + folder + (backward ? "" : ", outputs only: the backend does not declare "
                 + backwardOp.label()) + (otherBorder == 0 ? "" : ", " + otherBorder + " left out: border rule not "
-                + "declared (" + declared + ")"));
+                + "declared (" + declared + ")")
+                + (unsupported > 0 ? "; " + unsupported + " 16-bit cases not supported by the backend, not run" : ""));
         if (replayed == 0 && failures.isEmpty()) {
             throw new TestAbortedException("no " + op + " case with expected/ arrays under " + folder);
         }
@@ -105,6 +118,18 @@ public final class CaseReplay {
     /** The tolerance of expected array {@code name}: {@link Tolerances#FORWARD} for the output, else {@link Tolerances#BACKWARD}. */
     public static double tolerance(String name) {
         return name.equals("output") ? Tolerances.FORWARD : Tolerances.BACKWARD;
+    }
+
+    /**
+     * The tolerance of expected array {@code name} of case {@code c}: {@link #tolerance(String)}, or for
+     * a 16-bit case the bound of {@link SixteenBit#replayTolerance} (DESIGN.md "16-bit tensors").
+     */
+    public static double tolerance(CaseDirectory c, String name) {
+        double t = tolerance(name);
+        NpyArray expected = c.expected().get(name);
+        if (c.dtype() == null || expected == null) return t;
+        return SixteenBit.replayTolerance(c.dtype(), t, expected.data(), magnitudes(c).get(name),
+                expected.dtype() == c.dtype());
     }
 
     /**

@@ -33,14 +33,23 @@ public final class ConformanceHook implements AroundPropertyHook, SkipExecutionH
 
     /**
      * "not supported: ..." naming the operations of {@code rule}'s {@link Requires} that the backend
-     * of {@code v} does not declare, or {@code null} when it declares them all.
+     * of {@code v} does not declare, and the dtypes of its {@link ConformanceProperty#dtypes()} that
+     * the backend does not declare or does not accept ({@code Backend.supports}), or {@code null}
+     * when it has them all.
      */
     public static String notSupported(RuleContext v, java.lang.reflect.Method rule) {
-        Requires r = rule.getAnnotation(Requires.class);
-        if (r == null) return null;
         Capabilities declared = v.providerUnderTest().capabilities();
         List<String> missing = new java.util.ArrayList<>();
-        for (Capabilities.Operation op : r.value()) if (!declared.supports(op)) missing.add(op.label());
+        Requires r = rule.getAnnotation(Requires.class);
+        if (r != null) {
+            for (Capabilities.Operation op : r.value()) if (!declared.supports(op)) missing.add(op.label());
+        }
+        ConformanceProperty p = rule.getAnnotation(ConformanceProperty.class);
+        if (p != null) {
+            for (dcn4j.DType d : p.dtypes()) {
+                if (!declared.supports(d) || !v.backend().supports(d)) missing.add(d + " tensors");
+            }
+        }
         if (missing.isEmpty()) return null;
         return "not supported: needs " + String.join(", ", missing) + "; backend '" + v.backendName()
                 + "' declares " + declared;

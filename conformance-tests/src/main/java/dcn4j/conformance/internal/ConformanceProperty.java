@@ -1,5 +1,6 @@
 package dcn4j.conformance.internal;
 
+import dcn4j.DType;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -19,4 +20,10 @@ public @interface ConformanceProperty {
 
     /** Relative cost of one try: tries = max(1, round(settings tries / cost)). */
     double cost() default 1.0;
+
+    /**
+     * Dtypes the rule needs besides the native one: on a backend that does not support one of them
+     * ({@link dcn4j.Backend#supports}) the rule is skipped as "not supported", never passed.
+     */
+    DType[] dtypes() default {};
 }

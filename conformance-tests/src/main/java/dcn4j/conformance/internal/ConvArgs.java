@@ -79,7 +79,20 @@ public record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, 
 
     /** The tensors of this call on {@code b}, in {@code b}'s native dtype; close them when done. */
     public Tensors tensors(Backend b) {
-        return new Tensors(b, this);
+        return new Tensors(b, this, b.nativeDType());
+    }
+
+    /** The tensors of this call on {@code b} in {@code dtype}; close them when done. */
+    public Tensors tensors(Backend b, DType dtype) {
+        return new Tensors(b, this, dtype);
+    }
+
+    /** Every array rounded to {@code dtype}: the values a call in that dtype computes on. */
+    public ConvArgs rounded(DType dtype) {
+        return new ConvArgs(spec, inputShape, SixteenBit.round(dtype, input), offsetShape,
+                SixteenBit.round(dtype, offset), maskShape, SixteenBit.round(dtype, mask), weightShape,
+                SixteenBit.round(dtype, weight), SixteenBit.round(dtype, bias), outputShape,
+                SixteenBit.round(dtype, gradOutput));
     }
 
     /** The forward output computed by {@code b}, read back as doubles. */
@@ -102,10 +115,9 @@ public record ConvArgs(DeformConv2dSpec spec, int[] inputShape, double[] input, 
         public final ConvArgs args;
         public final Tensor input, offset, mask, weight, bias, gradOutput;
 
-        Tensors(Backend b, ConvArgs a) {
+        Tensors(Backend b, ConvArgs a, DType d) {
             this.backend = b;
             this.args = a;
-            DType d = b.nativeDType();
             this.input = b.tensor(d, a.inputShape, a.input);
             this.offset = a.offset == null ? null : b.tensor(d, a.offsetShape, a.offset);
             this.mask = a.mask == null ? null : b.tensor(d, a.maskShape, a.mask);

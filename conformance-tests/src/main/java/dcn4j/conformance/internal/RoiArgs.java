@@ -54,7 +54,18 @@ public record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input
     }
 
     public Tensors tensors(Backend b) {
-        return new Tensors(b, this);
+        return new Tensors(b, this, b.nativeDType());
+    }
+
+    /** The tensors of this call on {@code b} in {@code dtype} (RoIs included: one dtype per call). */
+    public Tensors tensors(Backend b, DType dtype) {
+        return new Tensors(b, this, dtype);
+    }
+
+    /** Every array rounded to {@code dtype}: the values a call in that dtype computes on. */
+    public RoiArgs rounded(DType dtype) {
+        return new RoiArgs(spec, inputShape, SixteenBit.round(dtype, input), roisShape, SixteenBit.round(dtype, rois),
+                offsetShape, SixteenBit.round(dtype, offset), outputShape, SixteenBit.round(dtype, gradOutput));
     }
 
     public double[] forward(Backend b) {
@@ -74,10 +85,9 @@ public record RoiArgs(DeformPsRoiPoolSpec spec, int[] inputShape, double[] input
         public final RoiArgs args;
         public final Tensor input, rois, offset, gradOutput;
 
-        Tensors(Backend b, RoiArgs a) {
+        Tensors(Backend b, RoiArgs a, DType d) {
             this.backend = b;
             this.args = a;
-            DType d = b.nativeDType();
             this.input = b.tensor(d, a.inputShape, a.input);
             this.rois = b.tensor(d, a.roisShape, a.rois);
             this.offset = a.offset == null ? null : b.tensor(d, a.offsetShape, a.offset);
