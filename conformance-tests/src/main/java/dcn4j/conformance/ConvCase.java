@@ -328,7 +328,8 @@ public final class ConvCase {
 
     /**
      * {@link OffsetStyle#BORDER}: per output pixel and kernel point, the sampling row (column) is
-     * put exactly on {@code -1}, on {@code H} ({@code W}), on a random pixel, or a fractional step
+     * put exactly on {@code -1}, on {@code H} ({@code W}), on {@code 0} or {@code H-1} (where the
+     * {@code DCNV1} border rule jumps or stops blending), on a random pixel, or a fractional step
      * away from the undeformed position; the offset is that target minus the undeformed position.
      */
     private float[] borderOffsets(SplittableRandom r) {
@@ -340,8 +341,8 @@ public final class ConvCase {
                 for (int y = 0; y < outH; y++) {
                     for (int x = 0; x < outW; x++) {
                         int at = ((n * 2 * og * k) + 2 * q) * pixels + y * outW + x;
-                        int by = y * spec.strideH() - spec.padH() + i * spec.dilationH();
-                        int bx = x * spec.strideW() - spec.padW() + j * spec.dilationW();
+                        int by = y * spec.strideH() - spec.padTop() + i * spec.dilationH();
+                        int bx = x * spec.strideW() - spec.padLeft() + j * spec.dilationW();
                         v[at] = borderTarget(r, by, height);
                         v[at + pixels] = borderTarget(r, bx, width);
                     }
@@ -352,10 +353,12 @@ public final class ConvCase {
     }
 
     private static float borderTarget(SplittableRandom r, int undeformed, int size) {
-        return switch (r.nextInt(4)) {
+        return switch (r.nextInt(6)) {
             case 0 -> -1 - undeformed;
             case 1 -> size - undeformed;
-            case 2 -> r.nextInt(size) - undeformed;
+            case 2 -> -undeformed;
+            case 3 -> size - 1 - undeformed;
+            case 4 -> r.nextInt(size) - undeformed;
             default -> fractional(r, -1, 1);
         };
     }
@@ -374,8 +377,9 @@ public final class ConvCase {
     public String toString() {
         return "ConvCase{N=" + batch + ", C=" + inChannels + ", H=" + height + ", W=" + width + ", O=" + outChannels
                 + ", kernel=" + kernelH + "x" + kernelW + ", stride=" + spec.strideH() + "x" + spec.strideW()
-                + ", padding=" + spec.padH() + "x" + spec.padW() + ", dilation=" + spec.dilationH() + "x"
-                + spec.dilationW() + ", groups=" + spec.groups() + ", offsetGroups=" + spec.offsetGroups()
+                + ", padding=[" + spec.padTop() + "," + spec.padLeft() + "," + spec.padBottom() + "," + spec.padRight()
+                + "], dilation=" + spec.dilationH() + "x" + spec.dilationW() + ", groups=" + spec.groups()
+                + ", offsetGroups=" + spec.offsetGroups() + ", border=" + spec.border()
                 + ", offset=" + (hasOffset ? offsetStyle : "none") + ", mask=" + hasMask + ", bias=" + hasBias
                 + ", valueSeed=" + valueSeed + "}";
     }

@@ -9,7 +9,8 @@ import net.jqwik.api.Combinators;
  * jqwik generators of deformable convolution calls (DESIGN.md "Conformance suite"). The ranges
  * cover the edges on purpose: 1x1 images and kernels, non-square everything, groups and offset
  * groups together (input channels a multiple of both), stride larger than the kernel, dilation up
- * to 3, padding up to 2, with and without offset, mask and bias, offsets in every
+ * to 3, padding up to 2 (symmetric, or each side drawn on its own as ONNX's {@code pads}), both border
+ * rules ({@link DeformConv2dSpec.Border}), with and without offset, mask and bias, offsets in every
  * {@link ConvCase.OffsetStyle}. jqwik mixes in the edge values of each range and shrinks a failure
  * towards the smallest shapes.
  */
@@ -22,10 +23,15 @@ public final class ConvCases {
                          int width) {
     }
 
-    private record Kernel(int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) {
+    private record Kernel(int kh, int kw, int sh, int sw, int dh, int dw) {
     }
 
-    private record Flags(boolean hasOffset, boolean hasMask, boolean hasBias, ConvCase.OffsetStyle style, long seed) {
+    /** Paddings per side; {@code symmetric} copies top and left to bottom and right (torchvision's form). */
+    private record Padding(int top, int left, int bottom, int right, boolean symmetric) {
+    }
+
+    private record Flags(boolean hasOffset, boolean hasMask, boolean hasBias, ConvCase.OffsetStyle style,
+                         DeformConv2dSpec.Border border, long seed) {
     }
 
     /** Every kind of call: DCNv1, modulated DCNv2 and plain convolution (no offset), with or without bias. */
@@ -100,27 +106,33 @@ public final class ConvCases {
                 Arbitraries.integers().between(1, 3),
                 Arbitraries.integers().between(1, 4),
                 Arbitraries.integers().between(1, 4),
-                Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(0, 2),
                 Arbitraries.integers().between(1, 3),
                 Arbitraries.integers().between(1, 3)).as(Kernel::new);
+        Arbitrary<Padding> padding = Combinators.combine(
+                Arbitraries.integers().between(0, 2),
+                Arbitraries.integers().between(0, 2),
+                Arbitraries.integers().between(0, 2),
+                Arbitraries.integers().between(0, 2),
+                Arbitraries.of(true, false)).as(Padding::new);
         Arbitrary<Flags> flags = Combinators.combine(
                 hasOffset,
                 Arbitraries.of(true, false),
                 Arbitraries.of(true, false),
                 Arbitraries.of(styles),
+                Arbitraries.of(DeformConv2dSpec.Border.class),
                 Arbitraries.longs()).as(Flags::new);
-        return Combinators.combine(shape, kernel, flags).as(ConvCases::of);
+        return Combinators.combine(shape, kernel, padding, flags).as(ConvCases::of);
     }
 
-    private static ConvCase of(Shape s, Kernel k, Flags f) {
+    private static ConvCase of(Shape s, Kernel k, Padding p, Flags f) {
         int channels = lcm(s.groups(), s.offsetGroups()) * s.channelUnits();
         int outChannels = s.groups() * s.outPerGroup();
+        int bottom = p.symmetric() ? p.top() : p.bottom(), right = p.symmetric() ? p.left() : p.right();
         // Grow the image to the smallest size with a 1x1 output rather than discard the case.
-        int h = Math.max(s.height(), k.dh() * (k.kh() - 1) + 1 - 2 * k.ph());
-        int w = Math.max(s.width(), k.dw() * (k.kw() - 1) + 1 - 2 * k.pw());
-        DeformConv2dSpec spec = new DeformConv2dSpec(k.sh(), k.sw(), k.ph(), k.pw(), k.dh(), k.dw(), s.groups(),
-                s.offsetGroups());
+        int h = Math.max(Math.max(s.height(), 1), k.dh() * (k.kh() - 1) + 1 - p.top() - bottom);
+        int w = Math.max(Math.max(s.width(), 1), k.dw() * (k.kw() - 1) + 1 - p.left() - right);
+        DeformConv2dSpec spec = new DeformConv2dSpec(k.sh(), k.sw(), p.top(), p.left(), bottom, right, k.dh(), k.dw(),
+                s.groups(), s.offsetGroups(), f.border());
         return new ConvCase(s.batch(), channels, h, w, outChannels, k.kh(), k.kw(), spec, f.hasOffset(), f.hasMask(),
                 f.hasBias(), f.style(), f.seed());
     }

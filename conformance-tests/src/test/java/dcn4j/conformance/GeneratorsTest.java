@@ -26,7 +26,12 @@ class GeneratorsTest {
         reaches(cs, "dilation > 1", c -> c.spec().dilationH() > 1 || c.spec().dilationW() > 1);
         reaches(cs, "groups and offset groups together, different",
                 c -> c.spec().groups() > 1 && c.spec().offsetGroups() > 1 && c.spec().groups() != c.spec().offsetGroups());
-        reaches(cs, "padding", c -> c.spec().padH() > 0);
+        reaches(cs, "padding", c -> c.spec().padTop() > 0);
+        reaches(cs, "asymmetric padding (ONNX pads)", c -> !c.spec().symmetricPadding());
+        reaches(cs, "the DCNv1 border rule", c -> c.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1);
+        reaches(cs, "the DCNv1 border rule with samples on and past the last row",
+                c -> c.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1 && c.hasOffset()
+                        && c.spec().padBottom() > 0);
         reaches(cs, "no offset (plain convolution)", c -> !c.hasOffset());
         reaches(cs, "a mask (DCNv2)", ConvCase::hasMask);
         reaches(cs, "no mask (DCNv1)", c -> c.hasOffset() && !c.hasMask());
@@ -40,6 +45,11 @@ class GeneratorsTest {
                 "offsets within 1e-6 of an integer (backward rules)", c -> c.hasOffset() && nearInteger(c.offset()));
         reaches(cs, "a sample exactly on the row -1 (the border line of bilinear())", c -> samplesOn(c, true, -1));
         reaches(cs, "a sample exactly on the column W", c -> samplesOn(c, false, c.width()));
+        reaches(cs, "under the DCNv1 border rule, a sample exactly on row 0 (where it jumps)",
+                c -> c.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1 && samplesOn(c, true, 0));
+        reaches(cs, "under the DCNv1 border rule, a sample exactly on the last column (where blending stops)",
+                c -> c.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1 && c.width() > 1
+                        && samplesOn(c, false, c.width() - 1));
         for (ConvCase c : cs) {
             if (!c.hasOffset()) continue;
             for (float v : c.offset()) {
@@ -94,8 +104,8 @@ class GeneratorsTest {
                 for (int y = 0; y < c.outH(); y++) {
                     for (int x = 0; x < c.outW(); x++) {
                         int at = ((n * 2 * og * k) + 2 * q + (rows ? 0 : 1)) * pixels + y * c.outW() + x;
-                        double p = rows ? y * c.spec().strideH() - c.spec().padH() + i * c.spec().dilationH() + off[at]
-                                : x * c.spec().strideW() - c.spec().padW() + j * c.spec().dilationW() + off[at];
+                        double p = rows ? y * c.spec().strideH() - c.spec().padTop() + i * c.spec().dilationH() + off[at]
+                                : x * c.spec().strideW() - c.spec().padLeft() + j * c.spec().dilationW() + off[at];
                         if (p == line) return true;
                     }
                 }

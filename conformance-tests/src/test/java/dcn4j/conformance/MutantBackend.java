@@ -37,6 +37,7 @@ final class MutantBackend implements Backend {
         PSROI_SLOPE_FLOOR_PLUS_ONE(false, "PS RoI offset slope reads floor + 1 instead of ceil"),
         BORDER_PY_LT_ZERO(false, "bilinear border test py < 0 instead of py <= -1"),
         MASK_IGNORED_IN_OFFSET_GRADIENT(false, "offset gradient not multiplied by the mask"),
+        DCNV1_BORDER_IGNORED(false, "the DCNv1 border rule ignored: every spec sampled with torchvision's"),
         BIAS_GRADIENT_MISSES_A_BATCH(false, "bias gradient sums batch items 1.. only"),
         ROI_CORNERS_HALF_TO_EVEN(false, "RoI corners rounded half to even (Math.rint) instead of half away from zero"),
         RACE_IN_BACKWARD(false, "weight gradient summed by parallel workers into one array with unsynchronised +=");
@@ -222,6 +223,10 @@ final class MutantBackend implements Backend {
             ocg = o / groups;
         }
 
+        boolean dcnv1() {
+            return s.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1 && bug != Bug.DCNV1_BORDER_IGNORED;
+        }
+
         /** Offset group of input channel {@code ch}, which belongs to weight group {@code g}. */
         int offsetGroup(int ch, int g) {
             if (bug == Bug.OFFSET_GROUP_FROM_WEIGHT_GROUP) return g % og;
@@ -260,6 +265,7 @@ final class MutantBackend implements Backend {
 
         double sample(int plane, double py, double pxx) {
             if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;  // NaN weights (DESIGN.md "Non-finite values")
+            if (dcnv1()) return Dcnv1.im2colBilinear(in, plane, h, wd, py, pxx);
             if (!reads(py, pxx)) return 0;
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0, lx = pxx - x0;
@@ -280,9 +286,9 @@ final class MutantBackend implements Backend {
                                 for (int i = 0; i < kh; i++) {
                                     for (int j = 0; j < kw; j++) {
                                         int kk = i * kw + j;
-                                        double py = y * s.spec().strideH() - s.spec().padH() + i * s.spec().dilationH()
+                                        double py = y * s.spec().strideH() - s.spec().padTop() + i * s.spec().dilationH()
                                                 + dy(b, q, kk, y, x);
-                                        double pxx = x * s.spec().strideW() - s.spec().padW()
+                                        double pxx = x * s.spec().strideW() - s.spec().padLeft()
                                                 + j * s.spec().dilationW() + dx(b, q, kk, y, x);
                                         sum += w[((oc * cg + cl) * kh + i) * kw + j] * m(b, q, kk, y, x)
                                                 * sample(plane, py, pxx);
@@ -312,9 +318,9 @@ final class MutantBackend implements Backend {
                                 for (int i = 0; i < kh; i++) {
                                     for (int j = 0; j < kw; j++) {
                                         int kk = i * kw + j;
-                                        double py = y * s.spec().strideH() - s.spec().padH() + i * s.spec().dilationH()
+                                        double py = y * s.spec().strideH() - s.spec().padTop() + i * s.spec().dilationH()
                                                 + dy(b, q, kk, y, x);
-                                        double pxx = x * s.spec().strideW() - s.spec().padW()
+                                        double pxx = x * s.spec().strideW() - s.spec().padLeft()
                                                 + j * s.spec().dilationW() + dx(b, q, kk, y, x);
                                         gw[((oc * cg + cl) * kh + i) * kw + j] += gout * m(b, q, kk, y, x)
                                                 * sample(plane, py, pxx);
@@ -341,9 +347,9 @@ final class MutantBackend implements Backend {
                                     for (int oc = g * ocg; oc < (g + 1) * ocg; oc++) {
                                         gc += w[((oc * cg + cl) * kh + i) * kw + j] * go[((b * o + oc) * ho + y) * wo + x];
                                     }
-                                    double py = y * s.spec().strideH() - s.spec().padH() + i * s.spec().dilationH()
+                                    double py = y * s.spec().strideH() - s.spec().padTop() + i * s.spec().dilationH()
                                             + dy(b, q, kk, y, x);
-                                    double pxx = x * s.spec().strideW() - s.spec().padW()
+                                    double pxx = x * s.spec().strideW() - s.spec().padLeft()
                                             + j * s.spec().dilationW() + dx(b, q, kk, y, x);
                                     double mv = m(b, q, kk, y, x);
                                     if (gm != null) gm[maskAt(b, q, kk, y, x)] += gc * sample(plane, py, pxx);
@@ -368,6 +374,10 @@ final class MutantBackend implements Backend {
         }
 
         void scatter(double[] gi, int plane, double py, double pxx, double g) {
+            if (dcnv1()) {
+                Dcnv1.col2im(gi, plane, h, wd, py, pxx, g);
+                return;
+            }
             if (!reads(py, pxx)) return;
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0, lx = pxx - x0;
@@ -384,6 +394,8 @@ final class MutantBackend implements Backend {
 
         /** d sample / d py on the cell [floor, floor+1], corners outside counting 0 (torchvision's coordinate weight). */
         double slopeY(int plane, double py, double pxx) {
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
+            if (dcnv1()) return Dcnv1.coordinateWeight(in, plane, h, wd, py, pxx, 0);
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double lx = pxx - x0;
             if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
@@ -393,6 +405,8 @@ final class MutantBackend implements Backend {
         }
 
         double slopeX(int plane, double py, double pxx) {
+            if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
+            if (dcnv1()) return Dcnv1.coordinateWeight(in, plane, h, wd, py, pxx, 1);
             int y0 = (int) Math.floor(py), x0 = (int) Math.floor(pxx);
             double ly = py - y0;
             if (Double.isNaN(py) || Double.isNaN(pxx)) return Double.NaN;
@@ -424,9 +438,9 @@ final class MutantBackend implements Backend {
                                     for (int i = 0; i < kh; i++) {
                                         for (int j = 0; j < kw; j++) {
                                             int kk = i * kw + j;
-                                            double py = y * s.spec().strideH() - s.spec().padH()
+                                            double py = y * s.spec().strideH() - s.spec().padTop()
                                                     + i * s.spec().dilationH() + dy(b, q, kk, y, x);
-                                            double pxx = x * s.spec().strideW() - s.spec().padW()
+                                            double pxx = x * s.spec().strideW() - s.spec().padLeft()
                                                     + j * s.spec().dilationW() + dx(b, q, kk, y, x);
                                             gw[((oc * cg + cl) * kh + i) * kw + j] += gout * m(b, q, kk, y, x)
                                                     * sample(plane, py, pxx);
@@ -603,5 +617,140 @@ final class MutantBackend implements Backend {
     public void close() {
         if (workers != null) workers.shutdownNow();
         reference.close();
+    }
+
+    /**
+     * The official DCNv1 kernels (msracver/Deformable-ConvNets, {@code deformable_im2col.cuh}) transcribed
+     * statement by statement, independently of the reference's {@code Dcnv1Bilinear}: the value of
+     * {@code deformable_im2col_gpu_kernel}, the input gradient of {@code deformable_col2im_gpu_kernel}
+     * (its 5x5 neighbourhood search and {@code get_gradient_weight}) and the offset gradient of
+     * {@code deformable_col2im_coord_gpu_kernel} ({@code get_coordinate_weight}), in absolute coordinates.
+     */
+    static final class Dcnv1 {
+
+        private Dcnv1() {
+        }
+
+        static double im2colBilinear(double[] im, int plane, int height, int width, double hIm, double wIm) {
+            if (!(hIm >= 0 && wIm >= 0 && hIm < height && wIm < width)) return 0;
+            double hv = hIm, wv = wIm;
+            int hLow = (int) Math.floor(hv), wLow = (int) Math.floor(wv), hHigh, wHigh;
+            if (hLow >= height - 1) {
+                hHigh = hLow = height - 1;
+                hv = hLow;
+            } else {
+                hHigh = hLow + 1;
+            }
+            if (wLow >= width - 1) {
+                wHigh = wLow = width - 1;
+                wv = wLow;
+            } else {
+                wHigh = wLow + 1;
+            }
+            double lh = hv - hLow, lw = wv - wLow, hh = 1 - lh, hw = 1 - lw;
+            boolean movedH = hHigh == hLow, movedW = wHigh == wLow;
+            double v1 = im[plane + hLow * width + wLow], v2 = corner(im, plane, width, hLow, wHigh, movedW);
+            double v3 = corner(im, plane, width, hHigh, wLow, movedH);
+            double v4 = corner(im, plane, width, hHigh, wHigh, movedH || movedW);
+            return hh * hw * v1 + hh * lw * v2 + lh * hw * v3 + lh * lw * v4;
+        }
+
+        /**
+         * A corner read by the kernel, or 0 for the repeated corner of a moved coordinate: dcn4j's rule
+         * (DESIGN.md "Non-finite values") has no second corner there, where CUDA reads the last row again
+         * with weight 0 (the same for finite pixels, NaN for an infinite one).
+         */
+        private static double corner(double[] im, int plane, int width, int y, int x, boolean repeated) {
+            return repeated ? 0 : im[plane + y * width + x];
+        }
+
+        static void col2im(double[] grad, int plane, int height, int width, double hIm, double wIm, double top) {
+            int curH = (int) hIm, curW = (int) wIm;
+            for (int dy = -2; dy <= 2; dy++) {
+                for (int dx = -2; dx <= 2; dx++) {
+                    long y = (long) curH + dy, x = (long) curW + dx;
+                    if (y >= 0 && y < height && x >= 0 && x < width && Math.abs(hIm - y) < 1
+                            && Math.abs(wIm - x) < 1) {
+                        double weight = gradientWeight(hIm, wIm, (int) y, (int) x, height, width);
+                        // A zero weight (e.g. -1 < hIm < 0, outside for the forward) sends nothing, not
+                        // 0 * top: dcn4j's rule (DESIGN.md "Non-finite values"); equal for a finite top.
+                        if (weight != 0) grad[plane + (int) y * width + (int) x] += weight * top;
+                    }
+                }
+            }
+        }
+
+        private static double gradientWeight(double ah, double aw, int h, int w, int height, int width) {
+            if (ah < 0 || ah > height || aw < 0 || aw > width) return 0;
+            int hLow = (int) ah, wLow = (int) aw, hHigh, wHigh;
+            if (hLow >= height - 1) {
+                hHigh = hLow = height - 1;
+                ah = hLow;
+            } else {
+                hHigh = hLow + 1;
+            }
+            if (wLow >= width - 1) {
+                wHigh = wLow = width - 1;
+                aw = wLow;
+            } else {
+                wHigh = wLow + 1;
+            }
+            double weight = 0;
+            if (h == hLow) {
+                if (w == wLow) {
+                    weight = (h + 1 - ah) * (w + 1 - aw);
+                } else if (w == wHigh) {
+                    weight = (h + 1 - ah) * (aw + 1 - w);
+                }
+            } else if (h == hHigh) {
+                if (w == wLow) {
+                    weight = (ah + 1 - h) * (w + 1 - aw);
+                } else if (w == wHigh) {
+                    weight = (ah + 1 - h) * (aw + 1 - w);
+                }
+            }
+            return weight;
+        }
+
+        static double coordinateWeight(double[] im, int plane, int height, int width, double ah, double aw, int dir) {
+            if (ah < 0 || aw < 0 || ah >= height || aw >= width) {
+                ah = -1;
+                aw = -1;
+            }
+            if (ah < 0 || ah > height || aw < 0 || aw > width) return 0;
+            int hLow = (int) ah, wLow = (int) aw, hHigh, wHigh;
+            if (hLow >= height - 1) {
+                hHigh = hLow = height - 1;
+                ah = hLow;
+            } else {
+                hHigh = hLow + 1;
+            }
+            if (wLow >= width - 1) {
+                wHigh = wLow = width - 1;
+                aw = wLow;
+            } else {
+                wHigh = wLow + 1;
+            }
+            boolean movedH = hHigh == hLow, movedW = wHigh == wLow;
+            // Along a moved coordinate the kernel's terms cancel (v - v): 0 under dcn4j's rule even for an
+            // infinite pixel, where CUDA gives inf - inf = NaN (DESIGN.md "Non-finite values").
+            if (dir == 0 ? movedH : movedW) return 0;
+            double v1 = im[plane + hLow * width + wLow], v2 = corner(im, plane, width, hLow, wHigh, movedW);
+            double v3 = corner(im, plane, width, hHigh, wLow, movedH);
+            double v4 = corner(im, plane, width, hHigh, wHigh, movedH || movedW);
+            double weight = 0;
+            if (dir == 0) {
+                weight += -1 * (wLow + 1 - aw) * v1;
+                weight += -1 * (aw - wLow) * v2;
+                weight += (wLow + 1 - aw) * v3;
+                weight += (aw - wLow) * v4;
+            } else {
+                weight += -1 * (hLow + 1 - ah) * v1;
+                weight += (hLow + 1 - ah) * v2;
+                weight += -1 * (ah - hLow) * v3;
+                weight += (ah - hLow) * v4;
+            }
+            return weight;
+        }
     }
 }

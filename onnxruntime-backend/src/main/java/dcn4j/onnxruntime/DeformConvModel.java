@@ -49,7 +49,7 @@ final class DeformConvModel {
                 .message(NODE_ATTRIBUTE, ints("kernel_shape", s.kernelHeight(), s.kernelWidth()))
                 .message(NODE_ATTRIBUTE, integer("offset_group", spec.offsetGroups()))
                 // ONNX pads: begin of each axis, then end of each axis.
-                .message(NODE_ATTRIBUTE, ints("pads", spec.padH(), spec.padW(), spec.padH(), spec.padW()))
+                .message(NODE_ATTRIBUTE, ints("pads", spec.padTop(), spec.padLeft(), spec.padBottom(), spec.padRight()))
                 .message(NODE_ATTRIBUTE, ints("strides", spec.strideH(), spec.strideW()));
         Protobuf graph = new Protobuf().message(GRAPH_NODE, node).string(GRAPH_NAME, "dcn4j_deform_conv2d")
                 .message(GRAPH_INPUT, value(X, s.inputShape()))

@@ -104,6 +104,12 @@ final class OnnxRuntimeBackend implements Backend {
     public Tensor deformConv2d(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight,
                                Tensor bias) {
         DeformConv2dShape s = DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
+        if (!OnnxRuntimeProvider.CAPABILITIES.supports(spec.border())) {
+            // ONNX's DeformConv samples with torchvision's border rule: never silently compute another one.
+            throw new UnsupportedOperationException("backend '" + OnnxRuntimeProvider.NAME + "' does not compute "
+                    + "border " + spec.border() + ": it declares " + OnnxRuntimeProvider.CAPABILITIES
+                    + " (ONNX's DeformConv samples with torchvision's border rule)");
+        }
         float[] in = data(input), w = data(weight), off = data(offset), m = data(mask), b = data(bias);
         int outCount = Math.multiplyExact(Math.multiplyExact(s.batch(), s.outChannels()),
                 Math.multiplyExact(s.outHeight(), s.outWidth()));

@@ -23,9 +23,10 @@ public final class OnnxRuntimeProvider implements BackendProvider {
     /** The backend's name. */
     public static final String NAME = "onnxruntime";
 
-    /** What the backend computes: {@code deform_conv2d} forward, float32. */
+    /** What the backend computes: {@code deform_conv2d} forward, float32, torchvision's border rule (ONNX's). */
     public static final Capabilities CAPABILITIES = Capabilities.of(
-            EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD), EnumSet.of(DType.F32));
+            EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD), EnumSet.of(DType.F32),
+            EnumSet.of(dcn4j.DeformConv2dSpec.Border.TORCHVISION));
 
     /** Probed once per JVM: loading the native library is slow and its outcome does not change. */
     private static volatile Availability availability;

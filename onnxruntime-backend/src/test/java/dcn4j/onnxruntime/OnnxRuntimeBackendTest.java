@@ -49,7 +49,9 @@ class OnnxRuntimeBackendTest {
         assertFalse(c.supports(Capabilities.Operation.DEFORM_PSROI_POOL_BACKWARD));
         assertTrue(c.supports(DType.F32));
         assertFalse(c.supports(DType.F64));
-        assertEquals("deform_conv2d forward; F32", c.toString());
+        assertEquals("deform_conv2d forward; F32; border torchvision", c.toString());
+        assertTrue(c.supports(DeformConv2dSpec.Border.TORCHVISION));
+        assertFalse(c.supports(DeformConv2dSpec.Border.DCNV1));
     }
 
     @Test
@@ -63,6 +65,32 @@ class OnnxRuntimeBackendTest {
                     e.getMessage());
             DeformPsRoiPoolSpec ps = new DeformPsRoiPoolSpec(1, 1, 1, 1, 1, 1, 0.1);
             assertThrows(UnsupportedOperationException.class, () -> b.deformPsRoiPool(ps, x, x, null));
+        }
+    }
+
+    @Test
+    void theDcnv1BorderRuleIsRefusedNotComputedWithTorchvisionsRule() {
+        try (Backend b = open(1)) {
+            Tensor x = b.tensor(new int[] {1, 1, 2, 2}, new float[4]);
+            Tensor w = b.tensor(new int[] {1, 1, 1, 1}, new float[] {1});
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> b.deformConv2d(DeformConv2dSpec.defaults().withBorder(DeformConv2dSpec.Border.DCNV1), x,
+                            null, null, w, null));
+            assertTrue(e.getMessage().contains("border DCNV1") && e.getMessage().contains("declares"),
+                    e.getMessage());
+        }
+    }
+
+    /** ONNX's pads [top, left, bottom, right] go to ONNX Runtime as they are; ONNX Runtime's tests use [1, 0, 0, 1]. */
+    @Test
+    void asymmetricPadsMatchTheReference() {
+        try (OnnxRuntimeBackend b = open(1)) {
+            for (DeformConv2dSpec spec : new DeformConv2dSpec[] {DeformConv2dSpec.defaults().withPadding(1, 0, 0, 1),
+                    DeformConv2dSpec.defaults().withPadding(2, 0, 1, 3).withStride(2, 1)}) {
+                ConvCase c = new ConvCase(2, 4, 6, 5, 3, 3, 2, spec, true, true, true, ConvCase.OffsetStyle.MIXED, 4);
+                double err = ReferenceErrors.forward(c, c.forward(b));
+                assertTrue(err <= Tolerances.FORWARD, c + ": " + err);
+            }
         }
     }
 

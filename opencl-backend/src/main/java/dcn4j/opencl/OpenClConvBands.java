@@ -13,7 +13,7 @@ import org.jocl.Pointer;
  * OpenCL buffer may be ({@link ClRuntime#maxAlloc()}, DESIGN.md "OpenCL runtime"): each image is
  * computed in bands of output rows, with the kernels of {@link OpenClDeformConv2d} unchanged. A
  * band of rows {@code [r0, r0 + rb)} is an image of {@code rb} output rows whose padding is
- * {@code padH - r0*strideH}, so every sample point is the same integer expression as in the
+ * {@code padTop - r0*strideH}, so every sample point is the same integer expression as in the
  * whole image (the forward is bit-identical); its offsets, mask and output gradient are copied
  * out of the tensors into band-sized buffers ({@code clEnqueueCopyBufferRect}), one input image
  * at a time. The input gradient of an image is the sum of its bands' (in band order:
@@ -68,7 +68,7 @@ final class OpenClConvBands {
     private static int[] band(DeformConv2dShape s, int r0, int rb) {
         int[] g = OpenClDeformConv2d.geometry(s);
         g[5] = rb;
-        g[9] = s.spec().padH() - r0 * s.spec().strideH();
+        g[9] = s.spec().padTop() - r0 * s.spec().strideH();
         return g;
     }
 

@@ -106,13 +106,15 @@ final class OpenClDeformConv2d {
         boolean wantWeight = wanted.contains(Gradient.WEIGHT);
         boolean wantBias = wanted.contains(Gradient.BIAS) && s.hasBias();
         boolean needGradCols = wantInput || wantOffset || wantMask;
+        if (wantInput) checkCellBuckets(s);
         int rows = bands.rows(s, workspaceBudget, true);
         if (rows < s.outHeight()) {
             return bands.backward(s, go, in, off, msk, w, rows, wantInput, wantOffset, wantMask, wantWeight, wantBias);
         }
 
         int c = s.inChannels(), k = s.kernelSize(), p = s.outHeight() * s.outWidth();
-        int og = s.spec().offsetGroups(), cells = (s.inHeight() + 1) * (s.inWidth() + 1);
+        int og = s.spec().offsetGroups();
+        long cells = (long) (s.inHeight() + 1) * (s.inWidth() + 1); // fits an int once chunk() accepted the shape
         long perImage = 0;
         if (wantWeight) perImage += (long) c * k * p * 4 + 32L * og * k * p; // cols, sample table
         if (needGradCols) perImage += (long) c * k * p * 4;                // gradCols
@@ -143,7 +145,7 @@ final class OpenClDeformConv2d {
                 ClBuffer gradCols = needGradCols ? ws.get("column gradients", (long) c * k * chunk * p) : null;
                 ClBuffer goRows = needGradCols ? ws.get("gradOut [O, Q*P]", (long) s.outChannels() * chunk * p) : null;
                 ClBuffer goCols = wantWeight ? ws.get("gradOut [Q*P, O]", (long) s.outChannels() * chunk * p) : null;
-                CellBuffers cb = wantInput ? new CellBuffers(ws, chunk * og, k * p, cells) : null;
+                CellBuffers cb = wantInput ? new CellBuffers(ws, chunk * og, k * p, (int) cells) : null;
                 int ocg = s.outChannelsPerGroup(), cgk = s.inChannelsPerGroup() * k, o = s.outChannels();
                 for (int n0 = 0; n0 < s.batch(); n0 += chunk) {
                     int q = Math.min(chunk, s.batch() - n0);
@@ -252,13 +254,14 @@ final class OpenClDeformConv2d {
         return g[5] * g[6];
     }
 
-    /** The int16 geometry of deform_conv2d.cl. */
+    /** The int16 geometry of deform_conv2d.cl (the end paddings are in Ho and Wo). */
     static int[] geometry(DeformConv2dShape s) {
         DeformConv2dSpec sp = s.spec();
         return new int[] {s.inChannels(), s.inHeight(), s.inWidth(), s.kernelHeight(), s.kernelWidth(),
-                s.outHeight(), s.outWidth(), sp.strideH(), sp.strideW(), sp.padH(), sp.padW(), sp.dilationH(),
-                sp.dilationW(), s.channelsPerOffsetGroup(), sp.offsetGroups(),
-                (s.hasOffset() ? 1 : 0) | (s.hasMask() ? 2 : 0)};
+                s.outHeight(), s.outWidth(), sp.strideH(), sp.strideW(), sp.padTop(), sp.padLeft(),
+                sp.dilationH(), sp.dilationW(), s.channelsPerOffsetGroup(), sp.offsetGroups(),
+                (s.hasOffset() ? 1 : 0) | (s.hasMask() ? 2 : 0)
+                        | (sp.border() == DeformConv2dSpec.Border.DCNV1 ? 4 : 0)};
     }
 
     /**
@@ -267,7 +270,8 @@ final class OpenClDeformConv2d {
      */
     private int chunk(DeformConv2dShape s, long perImageBytes) {
         // The kernels index a chunk's buffers with 32-bit ints: the largest is the column buffer
-        // (C*K*P per image), then the sample fractions (4*OG*K*P).
+        // (C*K*P per image), then the sample fractions (4*OG*K*P), or the input gradient's cell buckets
+        // (OG*(H+1)*(W+1) + 1, larger than the input plane itself; checkCellBuckets).
         long elements = Math.max((long) s.inChannels(), 4L * s.spec().offsetGroups()) * s.kernelSize()
                 * s.outHeight() * s.outWidth();
         if (elements > Integer.MAX_VALUE) {
@@ -276,9 +280,28 @@ final class OpenClDeformConv2d {
                     + java.util.Arrays.toString(s.inputShape()) + " and kernel " + s.kernelHeight() + "x"
                     + s.kernelWidth());
         }
+        elements = Math.max(elements, cellBuckets(s));
         long budget = Math.min(Math.min(workspaceBudget, backend.device().globalMemory() / 8), rt.maxAlloc());
         long q = Math.max(1, budget / perImageBytes);
         return (int) Math.min(s.batch(), Math.min(q, Integer.MAX_VALUE / elements));
+    }
+
+    /** The input gradient's cell buckets of one image, {@code offsetGroups*(H+1)*(W+1) + 1} (deform_conv2d.cl). */
+    static long cellBuckets(DeformConv2dShape s) {
+        return (long) s.spec().offsetGroups() * (s.inHeight() + 1) * (s.inWidth() + 1) + 1;
+    }
+
+    /**
+     * Fails unless the cell buckets of one image fit the kernels' 32-bit indices: they exceed the input
+     * plane ({@code (H+1)*(W+1)}), so an accepted input can overflow them (46341x46341 and one channel).
+     */
+    static void checkCellBuckets(DeformConv2dShape s) {
+        long buckets = cellBuckets(s);
+        if (buckets > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("input: expected at most " + Integer.MAX_VALUE + " sample cells "
+                    + "(offsetGroups*(H+1)*(W+1)+1) per image for the input gradient on the opencl backend, got "
+                    + buckets + " for " + java.util.Arrays.toString(s.inputShape()));
+        }
     }
 
     private static OpenClTensor keep(List<OpenClTensor> made, OpenClTensor t) {

@@ -6,6 +6,7 @@ import dcn4j.Gradient;
 import dcn4j.Tensor;
 import dcn4j.spi.Checks;
 import dcn4j.spi.DeformPsRoiPoolShape;
+import dcn4j.spi.PooledRoi;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -163,13 +164,14 @@ final class OpenClDeformPsRoiPool {
             float[] geo = new float[Math.max(1, r * 8)];
             int[] tab = new int[2 * p + r];
             for (int i = 0; i < p; i++) {
-                // In [0, partSize) mathematically; clamped so that no rounding can index past the offsets.
-                tab[i] = Math.min(partCell(i, p, sp.partSize()), sp.partSize() - 1);
-                tab[p + i] = groupCell(i, p, sp.groupSize());
+                tab[i] = PooledRoi.partCell(i, p, sp.partSize());
+                tab[p + i] = PooledRoi.groupCell(i, p, sp.groupSize());
             }
             for (int i = 0; i < r; i++) {
-                tab[2 * p + i] = (int) rois[i * 5]; // truncation toward zero, as the official kernel
-                double[] q = roiGeometry(rois, i, sp);
+                PooledRoi roi = PooledRoi.of(sp, rois, i);
+                tab[2 * p + i] = roi.batch();
+                double[] q = {roi.startW(), roi.startH(), roi.width(), roi.height(), roi.binW(), roi.binH(),
+                        roi.subW(), roi.subH()};
                 // Halved (deform_psroi_pool.cl header): finite in float32 for any finite RoI.
                 for (int j = 0; j < 8; j++) geo[i * 8 + j] = halfAsFloat(q[j]);
             }
@@ -180,45 +182,9 @@ final class OpenClDeformPsRoiPool {
         }
     }
 
-    /**
-     * {@code start_w, start_h, roi_w, roi_h, bin_w, bin_h, sub_w, sub_h} of RoI {@code i} in float64,
-     * as the official kernel computes them: corners rounded half away from zero, scaled, shifted by
-     * -0.5 ({@code x2, y2} take +1 first), size at least 0.1.
-     */
-    static double[] roiGeometry(double[] rois, int i, DeformPsRoiPoolSpec sp) {
-        double scale = sp.spatialScale();
-        double startW = roundHalfAway(rois[i * 5 + 1]) * scale - 0.5;
-        double startH = roundHalfAway(rois[i * 5 + 2]) * scale - 0.5;
-        double endW = (roundHalfAway(rois[i * 5 + 3]) + 1.0) * scale - 0.5;
-        double endH = (roundHalfAway(rois[i * 5 + 4]) + 1.0) * scale - 0.5;
-        double roiW = Math.max(endW - startW, 0.1);
-        double roiH = Math.max(endH - startH, 0.1);
-        double binW = roiW / sp.pooledSize(), binH = roiH / sp.pooledSize();
-        return new double[] {startW, startH, roiW, roiH, binW, binH, binW / sp.samplePerPart(),
-                binH / sp.samplePerPart()};
-    }
-
     /** {@code v / 2} as a float, clamped to the finite floats (a RoI scaled past the float range stays finite). */
     static float halfAsFloat(double v) {
         return (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v / 2));
-    }
-
-    /** C's {@code round}: half away from zero ({@link Math#round} rounds half up). */
-    static double roundHalfAway(double v) {
-        double t = v < 0 ? Math.ceil(v) : Math.floor(v);
-        if (Math.abs(v - t) >= 0.5) t += Math.signum(v);
-        return t;
-    }
-
-    /** Official: {@code floor((DType) ph / pooled_size * part_size)}, evaluated in float64. */
-    static int partCell(int ph, int pooledSize, int partSize) {
-        return (int) Math.floor((double) ph / pooledSize * partSize);
-    }
-
-    /** Official: {@code floor((DType) ph * group_size / pooled_size)} clamped to {@code [0, groupSize-1]}. */
-    static int groupCell(int ph, int pooledSize, int groupSize) {
-        int gcell = (int) Math.floor((double) ph * groupSize / pooledSize);
-        return Math.min(Math.max(gcell, 0), groupSize - 1);
     }
 
     private ClBuffer temp(List<ClBuffer> temps, long floats) {

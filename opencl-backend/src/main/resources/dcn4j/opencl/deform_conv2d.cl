@@ -4,8 +4,10 @@
  * reference is dcn4j.reference.ReferenceDeformConv2d / Bilinear.
  *
  * Every kernel takes the geometry as one int16 g:
- *   s0 C, s1 H, s2 W, s3 kh, s4 kw, s5 Ho, s6 Wo, s7 stride h, s8 stride w, s9 pad h, sa pad w,
- *   sb dilation h, sc dilation w, sd C/offsetGroups, se offsetGroups, sf flags (1 offset, 2 mask)
+ *   s0 C, s1 H, s2 W, s3 kh, s4 kw, s5 Ho, s6 Wo, s7 stride h, s8 stride w, s9 pad top, sa pad left,
+ *   sb dilation h, sc dilation w, sd C/offsetGroups, se offsetGroups,
+ *   sf flags (1 offset, 2 mask, 4 border rule DCNV1)
+ * (the bottom and right paddings only size Ho and Wo).
  * and a batch chunk: images n0 .. n0+Q-1. Column buffers are [C*kh*kw, Q*Ho*Wo]: row c*K + k,
  * column q*P + p (K = kh*kw, P = Ho*Wo).
  *
@@ -21,11 +23,11 @@
     const int C = (g).s0, H = (g).s1, W = (g).s2, KH = (g).s3, KW = (g).s4, HO = (g).s5, WO = (g).s6; \
     const int SH = (g).s7, SW = (g).s8, PH = (g).s9, PW = (g).sa, DH = (g).sb, DW = (g).sc; \
     const int CPOG = (g).sd, OG = (g).se; \
-    const int HAS_OFFSET = (g).sf & 1, HAS_MASK = ((g).sf >> 1) & 1; \
+    const int HAS_OFFSET = (g).sf & 1, HAS_MASK = ((g).sf >> 1) & 1, DCNV1 = ((g).sf >> 2) & 1; \
     const int K = KH * KW, P = HO * WO; \
     (void) C; (void) H; (void) W; (void) KH; (void) KW; (void) HO; (void) WO; (void) SH; (void) SW; \
     (void) PH; (void) PW; (void) DH; (void) DW; (void) CPOG; (void) OG; (void) HAS_OFFSET; \
-    (void) HAS_MASK; (void) K; (void) P;
+    (void) HAS_MASK; (void) DCNV1; (void) K; (void) P;
 
 /* Where kernel point k of output pixel p samples, for offset group og of image n (DESIGN.md):
  *   py = y*sh - ph + i*dh + offset[n, 2*(og*K + k), y, x]
@@ -38,7 +40,8 @@
  * round the fraction to the spacing of |py| (gradient errors of 1e-2 for samples within 1e-6 of a
  * cell edge or the border), and 1.0f - ly would lose a weight factor near 0.
  * kind: SAMPLE_OUTSIDE (the cell has no corner in the image, +-inf included: Bilinear.cellTouchesImage
- * false), SAMPLE_NAN (a NaN coordinate), SAMPLE_CELL (the cell touches the image). */
+ * false; under DCNV1: not 0 <= p < size, Dcnv1Bilinear.outside), SAMPLE_NAN (a NaN coordinate, under
+ * both border rules: DESIGN.md "Non-finite values"), SAMPLE_CELL (the cell touches the image). */
 #define SAMPLE_OUTSIDE 0
 #define SAMPLE_NAN 1
 #define SAMPLE_CELL 2
@@ -46,21 +49,34 @@
 typedef struct {
     int kind, y0, x0;
     float ly, lx, hy, hx;   /* hy = 1 - ly, rounded once: 1.0f - ly loses a weight near 0 */
+    float sy, sx;           /* 1, or 0 along a coordinate moved onto the last row/column (DCNV1) */
 } Sample;
 
 /* One axis: base + off as cell, fraction and 1 - fraction (each rounded once: off - fo and
- * (fo + 1) - off); returns 0 outside [-1, size-1] cells, 1 for NaN, 2 inside. */
-inline int axis_cell(const int base, const float off, const int size, int* cell, float* frac, float* rest)
+ * (fo + 1) - off) and the factor of the slope along the axis; returns 0 outside, 1 for NaN, 2 inside.
+ * Inside means a cell in [-1, size-1] under torchvision's rule (Bilinear.cellTouchesImage), and
+ * 0 <= p < size, i.e. a cell in [0, size-1], under DCNV1 (Dcnv1Bilinear.outside; DESIGN.md "Border
+ * rules"), where the cell size-1 is the moved coordinate: fraction 0 (its second corner, outside the
+ * image, weighs 0 and reads 0) and slope factor 0, as the official get_coordinate_weight. */
+inline int axis_cell(const int base, const float off, const int size, const int dcnv1, int* cell, float* frac,
+                     float* rest, float* slope)
 {
     if (isnan(off)) return 1;
     if (isinf(off)) return 0;
     const float fo = floor(off);
     /* (float) base + fo is an integer; exact wherever it can fall in [-1, size - 1]. */
     const float c = (float) base + fo;
-    if (!(c >= -1.0f && c <= (float) (size - 1))) return 0;
+    if (!(c >= (dcnv1 ? 0.0f : -1.0f) && c <= (float) (size - 1))) return 0;
     *cell = (int) c;
+    if (dcnv1 && c == (float) (size - 1)) {
+        *frac = 0.0f;
+        *rest = 1.0f;
+        *slope = 0.0f;
+        return 2;
+    }
     *frac = off - fo;
     *rest = (fo + 1.0f) - off;
+    *slope = 1.0f;
     return 2;
 }
 
@@ -83,12 +99,16 @@ inline Sample sample_point(__global const float* offset, const int16 g, const in
     s.lx = 0.0f;
     s.hy = 1.0f;
     s.hx = 1.0f;
-    const int ky = axis_cell(by, oy, H, &s.y0, &s.ly, &s.hy), kx = axis_cell(bx, ox, W, &s.x0, &s.lx, &s.hx);
+    s.sy = 1.0f;
+    s.sx = 1.0f;
+    const int ky = axis_cell(by, oy, H, DCNV1, &s.y0, &s.ly, &s.hy, &s.sy);
+    const int kx = axis_cell(bx, ox, W, DCNV1, &s.x0, &s.lx, &s.hx, &s.sx);
     s.kind = (ky == 1 || kx == 1) ? SAMPLE_NAN : (ky == 2 && kx == 2) ? SAMPLE_CELL : SAMPLE_OUTSIDE;
     return s;
 }
 
-/* Whether a SAMPLE_CELL sample reads a value: Bilinear.inside, i.e. not on the lines py = -1, px = -1. */
+/* Whether a SAMPLE_CELL sample reads a value: Bilinear.inside, i.e. not on the lines py = -1, px = -1
+ * (never the case under DCNV1, whose cells start at 0). */
 inline int reads_value(const Sample s)
 {
     return !((s.y0 == -1 && s.ly == 0.0f) || (s.x0 == -1 && s.lx == 0.0f));
@@ -332,8 +352,9 @@ __kernel void offset_mask_grad(__global const float* input, __global const float
             cell.v01 = i01 >= 0 ? plane[i01] : 0.0f;
             cell.v10 = i10 >= 0 ? plane[i10] : 0.0f;
             cell.v11 = i11 >= 0 ? plane[i11] : 0.0f;
-            gy += gc * m * cell_slope_y(cell);
-            gx += gc * m * cell_slope_x(cell);
+            /* Slope 0 along a coordinate moved onto the last row/column (DCNV1): gc * m * 0. */
+            gy += gc * m * (smp.sy != 0.0f ? cell_slope_y(cell) : 0.0f);
+            gx += gc * m * (smp.sx != 0.0f ? cell_slope_x(cell) : 0.0f);
             gm += gc * (readsValue ? cell_value(cell) : 0.0f);
             plane += H * W;
             gcol += K * L;

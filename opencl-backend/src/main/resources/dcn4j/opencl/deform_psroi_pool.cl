@@ -3,7 +3,7 @@
  * float32), following the official MXNet DeformablePSROIPooling kernels (DESIGN.md "Deformable PS
  * RoI pooling"; paper eq. 5-7; float64 oracle dcn4j.reference.ReferenceDeformPsRoiPool).
  *
- * The per-RoI geometry is computed on the host in float64 exactly as the reference does (corners
+ * The per-RoI geometry is computed on the host in float64 by dcn4j.spi.PooledRoi, as for every backend (corners
  * rounded half away from zero, scaled, shifted by -0.5, size at least 0.1) and passed as floats,
  * HALVED, so that a finite RoI spanning the whole float range (x1 = -3e38, x2 = 3e38: roi_w = 6e38)
  * stays finite in float32 instead of giving inf and then 0 * inf = NaN:

@@ -101,8 +101,27 @@ class OpenClDeformConv2dTest {
                 spec(1, 1, 1, 1, 1, 1, 1, 1), OffsetStyle.SMALL, true, true, 18));
         l.add(named("several GEMM tiles", 2, 32, 20, 21, 70, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 1),
                 OffsetStyle.SMALL, true, true, 17));
+        // The official DCNv1 border rule and ONNX's per-side padding (issue 13 items 1-2).
+        DeformConv2dSpec.Border dcnv1 = DeformConv2dSpec.Border.DCNV1;
+        l.add(named("dcnv1 3x3 pad 1 bias", 2, 4, 7, 6, 5, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 1).withBorder(dcnv1),
+                OffsetStyle.MIXED, false, true, 19));
+        l.add(named("dcnv1 modulated groups 2 offset groups 2", 2, 8, 6, 5, 6, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 2, 2).withBorder(dcnv1), OffsetStyle.MIXED, true, true, 20));
+        l.add(named("dcnv1 samples on the border lines", 2, 4, 5, 6, 3, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 1, 1).withBorder(dcnv1), OffsetStyle.BORDER, true, true, 21));
+        l.add(named("dcnv1 integer offsets", 2, 4, 6, 5, 3, 3, 3, spec(1, 1, 1, 1, 1, 1, 1, 2).withBorder(dcnv1),
+                OffsetStyle.INTEGER, true, true, 22));
+        l.add(named("dcnv1 samples far outside", 1, 4, 6, 6, 3, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 1, 1).withBorder(dcnv1), OffsetStyle.FAR_OUTSIDE, false, true, 23));
+        l.add(named("onnx pads [1, 0, 0, 1]", 2, 3, 5, 6, 4, 2, 2, spec(1, 1, 0, 0, 1, 1, 1, 1)
+                .withPadding(1, 0, 0, 1), OffsetStyle.SMALL, true, true, 24));
+        l.add(named("pads [2, 0, 1, 3] stride 2x1 dilation 1x2", 1, 4, 7, 6, 5, 3, 2,
+                spec(2, 1, 0, 0, 1, 2, 1, 1).withPadding(2, 0, 1, 3), OffsetStyle.SMALL, false, true, 25));
+        l.add(named("dcnv1 pads [0, 2, 2, 1]", 1, 4, 6, 5, 3, 3, 3,
+                spec(1, 1, 0, 0, 1, 1, 1, 1).withPadding(0, 2, 2, 1).withBorder(dcnv1), OffsetStyle.BORDER, true,
+                false, 26));
         l.add(named("samples within 1e-6 of cell edges and the border, image 12x13", 2, 3, 12, 13, 3, 3, 3,
-                spec(1, 1, 1, 1, 1, 1, 1, 1), OffsetStyle.NEAR_INTEGER, true, true, 19));
+                spec(1, 1, 1, 1, 1, 1, 1, 1), OffsetStyle.NEAR_INTEGER, true, true, 27));
         return l;
     }
 

@@ -45,7 +45,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * every parameter of the op is required and an unknown key (in {@code params}, {@code inputs} or at
  * the top level) is an error naming it, so a typo never silently falls back to a default.
  * {@code deform_conv2d} takes {@code stride}, {@code padding}, {@code dilation} (each an integer or
- * an {@code [h, w]} pair), {@code groups}, {@code offset_groups}; its inputs are {@code input},
+ * an {@code [h, w]} pair; {@code padding} also ONNX's {@code [top, left, bottom, right]}), {@code groups},
+ * {@code offset_groups} and optionally {@code border} ({@code "torchvision"}, the default, or
+ * {@code "dcnv1"}); its inputs are {@code input},
  * {@code offset}, {@code weight} and optionally {@code mask}, {@code bias}. {@code deform_psroi_pool}
  * takes {@code spatial_scale}, {@code output_dim}, {@code group_size}, {@code pooled_size},
  * {@code part_size}, {@code sample_per_part}, {@code trans_std}; its inputs are {@code input},
@@ -501,10 +503,12 @@ public final class CaseDirectory {
     public static Map<String, Object> params(DeformConv2dSpec spec) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("stride", List.of(spec.strideH(), spec.strideW()));
-        m.put("padding", List.of(spec.padH(), spec.padW()));
+        m.put("padding", spec.symmetricPadding() ? List.of(spec.padTop(), spec.padLeft())
+                : List.of(spec.padTop(), spec.padLeft(), spec.padBottom(), spec.padRight()));
         m.put("dilation", List.of(spec.dilationH(), spec.dilationW()));
         m.put("groups", spec.groups());
         m.put("offset_groups", spec.offsetGroups());
+        if (spec.border() != DeformConv2dSpec.Border.TORCHVISION) m.put("border", borderName(spec.border()));
         return m;
     }
 
@@ -533,15 +537,16 @@ public final class CaseDirectory {
 
     private static DeformConv2dSpec convSpec(Object params, String where) {
         Map<?, ?> p = paramsObject(params, where);
-        checkKeys(p, Op.CONV.params, List.of(), where, "params.");
+        checkKeys(p, Op.CONV.params, List.of("border"), where, "params.");
         int[] stride = pair(p.get("stride"), where + ": params.stride");
-        int[] padding = pair(p.get("padding"), where + ": params.padding");
+        int[] padding = padding(p.get("padding"), where + ": params.padding");
         int[] dilation = pair(p.get("dilation"), where + ": params.dilation");
         int groups = integer(p.get("groups"), where + ": params.groups");
         int offsetGroups = integer(p.get("offset_groups"), where + ": params.offset_groups");
+        DeformConv2dSpec.Border border = border(p.get("border"), where + ": params.border");
         try {
-            return new DeformConv2dSpec(stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                    groups, offsetGroups);
+            return new DeformConv2dSpec(stride[0], stride[1], padding[0], padding[1], padding[2], padding[3],
+                    dilation[0], dilation[1], groups, offsetGroups, border);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": params: " + e.getMessage(), e);
         }
@@ -570,6 +575,38 @@ public final class CaseDirectory {
             throw new IllegalArgumentException(where + ": params: expected an object, got " + show(params));
         }
         return p;
+    }
+
+    /** {@code "torchvision"} (also when absent) or {@code "dcnv1"}. */
+    private static DeformConv2dSpec.Border border(Object v, String where) {
+        if (v == null) return DeformConv2dSpec.Border.TORCHVISION;
+        for (DeformConv2dSpec.Border b : DeformConv2dSpec.Border.values()) {
+            if (v instanceof String name && name.equals(borderName(b))) return b;
+        }
+        throw new IllegalArgumentException(where + ": expected \"torchvision\" or \"dcnv1\", got " + show(v));
+    }
+
+    /** The case.json name of a border rule: the enum constant in lower case. */
+    private static String borderName(DeformConv2dSpec.Border b) {
+        return b.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * {@code [top, left, bottom, right]} from an integer, an {@code [h, w]} pair (symmetric, as torchvision)
+     * or ONNX's {@code pads = [top, left, bottom, right]}.
+     */
+    private static int[] padding(Object v, String where) {
+        if (v instanceof List<?> l && l.size() == 4) {
+            int[] pads = new int[4];
+            for (int i = 0; i < 4; i++) pads[i] = integer(l.get(i), where + "[" + i + "]");
+            return pads;
+        }
+        if (v instanceof Json.Num || v instanceof List<?> l && l.size() == 2) {
+            int[] hw = pair(v, where);
+            return new int[] {hw[0], hw[1], hw[0], hw[1]};
+        }
+        throw new IllegalArgumentException(where + ": expected an integer, an [h, w] pair or [top, left, bottom, "
+                + "right] of integers, got " + show(v));
     }
 
     /** An integer, or an {@code [h, w]} pair of integers (torchvision accepts both). */

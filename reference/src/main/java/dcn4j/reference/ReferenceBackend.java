@@ -98,6 +98,7 @@ final class ReferenceBackend implements Backend {
                                Tensor bias) {
         requireOpen();
         DeformConv2dShape s = DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
+        ReferenceDeformConv2d.checkColumns(s);
         double[] out = ReferenceDeformConv2d.forward(s, data(input), data(offset), data(mask), data(weight),
                 data(bias));
         return new ReferenceTensor(this, s.dtype(), s.outputShape(), out);
@@ -110,6 +111,7 @@ final class ReferenceBackend implements Backend {
         requireOpen();
         DeformConv2dShape s = DeformConv2dShape.ofBackward(name(), spec, gradOutput, input, offset, mask, weight,
                 bias, wanted);
+        ReferenceDeformConv2d.checkColumns(s);
         ReferenceDeformConv2d.Grads g = ReferenceDeformConv2d.backward(s, data(gradOutput), data(input),
                 data(offset), data(mask), data(weight), wanted.contains(Gradient.INPUT),
                 wanted.contains(Gradient.OFFSET), wanted.contains(Gradient.MASK), wanted.contains(Gradient.WEIGHT),

@@ -1,5 +1,6 @@
 package dcn4j.reference;
 
+import dcn4j.DeformConv2dSpec.Border;
 import dcn4j.spi.DeformConv2dShape;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -12,7 +13,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * </pre>
  * computed as a bilinear "im2col" matrix {@code columns[(c', i, j), (y, x)]} per batch item and
  * group, times the weight matrix {@code [O/groups, C/groups*kh*kw]} (EJML). The backward is the
- * exact derivative: weight and bias gradients from the same columns; input, offset and mask
+ * derivative (the official kernels' gradient under {@link Border#DCNV1}, see {@link Dcnv1Bilinear}): weight and bias gradients from the same columns; input, offset and mask
  * gradients from {@code weightᵀ · gradOutput} scattered back through the bilinear sampling.
  *
  * <p>All arrays are flat, row-major, in the layouts of {@link DeformConv2dShape}.
@@ -24,13 +25,42 @@ final class ReferenceDeformConv2d {
 
     /** Where kernel point {@code (i, j)} of output pixel {@code (y, x)} samples for offset group {@code og}. */
     private static double sampleY(DeformConv2dShape s, double[] offset, int n, int og, int i, int j, int y, int x) {
-        double base = y * s.spec().strideH() - s.spec().padH() + i * s.spec().dilationH();
+        double base = y * s.spec().strideH() - s.spec().padTop() + i * s.spec().dilationH();
         return offset == null ? base : base + offset[offsetIndex(s, n, og, i, j, y, x, 0)];
     }
 
     private static double sampleX(DeformConv2dShape s, double[] offset, int n, int og, int i, int j, int y, int x) {
-        double base = x * s.spec().strideW() - s.spec().padW() + j * s.spec().dilationW();
+        double base = x * s.spec().strideW() - s.spec().padLeft() + j * s.spec().dilationW();
         return offset == null ? base : base + offset[offsetIndex(s, n, og, i, j, y, x, 1)];
+    }
+
+    private static boolean dcnv1(DeformConv2dShape s) {
+        return s.spec().border() == Border.DCNV1;
+    }
+
+    /** The sampled value under the spec's border rule ({@link Bilinear} or {@link Dcnv1Bilinear}). */
+    private static double value(DeformConv2dShape s, double[] img, int base, double py, double px) {
+        int h = s.inHeight(), w = s.inWidth();
+        return dcnv1(s) ? Dcnv1Bilinear.value(img, base, h, w, py, px) : Bilinear.value(img, base, h, w, py, px);
+    }
+
+    private static double slopeY(DeformConv2dShape s, double[] img, int base, double py, double px) {
+        int h = s.inHeight(), w = s.inWidth();
+        return dcnv1(s) ? Dcnv1Bilinear.slopeY(img, base, h, w, py, px) : Bilinear.slopeY(img, base, h, w, py, px);
+    }
+
+    private static double slopeX(DeformConv2dShape s, double[] img, int base, double py, double px) {
+        int h = s.inHeight(), w = s.inWidth();
+        return dcnv1(s) ? Dcnv1Bilinear.slopeX(img, base, h, w, py, px) : Bilinear.slopeX(img, base, h, w, py, px);
+    }
+
+    private static void scatter(DeformConv2dShape s, double[] grad, int base, double py, double px, double g) {
+        int h = s.inHeight(), w = s.inWidth();
+        if (dcnv1(s)) {
+            Dcnv1Bilinear.scatter(grad, base, h, w, py, px, g);
+        } else {
+            Bilinear.scatter(grad, base, h, w, py, px, g);
+        }
     }
 
     /** {@code offset[n, 2*(og*kh*kw + k) + axis, y, x]}, axis 0 = dy, 1 = dx (DESIGN.md). */
@@ -67,7 +97,7 @@ final class ReferenceDeformConv2d {
                         for (int x = 0; x < wo; x++) {
                             double py = sampleY(s, offset, n, og, i, j, y, x);
                             double px = sampleX(s, offset, n, og, i, j, y, x);
-                            double v = Bilinear.value(input, plane, h, w, py, px);
+                            double v = value(s, input, plane, py, px);
                             if (mask != null) v *= mask[maskIndex(s, n, og, i, j, y, x)];
                             cols.set(row, y * wo + x, v);
                         }
@@ -76,6 +106,18 @@ final class ReferenceDeformConv2d {
             }
         }
         return cols;
+    }
+
+    /**
+     * Fails unless the column matrix of one group, {@code C/groups*kh*kw x Ho*Wo}, fits one Java array
+     * (EJML sizes it with an {@code int} product): an accepted shape never overflows an index here.
+     */
+    static void checkColumns(DeformConv2dShape s) {
+        long columns = (long) s.inChannelsPerGroup() * s.kernelSize() * s.outHeight() * s.outWidth();
+        if (columns > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("input: expected at most " + (Integer.MAX_VALUE - 8) + " column "
+                    + "elements (C/groups*kh*kw*Ho*Wo) per image and group on the reference backend, got " + columns);
+        }
     }
 
     /** The weight rows of group {@code g}: a {@code [O/groups, C/groups*kh*kw]} matrix. */
@@ -156,16 +198,16 @@ final class ReferenceDeformConv2d {
                                     double py = sampleY(s, offset, n, og, i, j, y, x);
                                     double px = sampleX(s, offset, n, og, i, j, y, x);
                                     double m = mask == null ? 1 : mask[maskIndex(s, n, og, i, j, y, x)];
-                                    if (gInput != null) Bilinear.scatter(gInput, plane, h, w, py, px, gc * m);
+                                    if (gInput != null) scatter(s, gInput, plane, py, px, gc * m);
                                     if (gOffset != null) {
                                         gOffset[offsetIndex(s, n, og, i, j, y, x, 0)] +=
-                                                gc * m * Bilinear.slopeY(input, plane, h, w, py, px);
+                                                gc * m * slopeY(s, input, plane, py, px);
                                         gOffset[offsetIndex(s, n, og, i, j, y, x, 1)] +=
-                                                gc * m * Bilinear.slopeX(input, plane, h, w, py, px);
+                                                gc * m * slopeX(s, input, plane, py, px);
                                     }
                                     if (gMask != null) {
                                         gMask[maskIndex(s, n, og, i, j, y, x)] +=
-                                                gc * Bilinear.value(input, plane, h, w, py, px);
+                                                gc * value(s, input, plane, py, px);
                                     }
                                 }
                             }

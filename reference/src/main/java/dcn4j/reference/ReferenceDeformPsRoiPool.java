@@ -2,6 +2,7 @@ package dcn4j.reference;
 
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.spi.DeformPsRoiPoolShape;
+import dcn4j.spi.PooledRoi;
 
 /**
  * Deformable position-sensitive RoI pooling in float64: the definition every backend is checked against.
@@ -13,7 +14,8 @@ import dcn4j.spi.DeformPsRoiPoolShape;
  * </pre>
  * with {@code x} read bilinearly; the position-sensitive form (R-FCN) reads bin {@code (i, j)} of
  * output channel {@code c} from its own score map. This class follows the official MXNet kernel
- * {@code DeformablePSROIPooling} (src/operator/contrib/deformable_psroi_pooling.cu) statement by
+ * {@code DeformablePSROIPooling} (src/operator/contrib/deformable_psroi_pooling.cu; its RoI preamble is
+ * {@link PooledRoi}, shared by every backend) statement by
  * statement, quirks included (DESIGN.md "Deformable PS RoI pooling"), because trained models expect
  * exactly that arithmetic:
  * <ul>
@@ -56,7 +58,7 @@ final class ReferenceDeformPsRoiPool {
         double[] out = new double[s.roiCount() * s.spec().outputDim() * pooled * pooled];
         int index = 0;
         for (int r = 0; r < s.roiCount(); r++) {
-            Roi roi = Roi.of(s.spec(), rois, r);
+            PooledRoi roi = PooledRoi.of(s.spec(), rois, r);
             for (int ctop = 0; ctop < s.spec().outputDim(); ctop++) {
                 for (int ph = 0; ph < pooled; ph++) {
                     for (int pw = 0; pw < pooled; pw++, index++) {
@@ -109,7 +111,7 @@ final class ReferenceDeformPsRoiPool {
         double[] gradOffset = offsetGrad ? new double[offset.length] : null;
         int index = 0;
         for (int r = 0; r < s.roiCount(); r++) {
-            Roi roi = Roi.of(s.spec(), rois, r);
+            PooledRoi roi = PooledRoi.of(s.spec(), rois, r);
             for (int ctop = 0; ctop < s.spec().outputDim(); ctop++) {
                 for (int ph = 0; ph < pooled; ph++) {
                     for (int pw = 0; pw < pooled; pw++, index++) {
@@ -141,8 +143,8 @@ final class ReferenceDeformPsRoiPool {
                                     // Bilinear slopes on the cell [floor, ceil]: 0 along an integer coordinate.
                                     double slopeX = u11 * dy + u10 * (1 - dy) - u01 * dy - u00 * (1 - dy);
                                     double slopeY = u11 * dx + u01 * (1 - dx) - u10 * dx - u00 * (1 - dx);
-                                    gradOffset[bin.offsetX] += slopeX * transStd * diff * roi.width;
-                                    gradOffset[bin.offsetY] += slopeY * transStd * diff * roi.height;
+                                    gradOffset[bin.offsetX] += slopeX * transStd * diff * roi.width();
+                                    gradOffset[bin.offsetY] += slopeY * transStd * diff * roi.height();
                                 }
                             }
                         }
@@ -188,49 +190,21 @@ final class ReferenceDeformPsRoiPool {
     }
 
     /**
-     * C's {@code round}: half away from zero (not Java's {@link Math#round}, which rounds half up, nor
-     * {@link Math#rint}, half to even). {@code |v| - floor(|v|)} is exact in binary floating point, so
-     * the comparison with 0.5 is too.
-     */
-    static double roundHalfAwayFromZero(double v) {
-        double a = Math.abs(v);
-        double t = Math.floor(a);
-        if (a - t >= 0.5) t += 1;
-        return Math.copySign(t, v);
-    }
-
-    /** One RoI on the feature map: batch index, top-left corner and size (kernel preamble). */
-    private record Roi(int batch, double startW, double startH, double width, double height) {
-
-        static Roi of(DeformPsRoiPoolSpec spec, double[] rois, int r) {
-            double scale = spec.spatialScale();
-            // Truncation toward zero, as the kernel's `int roi_batch_ind = roi[0]`.
-            int batch = (int) rois[r * 5];
-            double startW = roundHalfAwayFromZero(rois[r * 5 + 1]) * scale - 0.5;
-            double startH = roundHalfAwayFromZero(rois[r * 5 + 2]) * scale - 0.5;
-            double endW = (roundHalfAwayFromZero(rois[r * 5 + 3]) + 1.0) * scale - 0.5;
-            double endH = (roundHalfAwayFromZero(rois[r * 5 + 4]) + 1.0) * scale - 0.5;
-            // "Force too small ROIs to be 1x1": at least 0.1, also for inverted RoIs.
-            return new Roi(batch, startW, startH, Math.max(endW - startW, 0.1), Math.max(endH - startH, 0.1));
-        }
-    }
-
-    /**
      * Where output element {@code (r, ctop, ph, pw)} reads: the score-map plane, the deformed bin corner
      * (eq. 7) and sub-bin step, and the offset elements it used (-1 for {@code no_trans}).
      */
     private record Bin(int plane, double wStart, double hStart, double subW, double subH, int offsetX, int offsetY) {
 
-        static Bin of(DeformPsRoiPoolShape s, Roi roi, int r, int ctop, int ph, int pw, double[] offset) {
+        static Bin of(DeformPsRoiPoolShape s, PooledRoi roi, int r, int ctop, int ph, int pw, double[] offset) {
             DeformPsRoiPoolSpec spec = s.spec();
             int pooled = spec.pooledSize();
             int part = spec.partSize();
             int group = spec.groupSize();
-            double binH = roi.height / pooled;
-            double binW = roi.width / pooled;
+            double binH = roi.binH();
+            double binW = roi.binW();
             // Offset part cell and class, in the kernel's floating-point order (see the class comment).
-            int partH = (int) Math.floor((double) ph / pooled * part);
-            int partW = (int) Math.floor((double) pw / pooled * part);
+            int partH = PooledRoi.partCell(ph, pooled, part);
+            int partW = PooledRoi.partCell(pw, pooled, part);
             int classId = ctop / s.channelsPerClass();
             int offsetX = -1, offsetY = -1;
             double transX = 0, transY = 0;
@@ -241,17 +215,16 @@ final class ReferenceDeformPsRoiPool {
                 transY = offset[offsetY] * spec.transStd();
             }
             // eq. 7: the normalised offset is scaled by the RoI size before moving the bin.
-            double wStart = pw * binW + roi.startW;
-            wStart += transX * roi.width;
-            double hStart = ph * binH + roi.startH;
-            hStart += transY * roi.height;
+            double wStart = pw * binW + roi.startW();
+            wStart += transX * roi.width();
+            double hStart = ph * binH + roi.startH();
+            hStart += transY * roi.height();
             // Position-sensitive score map of bin (ph, pw): cell (gh, gw) of the groupSize grid.
-            int gw = Math.min(Math.max((int) Math.floor((double) pw * group / pooled), 0), group - 1);
-            int gh = Math.min(Math.max((int) Math.floor((double) ph * group / pooled), 0), group - 1);
+            int gw = PooledRoi.groupCell(pw, pooled, group);
+            int gh = PooledRoi.groupCell(ph, pooled, group);
             int c = (ctop * group + gh) * group + gw;
-            int plane = (roi.batch * s.channels() + c) * s.height() * s.width();
-            return new Bin(plane, wStart, hStart, binW / spec.samplePerPart(), binH / spec.samplePerPart(),
-                    offsetX, offsetY);
+            int plane = (roi.batch() * s.channels() + c) * s.height() * s.width();
+            return new Bin(plane, wStart, hStart, roi.subW(), roi.subH(), offsetX, offsetY);
         }
 
         double sampleW(int iw) {

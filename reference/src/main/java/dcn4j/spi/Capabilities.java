@@ -1,6 +1,7 @@
 package dcn4j.spi;
 
 import dcn4j.DType;
+import dcn4j.DeformConv2dSpec.Border;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -18,8 +19,10 @@ import java.util.stream.Collectors;
  * @param operations the operations implemented, never empty
  * @param dtypes     the element types computed in; the backend's {@code supports(DType)} still
  *                   decides which tensors it accepts, never more than these
+ * @param borders    the deformable convolution border rules implemented ({@link Border}; DESIGN.md
+ *                   "Semantics"), never empty
  */
-public record Capabilities(Set<Operation> operations, Set<DType> dtypes) {
+public record Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Border> borders) {
 
     /** One operator in one direction. */
     public enum Operation {
@@ -47,18 +50,32 @@ public record Capabilities(Set<Operation> operations, Set<DType> dtypes) {
         if (dtypes == null || dtypes.isEmpty()) {
             throw new IllegalArgumentException("dtypes: expected at least one element type, got " + dtypes);
         }
+        if (borders == null || borders.isEmpty()) {
+            throw new IllegalArgumentException("borders: expected at least one border rule, got " + borders);
+        }
         operations = Collections.unmodifiableSet(EnumSet.copyOf(operations));
         dtypes = Collections.unmodifiableSet(EnumSet.copyOf(dtypes));
+        borders = Collections.unmodifiableSet(EnumSet.copyOf(borders));
+    }
+
+    /** The given operations and element types, every border rule. */
+    public Capabilities(Set<Operation> operations, Set<DType> dtypes) {
+        this(operations, dtypes, EnumSet.allOf(Border.class));
     }
 
     /** Every operation in every element type: what a provider declares unless it says otherwise. */
     public static Capabilities all() {
-        return new Capabilities(EnumSet.allOf(Operation.class), EnumSet.allOf(DType.class));
+        return new Capabilities(EnumSet.allOf(Operation.class), EnumSet.allOf(DType.class), EnumSet.allOf(Border.class));
     }
 
-    /** The given operations in the given element types. */
+    /** The given operations in the given element types, with every border rule. */
     public static Capabilities of(Set<Operation> operations, Set<DType> dtypes) {
         return new Capabilities(operations, dtypes);
+    }
+
+    /** The given operations in the given element types, with the given border rules only. */
+    public static Capabilities of(Set<Operation> operations, Set<DType> dtypes, Set<Border> borders) {
+        return new Capabilities(operations, dtypes, borders);
     }
 
     /** Whether {@code op} is implemented. */
@@ -71,16 +88,24 @@ public record Capabilities(Set<Operation> operations, Set<DType> dtypes) {
         return dtypes.contains(dtype);
     }
 
-    /** Whether this declares everything, as {@link #all()} does. */
-    public boolean isEverything() {
-        return operations.size() == Operation.values().length && dtypes.size() == DType.values().length;
+    /** Whether deformable convolution is computed with border rule {@code border}. */
+    public boolean supports(Border border) {
+        return borders.contains(border);
     }
 
-    /** E.g. {@code "deform_conv2d forward; F32"}, or {@code "everything"}. */
+    /** Whether this declares everything, as {@link #all()} does. */
+    public boolean isEverything() {
+        return operations.size() == Operation.values().length && dtypes.size() == DType.values().length
+                && borders.size() == Border.values().length;
+    }
+
+    /** E.g. {@code "deform_conv2d forward; F32; border torchvision"}, or {@code "everything"}. */
     @Override
     public String toString() {
         if (isEverything()) return "everything";
         return operations.stream().map(Operation::label).collect(Collectors.joining(", ")) + "; "
-                + dtypes.stream().map(Enum::name).collect(Collectors.joining(", "));
+                + dtypes.stream().map(Enum::name).collect(Collectors.joining(", "))
+                + (borders.size() == Border.values().length ? "" : "; border " + borders.stream()
+                        .map(b -> b.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
     }
 }

@@ -119,14 +119,10 @@ public record DeformConv2dShape(DeformConv2dSpec spec, DType dtype, int batch, i
             throw new IllegalArgumentException("weight: expected dimension 1 = C/groups = " + (c / groups)
                     + ", got " + w[1] + " in " + java.util.Arrays.toString(w));
         }
-        int ho = spec.outputHeight(h, kh);
-        int wo = spec.outputWidth(wd, kw);
-        if (ho < 1 || wo < 1) {
-            throw new IllegalArgumentException("output size: expected >= 1x1, got " + ho + "x" + wo + " for input "
-                    + h + "x" + wd + ", kernel " + kh + "x" + kw + ", padding " + spec.padH() + "," + spec.padW()
-                    + ", dilation " + spec.dilationH() + "," + spec.dilationW() + ", stride " + spec.strideH() + ","
-                    + spec.strideW());
-        }
+        int ho = outputSize("H", "padTop", "padBottom", "dilationH", "kh", h, spec.padTop(), spec.padBottom(),
+                spec.dilationH(), kh, spec.outputHeight((long) h, kh));
+        int wo = outputSize("W", "padLeft", "padRight", "dilationW", "kw", wd, spec.padLeft(), spec.padRight(),
+                spec.dilationW(), kw, spec.outputWidth((long) wd, kw));
         DeformConv2dShape s = new DeformConv2dShape(spec, dtype, n, c, h, wd, o, kh, kw, ho, wo,
                 offset != null, mask != null, bias != null);
         // Every tensor is one Java array / one buffer indexed by int: refuse before allocating anything.
@@ -144,6 +140,30 @@ public record DeformConv2dShape(DeformConv2dSpec spec, DType dtype, int batch, i
             Checks.shape("bias", bias.shape(), new int[] {o}, "[O]");
         }
         return s;
+    }
+
+    /**
+     * The output size along one axis, with the geometry checked in {@code long} arithmetic (issue 11):
+     * the padded input {@code in + padBegin + padEnd} must fit an {@code int}, which bounds every sample
+     * coordinate {@code y*stride - padBegin + i*dilation} and its intermediate sums in every backend's
+     * {@code int} index arithmetic, and the dilated kernel must fit in it (an output of at least 1).
+     */
+    private static int outputSize(String in, String padBegin, String padEnd, String dilation, String kernel,
+                                  long inSize, long begin, long end, long dilationValue, long kernelSize, long out) {
+        long padded = inSize + begin + end;
+        if (padded > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(padBegin + ", " + padEnd + ": expected a padded input " + in + " + "
+                    + padBegin + " + " + padEnd + " <= " + Integer.MAX_VALUE + ", got " + inSize + " + " + begin
+                    + " + " + end + " = " + padded);
+        }
+        long extent = dilationValue * (kernelSize - 1) + 1;
+        if (out < 1) {
+            throw new IllegalArgumentException("output size: expected >= 1 along " + in + ", got none: the dilated "
+                    + "kernel " + dilation + "*(" + kernel + "-1)+1 = " + dilationValue + "*(" + kernelSize + "-1)+1 = "
+                    + extent + " exceeds the padded input " + in + " + " + padBegin + " + " + padEnd + " = "
+                    + padded);
+        }
+        return (int) out;  // <= padded <= Integer.MAX_VALUE
     }
 
     private static void checkElementCount(String what, int[] shape) {

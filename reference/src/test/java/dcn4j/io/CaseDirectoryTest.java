@@ -40,6 +40,10 @@ class CaseDirectoryTest {
     private static final Path GOLDEN = Path.of("..", "cases", "torchvision");
     /** The PS RoI pooling golden cases from the port of the official kernel (tools/psroi_pool_port.py). */
     private static final Path GOLDEN_PSROI = Path.of("..", "cases", "psroi-port");
+    /** DCNv1-border cases from the port of the official kernels (tools/dcnv1_port.py). */
+    private static final Path GOLDEN_DCNV1 = Path.of("..", "cases", "dcnv1-port");
+    /** torchvision cases with ONNX's asymmetric padding (tools/make_asym_cases.py). */
+    private static final Path GOLDEN_ASYM = Path.of("..", "cases", "torchvision-asym");
 
     @TempDir
     Path tmp;
@@ -61,10 +65,10 @@ class CaseDirectoryTest {
 
     static List<Path> goldenCases() throws IOException {
         List<Path> all = new ArrayList<>();
-        for (Path folder : List.of(GOLDEN, GOLDEN_PSROI)) {
+        for (Path folder : List.of(GOLDEN, GOLDEN_PSROI, GOLDEN_DCNV1, GOLDEN_ASYM)) {
             try (Stream<Path> s = Files.list(folder)) {
                 List<Path> dirs = s.filter(Files::isDirectory).sorted().toList();
-                if (dirs.size() < 10) throw new IOException("expected the golden cases in " + folder);
+                if (dirs.size() < 5) throw new IOException("expected the golden cases in " + folder);
                 all.addAll(dirs);
             }
         }
@@ -144,6 +148,26 @@ class CaseDirectoryTest {
         String json = Files.readString(dir.resolve("case.json"));
         assertTrue(json.contains("\"stride\": [2, 2]"), json);
         assertEquals(new DeformConv2dSpec(2, 2, 1, 0, 1, 1, 1, 1), CaseDirectory.load(dir).deformConv2dSpec());
+    }
+
+    @Test
+    void borderAndPerSidePaddingRoundTripAndDefaultsStayImplicit() throws IOException {
+        DeformConv2dSpec onnx = DeformConv2dSpec.defaults().withPadding(1, 0, 0, 1)
+                .withBorder(DeformConv2dSpec.Border.DCNV1);
+        Map<String, Object> params = CaseDirectory.params(onnx);
+        assertEquals(List.of(1, 0, 0, 1), params.get("padding"));
+        assertEquals("dcnv1", params.get("border"));
+        Path dir = tmp.resolve("onnx");
+        CaseDirectory.write(dir, "deform_conv2d", params, convInputs(new Random(7), false, false), null, null);
+        assertEquals(onnx, CaseDirectory.load(dir).deformConv2dSpec());
+        // torchvision's symmetric form: [ph, pw] and no "border" key, as the committed cases.
+        Map<String, Object> plain = CaseDirectory.params(DeformConv2dSpec.defaults().withPadding(1, 1));
+        assertEquals(List.of(1, 1), plain.get("padding"));
+        assertFalse(plain.containsKey("border"));
+        assertEquals(DeformConv2dSpec.Border.DCNV1,
+                CaseDirectory.load(GOLDEN_DCNV1.resolve("dcnv1-onnx-pads-1-0-0-1")).deformConv2dSpec().border());
+        assertEquals(DeformConv2dSpec.defaults().withPadding(1, 0, 0, 1),
+                CaseDirectory.load(GOLDEN_ASYM.resolve("onnx-pads-1-0-0-1")).deformConv2dSpec());
     }
 
     @Test
@@ -360,6 +384,17 @@ class CaseDirectoryTest {
         "huge int|{\"op\": \"deform_conv2d\", \"params\": {\"stride\": 1, \"padding\": 1, \"dilation\": 1, "
             + "\"groups\": 99999999999, \"offset_groups\": 1}, \"inputs\": {INPUTS}}"
             + "|case.json: params.groups: expected an integer in 32-bit range, got 99999999999",
+        "unknown border|{\"op\": \"deform_conv2d\", \"params\": {PARAMS, \"border\": \"official\"}, \"inputs\": {INPUTS}}"
+            + "|case.json: params.border: expected \"torchvision\" or \"dcnv1\", got \"official\"",
+        "border not a string|{\"op\": \"deform_conv2d\", \"params\": {PARAMS, \"border\": 1}, \"inputs\": {INPUTS}}"
+            + "|case.json: params.border: expected \"torchvision\" or \"dcnv1\", got 1",
+        "three paddings|{\"op\": \"deform_conv2d\", \"params\": {\"stride\": 1, \"padding\": [1, 0, 0], "
+            + "\"dilation\": 1, \"groups\": 1, \"offset_groups\": 1}, \"inputs\": {INPUTS}}"
+            + "|case.json: params.padding: expected an integer, an [h, w] pair or [top, left, bottom, right] of "
+            + "integers, got [1, 0, 0]",
+        "negative bottom padding|{\"op\": \"deform_conv2d\", \"params\": {\"stride\": 1, \"padding\": [1, 0, -1, 0], "
+            + "\"dilation\": 1, \"groups\": 1, \"offset_groups\": 1}, \"inputs\": {INPUTS}}"
+            + "|case.json: params: padBottom: expected >= 0, got -1",
         "unknown input|{\"op\": \"deform_conv2d\", \"params\": {PARAMS}, \"inputs\": {INPUTS, \"rois\": \"input.npy\"}}"
             + "|case.json: unknown key \"inputs.rois\"",
         "missing input|{\"op\": \"deform_conv2d\", \"params\": {PARAMS}, \"inputs\": {\"input\": \"input.npy\", "

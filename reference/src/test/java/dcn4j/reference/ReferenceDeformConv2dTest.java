@@ -37,6 +37,8 @@ class ReferenceDeformConv2dTest {
         }
     }
 
+    private static final DeformConv2dSpec.Border DCNV1 = DeformConv2dSpec.Border.DCNV1;
+
     static List<Config> configs() {
         DeformConv2dSpec d = DeformConv2dSpec.defaults();
         return List.of(
@@ -49,12 +51,23 @@ class ReferenceDeformConv2dTest {
                 new Config("groups4-offsetGroups2-dilation", 1, 4, 7, 6, 4, 3, 2,
                         d.withGroups(4).withOffsetGroups(2).withDilation(2, 2).withPadding(2, 1), true, true),
                 new Config("strideLargerThanKernel", 1, 1, 7, 7, 2, 2, 2, d.withStride(3, 3), true, false),
-                new Config("oneByOneImage", 1, 2, 1, 1, 2, 3, 3, d.withPadding(1, 1), true, true));
+                new Config("oneByOneImage", 1, 2, 1, 1, 2, 3, 3, d.withPadding(1, 1), true, true),
+                // ONNX pads [top, left, bottom, right] (issue 13 item 2), ONNX Runtime's [1, 0, 0, 1] first.
+                new Config("onnxPads-1-0-0-1", 1, 2, 4, 5, 2, 2, 2, d.withPadding(1, 0, 0, 1), false, true),
+                new Config("asymmetricPads-stride2-dilation", 1, 2, 6, 7, 2, 3, 2,
+                        d.withPadding(0, 2, 2, 1).withStride(2, 1).withDilation(1, 2), true, false),
+                // The official DCNv1 border rule (issue 13 item 1): samples on and past the last row/column.
+                new Config("dcnv1-3x3-pad1", 1, 2, 5, 6, 3, 3, 3, d.withPadding(1, 1).withBorder(DCNV1), false, true),
+                new Config("dcnv1-modulated-asymmetricPads-groups", 1, 4, 5, 4, 2, 3, 3,
+                        d.withPadding(2, 0, 1, 2).withGroups(2).withOffsetGroups(2).withBorder(DCNV1), true, true),
+                new Config("dcnv1-oneByOneImage", 1, 2, 1, 1, 2, 3, 3, d.withPadding(1, 1).withBorder(DCNV1), true,
+                        false));
     }
 
     /**
      * Offsets whose sample points have fractional parts in [0.2, 0.8]: finite differences with a
-     * small step then never cross a cell edge, the image border or the {@code p <= -1} cut.
+     * small step then never cross a cell edge, the image border or the {@code p <= -1} cut (nor, under
+     * {@code Border.DCNV1}, its jumps at {@code p = 0} and {@code p = size}: integers too).
      */
     private static double[] offsetsAwayFromCellEdges(Config cfg, Random rnd) {
         DeformConv2dSpec s = cfg.spec();
@@ -184,8 +197,8 @@ class ReferenceDeformConv2dTest {
                         for (int cl = 0; cl < cg; cl++)
                             for (int i = 0; i < cfg.kh(); i++)
                                 for (int j = 0; j < cfg.kw(); j++) {
-                                    int iy = y * s.strideH() - s.padH() + i * s.dilationH() + shiftY;
-                                    int ix = x * s.strideW() - s.padW() + j * s.dilationW() + shiftX;
+                                    int iy = y * s.strideH() - s.padTop() + i * s.dilationH() + shiftY;
+                                    int ix = x * s.strideW() - s.padLeft() + j * s.dilationW() + shiftX;
                                     if (iy < 0 || iy >= cfg.h() || ix < 0 || ix >= cfg.w()) continue;
                                     acc += weight[((o * cg + cl) * cfg.kh() + i) * cfg.kw() + j]
                                             * input[((n * cfg.c() + g * cg + cl) * cfg.h() + iy) * cfg.w() + ix];
@@ -265,6 +278,45 @@ class ReferenceDeformConv2dTest {
                 b.tensor(DType.F64, new int[] {1, 2, 1, 5}, up), null, weight, null).toDoubleArray()) {
             assertEquals(0.0, v, 0.0);
         }
+    }
+
+    /**
+     * ONNX pads {@code [top, left, bottom, right]} under torchvision's border equal an explicit zero padding
+     * of the input followed by a convolution without padding (offsets relative to the padded grid): the
+     * golden cases of {@code cases/torchvision-asym} are computed that way.
+     */
+    @Test
+    void asymmetricPaddingEqualsExplicitZeroPaddingOfTheInput() {
+        Config cfg = new Config("pads-2-0-1-3", 2, 2, 4, 5, 3, 3, 2,
+                DeformConv2dSpec.defaults().withPadding(2, 0, 1, 3).withStride(1, 2), true, true);
+        Args a = randomArgs(cfg, 17);
+        int top = 2, left = 0, bottom = 1, right = 3, hp = cfg.h() + top + bottom, wp = cfg.w() + left + right;
+        double[] padded = new double[cfg.n() * cfg.c() * hp * wp];
+        for (int nc = 0; nc < cfg.n() * cfg.c(); nc++) {
+            for (int y = 0; y < cfg.h(); y++) {
+                for (int x = 0; x < cfg.w(); x++) {
+                    padded[(nc * hp + y + top) * wp + x + left] = a.input()[(nc * cfg.h() + y) * cfg.w() + x];
+                }
+            }
+        }
+        Config explicit = new Config("explicit", cfg.n(), cfg.c(), hp, wp, cfg.o(), cfg.kh(), cfg.kw(),
+                DeformConv2dSpec.defaults().withStride(1, 2), true, true);
+        assertArrayEquals(shapes(cfg)[1], shapes(explicit)[1]);
+        Args e = new Args(padded, a.offset(), a.mask(), a.weight(), a.bias(), a.gradOut());
+        assertArrayEquals(forward(explicit, e), forward(cfg, a), 1e-12);
+    }
+
+    @Test
+    void columnMatrixLargerThanAnArrayIsRejectedNotOverflowed() {
+        // 10 channels, a 10x10 kernel and a 4792x4792 output from a 1x1 input padded by 2400: the columns
+        // of one group hold 2.3e10 elements, more than an int indexes (the output itself is small enough).
+        DeformConv2dSpec spec = DeformConv2dSpec.defaults().withPadding(2400, 2400);
+        Tensor input = ref.tensor(DType.F64, new int[] {1, 10, 1, 1}, new double[10]);
+        Tensor weight = ref.tensor(DType.F64, new int[] {1, 10, 10, 10}, new double[1000]);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ref.deformConv2d(spec, input, null, null, weight, null));
+        assertTrue(e.getMessage().startsWith("input: expected at most 2147483639 column elements"), e.getMessage());
+        assertTrue(e.getMessage().contains("got 22963264000"), e.getMessage());
     }
 
     @Test

@@ -68,4 +68,21 @@ class CapabilitiesTest {
                 () -> Capabilities.of(EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD), Set.of()));
         assertTrue(e.getMessage().startsWith("dtypes: expected at least one"), e.getMessage());
     }
+
+    @Test
+    void aDeclarationMayNarrowTheBorderRules() {
+        Capabilities everyBorder = Capabilities.of(EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD),
+                EnumSet.of(DType.F32));
+        assertTrue(everyBorder.supports(dcn4j.DeformConv2dSpec.Border.DCNV1), "every border rule unless narrowed");
+        Capabilities onnx = Capabilities.of(EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD),
+                EnumSet.of(DType.F32), EnumSet.of(dcn4j.DeformConv2dSpec.Border.TORCHVISION));
+        assertFalse(onnx.supports(dcn4j.DeformConv2dSpec.Border.DCNV1));
+        assertEquals("deform_conv2d forward; F32; border torchvision", onnx.toString());
+        assertFalse(Capabilities.of(EnumSet.allOf(Capabilities.Operation.class), EnumSet.allOf(DType.class),
+                EnumSet.of(dcn4j.DeformConv2dSpec.Border.TORCHVISION)).isEverything());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Capabilities.of(EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD), EnumSet.of(DType.F32),
+                        Set.of()));
+        assertTrue(e.getMessage().startsWith("borders: expected at least one"), e.getMessage());
+    }
 }

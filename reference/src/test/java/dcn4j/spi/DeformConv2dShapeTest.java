@@ -101,7 +101,8 @@ class DeformConv2dShapeTest {
     @Test
     void outputSmallerThanOnePixelIsRejected() {
         rejects(() -> ref.deformConv2d(DeformConv2dSpec.defaults(), zeros(1, 2, 2, 5), null, null,
-                zeros(2, 2, 3, 3), null), "output size", "expected >= 1x1", "got 0x3");
+                zeros(2, 2, 3, 3), null), "output size", "expected >= 1 along H", "kh-1)+1 = 1*(3-1)+1 = 3",
+                "padded input H + padTop + padBottom = 2");
     }
 
     @Test
@@ -115,7 +116,7 @@ class DeformConv2dShapeTest {
     void nonPositiveStrideDilationOrGroupsAreRejectedBySpec() {
         rejects(() -> DeformConv2dSpec.defaults().withStride(0, 1), "strideH", ">= 1", "got 0");
         rejects(() -> DeformConv2dSpec.defaults().withDilation(1, -2), "dilationW", ">= 1", "got -2");
-        rejects(() -> DeformConv2dSpec.defaults().withPadding(-1, 0), "padH", ">= 0", "got -1");
+        rejects(() -> DeformConv2dSpec.defaults().withPadding(-1, 0), "padTop", ">= 0", "got -1");
         rejects(() -> DeformConv2dSpec.defaults().withGroups(0), "groups", "got 0");
         rejects(() -> DeformConv2dSpec.defaults().withOffsetGroups(0), "offsetGroups", "got 0");
     }
@@ -142,5 +143,72 @@ class DeformConv2dShapeTest {
     void tensorDataNotMatchingItsShapeIsRejected() {
         rejects(() -> ref.tensor(DType.F64, new int[] {2, 3}, new double[5]), "data", "6 elements", "got 5");
         rejects(() -> ref.tensor(DType.F64, new int[] {-1, 3}, new double[0]), "shape", ">= 0");
+    }
+
+    // Issue 11 item 5: geometry near Integer.MAX_VALUE is computed in long and refused, never wrapped.
+
+    @Test
+    void dilationNearIntMaxIsRejectedNotWrappedAround() {
+        // Was: shape [1, 1, 7, 5] of real pixels (the dilated extent 2*MAX+1 wrapped to -1).
+        rejects(() -> ref.deformConv2d(DeformConv2dSpec.defaults().withDilation(Integer.MAX_VALUE, 1),
+                zeros(1, 1, 5, 5), null, null, zeros(1, 1, 3, 1), null), "output size", "dilationH",
+                "= 4294967295 exceeds the padded input H + padTop + padBottom = 5");
+    }
+
+    @Test
+    void paddingNearIntMaxIsRejectedNamingThePadding() {
+        // Was: "expected >= 1x1, got -2094967295x1".
+        rejects(() -> ref.deformConv2d(DeformConv2dSpec.defaults().withPadding(1_100_000_000, 0), zeros(1, 1, 5, 5),
+                null, null, zeros(1, 1, 3, 1), null), "padTop, padBottom", "<= 2147483647",
+                "5 + 1100000000 + 1100000000 = 2200000005");
+        rejects(() -> ref.deformConv2d(DeformConv2dSpec.defaults().withPadding(0, 0, 0, Integer.MAX_VALUE),
+                zeros(1, 1, 5, 5), null, null, zeros(1, 1, 1, 1), null), "padLeft, padRight", "= 2147483652");
+    }
+
+    @Test
+    void paddedInputUpToIntMaxIsAcceptedWhenTheOutputFits() {
+        // H + padTop + padBottom = 2^31 - 1 exactly, stride 2^30: two output rows, sampling coordinates
+        // y*sh - padTop + i*dh within int (the bound the backends' index arithmetic relies on).
+        int pad = (Integer.MAX_VALUE - 5) / 2;
+        DeformConv2dSpec spec = DeformConv2dSpec.defaults().withPadding(pad, 0, Integer.MAX_VALUE - 5 - pad, 0)
+                .withStride(1 << 30, 1);
+        DeformConv2dShape s = DeformConv2dShape.of("reference", spec, zeros(1, 1, 5, 5), null, null,
+                zeros(1, 1, 3, 1), null);
+        assertEquals(2, s.outHeight());
+        assertEquals(5, s.outWidth());
+    }
+
+    @Test
+    void specOutputSizeIsExactInLongAndRefusedAboveInt() {
+        DeformConv2dSpec huge = DeformConv2dSpec.defaults().withPadding(1_100_000_000, 0);
+        assertEquals(2_200_000_003L, huge.outputHeight(5L, 3L));
+        rejects(() -> huge.outputHeight(5, 3), "padTop + padBottom", "got 2200000003");
+        assertEquals(-4_294_967_289L, DeformConv2dSpec.defaults().withDilation(Integer.MAX_VALUE, 1)
+                .outputHeight(5L, 3L));
+        assertEquals(0, DeformConv2dSpec.defaults().withDilation(Integer.MAX_VALUE, 1).outputHeight(5, 3));
+    }
+
+    // Issue 13 item 2: ONNX pads [top, left, bottom, right].
+
+    @Test
+    void asymmetricPaddingSizesTheOutputFromBothSides() {
+        DeformConv2dSpec onnx = DeformConv2dSpec.defaults().withPadding(1, 0, 0, 1);
+        assertEquals(new DeformConv2dSpec(1, 1, 1, 0, 0, 1, 1, 1, 1, 1, DeformConv2dSpec.Border.TORCHVISION), onnx);
+        DeformConv2dShape s = DeformConv2dShape.of("reference", onnx.withPadding(2, 0, 1, 3), zeros(1, 1, 5, 6),
+                zeros(1, 18, 6, 7), null, zeros(1, 1, 3, 3), null);
+        assertEquals(6, s.outHeight()); // 5 + 2 + 1 - 3 + 1
+        assertEquals(7, s.outWidth());  // 6 + 0 + 3 - 3 + 1
+        assertTrue(DeformConv2dSpec.defaults().withPadding(2, 1).symmetricPadding());
+        assertTrue(!onnx.symmetricPadding());
+        rejects(() -> onnx.withPadding(0, 0, -1, 0), "padBottom", ">= 0", "got -1");
+        rejects(() -> onnx.withPadding(0, 0, 0, -2), "padRight", ">= 0", "got -2");
+    }
+
+    @Test
+    void borderRuleIsRequiredAndTorchvisionByDefault() {
+        assertEquals(DeformConv2dSpec.Border.TORCHVISION, DeformConv2dSpec.defaults().border());
+        assertEquals(DeformConv2dSpec.Border.DCNV1,
+                DeformConv2dSpec.defaults().withBorder(DeformConv2dSpec.Border.DCNV1).withPadding(1, 1).border());
+        rejects(() -> DeformConv2dSpec.defaults().withBorder(null), "border", "null");
     }
 }

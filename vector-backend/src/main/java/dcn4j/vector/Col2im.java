@@ -184,6 +184,10 @@ final class Col2im {
                     } else {
                         float ly = frac[SampleTable.FRAC * e], lx = frac[SampleTable.FRAC * e + 1];
                         float fhy = frac[SampleTable.FRAC * e + 3], fhx = frac[SampleTable.FRAC * e + 4];
+                        // No slope along a coordinate moved onto the last row/column (Border.DCNV1): each
+                        // term is grad * 0 there, as the reference's gc * m * 0 (DESIGN.md "Non-finite values").
+                        boolean slopeY = frac[SampleTable.FRAC * e + 5] != 0f, slopeX = frac[SampleTable.FRAC * e + 6] != 0f;
+                        FloatVector zero = FloatVector.zero(SPECIES);
                         FloatVector vly = FloatVector.broadcast(SPECIES, ly);
                         FloatVector vlx = FloatVector.broadcast(SPECIES, lx);
                         FloatVector hy = FloatVector.broadcast(SPECIES, fhy);
@@ -209,8 +213,8 @@ final class Col2im {
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
                                 FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                accY = fma(gs, dy, accY);
-                                accX = fma(gs, dx, accX);
+                                accY = fma(gs, slopeY ? dy : zero, accY);
+                                accX = fma(gs, slopeX ? dx : zero, accX);
                                 if (withMask) {
                                     // Every corner times its weight, as the reference's value (a lerp would
                                     // turn an infinite corner into NaN: inf - inf).
@@ -231,8 +235,8 @@ final class Col2im {
                                 FloatVector left = v10.sub(v00), right = v11.sub(v01);
                                 FloatVector dy = left.mul(hx).add(right.mul(vlx));
                                 FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                accY = fma(gs, dy, accY);
-                                accX = fma(gs, dx, accX);
+                                accY = fma(gs, slopeY ? dy : zero, accY);
+                                accX = fma(gs, slopeX ? dx : zero, accX);
                                 if (withMask) {
                                     // Every corner times its weight, as the reference's value (a lerp would
                                     // turn an infinite corner into NaN: inf - inf).
@@ -273,6 +277,7 @@ final class Col2im {
         int f = SampleTable.FRAC * e;
         float ly = table.frac[f], lx = table.frac[f + 1], m = table.frac[f + 2], hy = table.frac[f + 3];
         float hx = table.frac[f + 4];
+        boolean slopeY = table.frac[f + 5] != 0f, slopeX = table.frac[f + 6] != 0f;
         boolean unmodulated = SampleTable.unmodulated(b), reads = unmodulated && table.readsValue(g, e);
         int at0 = unmodulated ? SampleTable.unmodulatedBase(b) : 0;
         float gy = 0f, gx = 0f, gm = 0f;
@@ -291,8 +296,9 @@ final class Col2im {
                 }
                 int at = at0 + ch;
                 float v00 = padded[at], v01 = padded[at + d01], v10 = padded[at + d10], v11 = padded[at + d11];
-                float dy = hx * (v10 - v00) + lx * (v11 - v01);
-                float dx = hy * (v01 - v00) + ly * (v11 - v10);
+                // A coordinate moved onto the last row/column (Border.DCNV1) has slope 0 along it.
+                float dy = slopeY ? hx * (v10 - v00) + lx * (v11 - v01) : 0f;
+                float dx = slopeX ? hy * (v01 - v00) + ly * (v11 - v10) : 0f;
                 gy += gc * m * dy;
                 gx += gc * m * dx;
                 if (withMask) gm += gc * (reads ? BilinearIm2col.blend(table, e, padded, at, d01, d10, d11) : 0f);

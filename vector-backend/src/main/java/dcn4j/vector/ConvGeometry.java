@@ -11,7 +11,10 @@ import dcn4j.spi.DeformConv2dShape;
 final class ConvGeometry {
 
     final int batch, channels, height, width, outChannels, kh, kw, outHeight, outWidth;
-    final int strideH, strideW, padH, padW, dilationH, dilationW, groups, offsetGroups;
+    /** {@code padTop}, {@code padLeft}: the begin paddings that place the sampling grid (the end ones only size the output). */
+    final int strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, offsetGroups;
+    /** Whether the border rule is {@link dcn4j.DeformConv2dSpec.Border#DCNV1} (else torchvision's). */
+    final boolean dcnv1;
     /** {@code C/groups}, {@code O/groups}, {@code C/offsetGroups}, {@code kh*kw}, {@code Ho*Wo}, {@code H*W}. */
     final int channelsPerGroup, outPerGroup, channelsPerOffsetGroup, kernelSize, pixels, planeSize;
     /** Reduction length of one group, {@code kh*kw*C/groups}, ordered kernel point major: {@code k = kpt*Cg + cl}. */
@@ -38,8 +41,9 @@ final class ConvGeometry {
         outWidth = s.outWidth();
         strideH = s.spec().strideH();
         strideW = s.spec().strideW();
-        padH = s.spec().padH();
-        padW = s.spec().padW();
+        padTop = s.spec().padTop();
+        padLeft = s.spec().padLeft();
+        dcnv1 = s.spec().border() == dcn4j.DeformConv2dSpec.Border.DCNV1;
         dilationH = s.spec().dilationH();
         dilationW = s.spec().dilationW();
         groups = s.spec().groups();

@@ -10,11 +10,16 @@ package dcn4j.vector;
  *       {@code -1} when no corner of its cell is in the image ({@code py < -1 || py >= H || px < -1 || px >= W});
  *       at {@code py = -1} the value is 0 but the right derivative is not, as in the reference;</li>
  *   <li>{@code weight[4e .. 4e+3]}: the bilinear weights of the corners (00, 01, 10, 11) times the mask;</li>
- *   <li>{@code frac[FRAC*e .. FRAC*e+4]}: {@code ly = py - floor py}, {@code lx}, the mask value (1 without
- *       mask), {@code hy = floor py + 1 - py} and {@code hx}, for the backward pass. {@code ly} and {@code hy}
- *       are each rounded once from float64: {@code 1f - ly} would lose the relative precision of a
+ *   <li>{@code frac[FRAC*e .. FRAC*e+6]}: {@code ly = py - floor py}, {@code lx}, the mask value (1 without
+ *       mask), {@code hy = floor py + 1 - py} and {@code hx}, for the backward pass, then whether the y and x
+ *       slopes count in the offset gradient (1, or 0 along a coordinate that the
+ *       {@link dcn4j.DeformConv2dSpec.Border#DCNV1} rule moved onto the last row or column). {@code ly} and
+ *       {@code hy} are each rounded once from float64: {@code 1f - ly} would lose the relative precision of a
  *       weight near 0 (a sample within 1e-6 of a cell edge).</li>
  * </ul>
+ * Under {@code Border.DCNV1} (reference {@code Dcnv1Bilinear}) an entry reads only where
+ * {@code 0 <= py < H && 0 <= px < W}, and a coordinate with {@code floor(p) >= size-1} is moved to
+ * {@code size-1}: fraction 0, so its second corner (in the zero border) has weight 0.
  * A corner outside the image lands in the zero border of the padded image, which is how the
  * reference's "a corner outside the image counts as 0" is honoured without branches.
  *
@@ -28,8 +33,8 @@ package dcn4j.vector;
  */
 final class SampleTable {
 
-    /** Floats per entry in {@code frac}: ly, lx, mask, hy, hx. */
-    static final int FRAC = 5;
+    /** Floats per entry in {@code frac}: ly, lx, mask, hy, hx, slope-y flag, slope-x flag. */
+    static final int FRAC = 7;
 
     /** {@code base} of a sample that reads nothing (value 0, no gradient to the image). */
     static final int OUTSIDE = -1;
@@ -103,7 +108,7 @@ final class SampleTable {
         for (int q = 0; q < count; q++) {
             int p = p0 + q;
             int e = (local0 + q) * ogs * kk;
-            int yBase = y * g.strideH - g.padH, xBase = x * g.strideW - g.padW;
+            int yBase = y * g.strideH - g.padTop, xBase = x * g.strideW - g.padLeft;
             for (int og = 0; og < ogs; og++) {
                 int offAt = offBase + 2 * og * kk * pixels + p;
                 int maskAt = maskBase + og * kk * pixels + p;
@@ -117,6 +122,10 @@ final class SampleTable {
                         }
                         float m = mask == null ? 1f : mask[maskAt];
                         boolean finiteMask = Float.isFinite(m);
+                        if (g.dcnv1) {
+                            setDcnv1(g, e, py, px, m, finiteMask, withFrac);
+                            continue;
+                        }
                         // The cell [floor p, floor p + 1] must have a corner in the image (reference Bilinear
                         // .cellTouchesImage): at p = -1 exactly the value is 0 (its corners on row/column -1
                         // are the zero border) but the right derivative is not. A NaN coordinate fails the
@@ -134,13 +143,7 @@ final class SampleTable {
                             weight[4 * e + 1] = hym * lx;
                             weight[4 * e + 2] = lym * hx;
                             weight[4 * e + 3] = lym * lx;
-                            if (withFrac || special) {
-                                frac[FRAC * e] = ly;
-                                frac[FRAC * e + 1] = lx;
-                                frac[FRAC * e + 2] = m;
-                                frac[FRAC * e + 3] = hy;
-                                frac[FRAC * e + 4] = hx;
-                            }
+                            if (withFrac || special) setFrac(e, ly, lx, m, hy, hx, true, true);
                         } else {
                             boolean nan = Double.isNaN(py) || Double.isNaN(px);
                             base[e] = nan || !finiteMask ? NAN_SAMPLE : OUTSIDE;
@@ -148,13 +151,7 @@ final class SampleTable {
                             weight[4 * e + 1] = 0f;
                             weight[4 * e + 2] = 0f;
                             weight[4 * e + 3] = 0f;
-                            if (withFrac || base[e] == NAN_SAMPLE) {
-                                frac[FRAC * e] = nan ? Float.NaN : 0f;
-                                frac[FRAC * e + 1] = 0f;
-                                frac[FRAC * e + 2] = m;
-                                frac[FRAC * e + 3] = 1f;
-                                frac[FRAC * e + 4] = 1f;
-                            }
+                            if (withFrac || base[e] == NAN_SAMPLE) setFrac(e, nan ? Float.NaN : 0f, 0f, m, 1f, 1f, true, true);
                         }
                     }
                 }
@@ -164,5 +161,51 @@ final class SampleTable {
                 y++;
             }
         }
+    }
+
+    /**
+     * Entry {@code e} under {@code Border.DCNV1} (see the class comment), with the non-finite rule of the
+     * torchvision entries (DESIGN.md "Non-finite values"): a NaN coordinate is a {@link #NAN_SAMPLE}; a
+     * non-finite mask makes an outside sample a {@link #NAN_SAMPLE} and an inside one {@link #unmodulated}.
+     */
+    private void setDcnv1(ConvGeometry g, int e, double py, double px, float m, boolean finiteMask, boolean withFrac) {
+        int h = g.height, w = g.width;
+        boolean nan = Double.isNaN(py) || Double.isNaN(px);
+        if (nan || py < 0 || py >= h || px < 0 || px >= w) {
+            base[e] = nan || !finiteMask ? NAN_SAMPLE : OUTSIDE;
+            weight[4 * e] = 0f;
+            weight[4 * e + 1] = 0f;
+            weight[4 * e + 2] = 0f;
+            weight[4 * e + 3] = 0f;
+            if (withFrac || base[e] == NAN_SAMPLE) setFrac(e, nan ? Float.NaN : 0f, 0f, m, 1f, 1f, true, true);
+            return;
+        }
+        double fy = Math.floor(py), fx = Math.floor(px);
+        boolean movedY = fy >= h - 1, movedX = fx >= w - 1;
+        if (movedY) fy = h - 1;
+        if (movedX) fx = w - 1;
+        // A moved coordinate has fraction 0: its second corner, in the zero border, weighs 0 (and reads 0).
+        float ly = movedY ? 0f : (float) (py - fy), lx = movedX ? 0f : (float) (px - fx);
+        float hy = movedY ? 1f : (float) (fy + 1 - py), hx = movedX ? 1f : (float) (fx + 1 - px);
+        int b = (((int) fy + 1) * g.paddedWidth + ((int) fx + 1)) * g.channels;
+        float wm = finiteMask ? m : 1f;
+        base[e] = finiteMask ? b : -3 - b;
+        float hym = hy * wm, lym = ly * wm;
+        weight[4 * e] = hym * hx;
+        weight[4 * e + 1] = hym * lx;
+        weight[4 * e + 2] = lym * hx;
+        weight[4 * e + 3] = lym * lx;
+        if (withFrac || !finiteMask) setFrac(e, ly, lx, m, hy, hx, !movedY, !movedX);
+    }
+
+    private void setFrac(int e, float ly, float lx, float m, float hy, float hx, boolean slopeY, boolean slopeX) {
+        int f = FRAC * e;
+        frac[f] = ly;
+        frac[f + 1] = lx;
+        frac[f + 2] = m;
+        frac[f + 3] = hy;
+        frac[f + 4] = hx;
+        frac[f + 5] = slopeY ? 1f : 0f;
+        frac[f + 6] = slopeX ? 1f : 0f;
     }
 }

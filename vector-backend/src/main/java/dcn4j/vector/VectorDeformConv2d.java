@@ -125,7 +125,7 @@ final class VectorDeformConv2d {
         long bytes(ConvGeometry g, int threads, boolean wantInput, boolean wantWeight) {
             long shared = g.paddedSize + (wantInput ? g.paddedSize : 0)
                     + (gradColumns ? gradColumnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
-                    + 8L * SampleTable.entries(g, rowsPerGroup)
+                    + (5L + SampleTable.FRAC) * SampleTable.entries(g, rowsPerGroup)
                     + (wantWeight ? (long) g.outChannels * g.groupK : 0);
             long perWorker = MR * NR + aPanelSize(g);
             return 4 * (shared + threads * perWorker);

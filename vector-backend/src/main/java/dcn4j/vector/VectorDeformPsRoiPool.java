@@ -6,6 +6,7 @@ import static dcn4j.vector.VectorWidth.fma;
 
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.spi.DeformPsRoiPoolShape;
+import dcn4j.spi.PooledRoi;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,8 +16,8 @@ import jdk.incubator.vector.VectorMask;
 /**
  * Deformable (position-sensitive) RoI pooling on the vector backend (paper eq. 5-7; DESIGN.md
  * "Deformable PS RoI pooling"), with the official MXNet kernel's arithmetic as the reference
- * {@code ReferenceDeformPsRoiPool} writes it: RoI corners rounded half away from zero, size at least
- * 0.1, samples skipped outside {@code [-0.5, W-0.5] x [-0.5, H-0.5]} (edges kept), clamped, read between
+ * {@code ReferenceDeformPsRoiPool} writes it: the shared RoI preamble {@link PooledRoi} (corners rounded
+ * half away from zero, size at least 0.1), samples skipped outside {@code [-0.5, W-0.5] x [-0.5, H-0.5]} (edges kept), clamped, read between
  * the {@code floor} and {@code ceil} corners, mean over the samples taken.
  *
  * <p>Vectorisation: all output channels {@code ctop} of one offset class sample at the same positions
@@ -39,7 +40,8 @@ final class VectorDeformPsRoiPool {
     private static final class Geo {
         final int batch, channels, height, width, rois, outputDim, group, cells, pooled, part, samples, classes;
         final int perClass;
-        final double spatialScale, transStd;
+        final double transStd;
+        final DeformPsRoiPoolSpec spec;
 
         Geo(DeformPsRoiPoolShape s) {
             DeformPsRoiPoolSpec spec = s.spec();
@@ -56,7 +58,7 @@ final class VectorDeformPsRoiPool {
             samples = spec.samplePerPart();
             classes = s.numClasses();
             perClass = s.channelsPerClass();
-            spatialScale = spec.spatialScale();
+            this.spec = spec;
             transStd = spec.transStd();
         }
 
@@ -64,28 +66,6 @@ final class VectorDeformPsRoiPool {
         int at(int y, int x, int cell) {
             return ((y * width + x) * cells + cell) * outputDim;
         }
-    }
-
-    /** The RoI preamble of the kernel: batch index, corner and size on the feature map. */
-    private record Roi(int batch, double startW, double startH, double width, double height) {
-
-        static Roi of(Geo g, double[] rois, int r) {
-            double scale = g.spatialScale;
-            int batch = (int) rois[r * 5];
-            double startW = roundHalfAwayFromZero(rois[r * 5 + 1]) * scale - 0.5;
-            double startH = roundHalfAwayFromZero(rois[r * 5 + 2]) * scale - 0.5;
-            double endW = (roundHalfAwayFromZero(rois[r * 5 + 3]) + 1.0) * scale - 0.5;
-            double endH = (roundHalfAwayFromZero(rois[r * 5 + 4]) + 1.0) * scale - 0.5;
-            return new Roi(batch, startW, startH, Math.max(endW - startW, 0.1), Math.max(endH - startH, 0.1));
-        }
-    }
-
-    /** C {@code round}: half away from zero. */
-    static double roundHalfAwayFromZero(double v) {
-        double a = Math.abs(v);
-        double t = Math.floor(a);
-        if (a - t >= 0.5) t += 1;
-        return Math.copySign(t, v);
     }
 
     /**
@@ -96,10 +76,10 @@ final class VectorDeformPsRoiPool {
         int cell, offsetX, offsetY, taken;
         double wStart, hStart, subW, subH;
 
-        void set(Geo g, Roi roi, int r, int cls, int ph, int pw, float[] offset) {
-            double binH = roi.height / g.pooled, binW = roi.width / g.pooled;
-            int partH = (int) Math.floor((double) ph / g.pooled * g.part);
-            int partW = (int) Math.floor((double) pw / g.pooled * g.part);
+        void set(Geo g, PooledRoi roi, int r, int cls, int ph, int pw, float[] offset) {
+            double binH = roi.binH(), binW = roi.binW();
+            int partH = PooledRoi.partCell(ph, g.pooled, g.part);
+            int partW = PooledRoi.partCell(pw, g.pooled, g.part);
             double transX = 0, transY = 0;
             offsetX = -1;
             offsetY = -1;
@@ -109,15 +89,15 @@ final class VectorDeformPsRoiPool {
                 transX = offset[offsetX] * g.transStd;
                 transY = offset[offsetY] * g.transStd;
             }
-            wStart = pw * binW + roi.startW;
-            wStart += transX * roi.width;
-            hStart = ph * binH + roi.startH;
-            hStart += transY * roi.height;
-            int gw = Math.min(Math.max((int) Math.floor((double) pw * g.group / g.pooled), 0), g.group - 1);
-            int gh = Math.min(Math.max((int) Math.floor((double) ph * g.group / g.pooled), 0), g.group - 1);
+            wStart = pw * binW + roi.startW();
+            wStart += transX * roi.width();
+            hStart = ph * binH + roi.startH();
+            hStart += transY * roi.height();
+            int gw = PooledRoi.groupCell(pw, g.pooled, g.group);
+            int gh = PooledRoi.groupCell(ph, g.pooled, g.group);
             cell = gh * g.group + gw;
-            subW = binW / g.samples;
-            subH = binH / g.samples;
+            subW = roi.subW();
+            subH = roi.subH();
             taken = 0;
             for (int ih = 0; ih < g.samples; ih++) {
                 for (int iw = 0; iw < g.samples; iw++) {
@@ -220,7 +200,7 @@ final class VectorDeformPsRoiPool {
 
     private static void forwardRoi(Geo g, int r, double[] rois, float[] offset, float[] permuted, float[] acc,
                                    float[] out) {
-        Roi roi = Roi.of(g, rois, r);
+        PooledRoi roi = PooledRoi.of(g.spec, rois, r);
         Bin bin = new Bin();
         Sample smp = new Sample();
         int p2 = g.pooled * g.pooled;
@@ -326,7 +306,7 @@ final class VectorDeformPsRoiPool {
         Sample smp = new Sample();
         int p2 = g.pooled * g.pooled;
         for (int r : rs) {
-            Roi roi = Roi.of(g, rois, r);
+            PooledRoi roi = PooledRoi.of(g.spec, rois, r);
             for (int ph = 0; ph < g.pooled; ph++) {
                 for (int pw = 0; pw < g.pooled; pw++) {
                     for (int cls = ca / g.perClass; cls <= (cb - 1) / g.perClass; cls++) {
@@ -374,7 +354,7 @@ final class VectorDeformPsRoiPool {
      */
     private static void offsetGradient(Geo g, int r, double[] rois, float[] offset, float[] gradOut,
                                        float[] permuted, float[] diff, float[] gOff) {
-        Roi roi = Roi.of(g, rois, r);
+        PooledRoi roi = PooledRoi.of(g.spec, rois, r);
         Bin bin = new Bin();
         Sample smp = new Sample();
         int p2 = g.pooled * g.pooled;
@@ -411,8 +391,8 @@ final class VectorDeformPsRoiPool {
                             }
                         }
                     }
-                    gOff[bin.offsetX] += (float) (g.transStd * roi.width) * Col2im.sumLanes(accX);
-                    gOff[bin.offsetY] += (float) (g.transStd * roi.height) * Col2im.sumLanes(accY);
+                    gOff[bin.offsetX] += (float) (g.transStd * roi.width()) * Col2im.sumLanes(accX);
+                    gOff[bin.offsetY] += (float) (g.transStd * roi.height()) * Col2im.sumLanes(accY);
                 }
             }
         }

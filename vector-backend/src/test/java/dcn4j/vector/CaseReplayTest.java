@@ -32,8 +32,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Replays the committed golden cases ({@code cases/torchvision}: torchvision in float64;
- * {@code cases/psroi-port}: a NumPy port of the MXNet kernel) through the vector backend: inputs rounded
+ * Replays the committed golden cases ({@code cases/torchvision}, {@code cases/torchvision-asym}: torchvision in
+ * float64; {@code cases/psroi-port}, {@code cases/dcnv1-port}: NumPy ports of the official MXNet kernels) through the vector backend: inputs rounded
  * to float32, outputs within 1e-5 and gradients within 1e-4 of the expected arrays, norm-relative.
  * A tiny reader for the two formats is inlined (test-only; the CLI's reader is another module's).
  */
@@ -64,7 +64,8 @@ class CaseReplayTest {
         List<Path> dirs = new ArrayList<>();
         // The float32/float64 folders this test's reader handles; the 16-bit ones (cases/torchvision-f16,
         // -bf16) replay through the conformance suite (rule 8) and EvalCommandTest.
-        for (String folder : List.of("torchvision", "psroi-port")) {
+        for (String folder : List.of("torchvision", "torchvision-asym", "torchvision-nonfinite", "dcnv1-port",
+                "psroi-port")) {
             try (Stream<Path> s = Files.walk(casesRoot().resolve(folder))) {
                 s.filter(d -> Files.isRegularFile(d.resolve("case.json"))).sorted().forEach(dirs::add);
             }
@@ -84,9 +85,8 @@ class CaseReplayTest {
         Npy gradOut = json.contains("\"grad_output\"") ? Npy.read(dir.resolve(string(json, "grad_output"))) : null;
         Path expected = dir.resolve("expected");
         if (op.equals("deform_conv2d")) {
-            int[] stride = pair(json, "stride"), pad = pair(json, "padding"), dil = pair(json, "dilation");
-            DeformConv2dSpec spec = new DeformConv2dSpec(stride[0], stride[1], pad[0], pad[1], dil[0], dil[1],
-                    integer(json, "groups"), integer(json, "offset_groups"));
+            // The spec (paddings per side, border rule) as dcn4j.io reads it.
+            DeformConv2dSpec spec = dcn4j.io.CaseDirectory.load(dir).deformConv2dSpec();
             Tensor x = t(in.get("input")), off = t(in.get("offset")), mk = t(in.get("mask"));
             Tensor w = t(in.get("weight")), b = t(in.get("bias"));
             check(vector.deformConv2d(spec, x, off, mk, w, b), expected.resolve("output.npy"), true);
@@ -154,12 +154,6 @@ class CaseReplayTest {
 
     private static int integer(String json, String key) {
         return (int) number(json, key);
-    }
-
-    private static int[] pair(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]").matcher(json);
-        assertTrue(m.find(), key);
-        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
     }
 
     /** A little-endian float32/float64 C-order .npy array. */

@@ -96,6 +96,26 @@ class VectorDeformConv2dTest {
         c.add(named("batch-3-stride2", 3, 7, 8, 9, 5, 3, 3, spec(2, 2, 1, 1, 1, 1, 1, 1), small, true, true, 20));
         // 784 pixels: the forward groups two images per phase, so five images take three phases.
         c.add(named("batch-5-two-images-per-phase", 5, 3, 28, 28, 4, 3, 3, pad1, small, true, true, 21));
+        // The official DCNv1 border rule and ONNX's per-side padding (issue 13 items 1-2).
+        DeformConv2dSpec.Border dcnv1 = DeformConv2dSpec.Border.DCNV1;
+        c.add(named("dcnv1-3x3-pad1-bias", 2, 5, 7, 6, 7, 3, 3, pad1.withBorder(dcnv1), OffsetStyle.MIXED, false,
+                true, 24));
+        c.add(named("dcnv1-modulated-groups2-offsetGroups3", 1, 6, 6, 5, 4, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 2, 3).withBorder(dcnv1), OffsetStyle.MIXED, true, true, 25));
+        c.add(named("dcnv1-integer-offsets", 2, 5, 6, 7, 4, 3, 3, pad1.withBorder(dcnv1), OffsetStyle.INTEGER, true,
+                true, 26));
+        c.add(named("dcnv1-samples-on-the-border-lines", 2, 4, 5, 6, 3, 3, 3, pad1.withBorder(dcnv1),
+                OffsetStyle.BORDER, true, true, 27));
+        c.add(named("dcnv1-plain-no-offset", 1, 5, 7, 6, 7, 3, 3, pad1.withBorder(dcnv1), null, false, true, 28));
+        c.add(named("dcnv1-wide-channels-far", 1, 40, 9, 8, 20, 3, 3, pad1.withBorder(dcnv1),
+                OffsetStyle.FAR_OUTSIDE, true, true, 29));
+        c.add(named("onnx-pads-1-0-0-1", 2, 3, 5, 6, 4, 2, 2, DeformConv2dSpec.defaults().withPadding(1, 0, 0, 1),
+                small, true, true, 30));
+        c.add(named("pads-2-0-1-3-stride2-dilation", 1, 4, 7, 6, 5, 3, 2,
+                spec(2, 1, 0, 0, 1, 2, 1, 1).withPadding(2, 0, 1, 3), small, false, true, 31));
+        c.add(named("dcnv1-pads-0-2-2-1", 1, 4, 6, 5, 3, 3, 3,
+                DeformConv2dSpec.defaults().withPadding(0, 2, 2, 1).withBorder(dcnv1), OffsetStyle.MIXED, true, false,
+                32));
         return c.stream();
     }
 
