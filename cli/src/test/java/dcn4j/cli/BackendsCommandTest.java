@@ -39,7 +39,7 @@ class BackendsCommandTest {
         String ref = lines.stream().filter(l -> l.startsWith("reference ")).findFirst().orElseThrow();
         assertTrue(ref.contains("available"), ref);
         // A provider declaring less than everything says what it computes.
-        assertTrue(lines.contains("    declares deform_conv2d forward; F32; border torchvision"), r.out());
+        assertTrue(lines.contains("    declares deform_conv2d forward; F32; border torchvision; without non-finite propagation"), r.out());
         assertTrue(lines.stream().filter(l -> l.startsWith("    declares")).count() == 1, r.out());
         assertTrue(lines.contains("    0: host CPU, scalar float64 (the numerical oracle)"), r.out());
     }

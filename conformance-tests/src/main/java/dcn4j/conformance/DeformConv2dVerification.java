@@ -8,6 +8,7 @@ import dcn4j.DType;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.spi.Capabilities;
 import dcn4j.conformance.internal.SixteenBit;
 import dcn4j.conformance.internal.BadInputs;
 import dcn4j.conformance.internal.CaseReplay;
@@ -425,7 +426,7 @@ public abstract class DeformConv2dVerification extends Verification implements D
     }
 
     @Override
-    @Requires({DEFORM_CONV2D_FORWARD})
+    @Requires(value = {DEFORM_CONV2D_FORWARD}, guarantees = {Capabilities.Guarantee.NON_FINITE_PROPAGATION})
     @ConformanceProperty
     public void conv12_nonFiniteValuesPropagateAsInTheReference(@ForAll("cases") ConvCase c) {
         SplittableRandom r = c.extraRandom();

@@ -21,4 +21,7 @@ public @interface Requires {
 
     /** Every operation the rule calls on the backend under test. */
     Capabilities.Operation[] value();
+
+    /** Every semantic promise the rule checks ({@link Capabilities.Guarantee}); none by default. */
+    Capabilities.Guarantee[] guarantees() default {};
 }

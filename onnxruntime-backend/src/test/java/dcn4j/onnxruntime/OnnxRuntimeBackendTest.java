@@ -49,7 +49,7 @@ class OnnxRuntimeBackendTest {
         assertFalse(c.supports(Capabilities.Operation.DEFORM_PSROI_POOL_BACKWARD));
         assertTrue(c.supports(DType.F32));
         assertFalse(c.supports(DType.F64));
-        assertEquals("deform_conv2d forward; F32; border torchvision", c.toString());
+        assertEquals("deform_conv2d forward; F32; border torchvision; without non-finite propagation", c.toString());
         assertTrue(c.supports(DeformConv2dSpec.Border.TORCHVISION));
         assertFalse(c.supports(DeformConv2dSpec.Border.DCNV1));
     }

@@ -21,8 +21,31 @@ import java.util.stream.Collectors;
  *                   decides which tensors it accepts, never more than these
  * @param borders    the deformable convolution border rules implemented ({@link Border}; DESIGN.md
  *                   "Semantics"), never empty
+ * @param guarantees the semantic promises kept ({@link Guarantee}); may be empty
  */
-public record Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Border> borders) {
+public record Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Border> borders,
+        Set<Guarantee> guarantees) {
+
+    /**
+     * A promise about values rather than about which calls exist: a backend wrapping an engine it
+     * does not control (ONNX Runtime) can keep every operation it declares and still not keep one of
+     * these; the rules that check it are then "not supported", never passed.
+     */
+    public enum Guarantee {
+        /** NaN and ±∞ propagate as DESIGN.md "Non-finite values" states (torchvision's float64 arithmetic). */
+        NON_FINITE_PROPAGATION("non-finite propagation");
+
+        private final String label;
+
+        Guarantee(String label) {
+            this.label = label;
+        }
+
+        /** E.g. {@code non-finite propagation}. */
+        public String label() {
+            return label;
+        }
+    }
 
     /** One operator in one direction. */
     public enum Operation {
@@ -56,6 +79,16 @@ public record Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Bor
         operations = Collections.unmodifiableSet(EnumSet.copyOf(operations));
         dtypes = Collections.unmodifiableSet(EnumSet.copyOf(dtypes));
         borders = Collections.unmodifiableSet(EnumSet.copyOf(borders));
+        if (guarantees == null) {
+            throw new IllegalArgumentException("guarantees: expected a set (possibly empty), got null");
+        }
+        guarantees = Collections.unmodifiableSet(guarantees.isEmpty() ? EnumSet.noneOf(Guarantee.class)
+                : EnumSet.copyOf(guarantees));
+    }
+
+    /** The given operations, element types and border rules, with every guarantee. */
+    public Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Border> borders) {
+        this(operations, dtypes, borders, EnumSet.allOf(Guarantee.class));
     }
 
     /** The given operations and element types, every border rule. */
@@ -65,7 +98,8 @@ public record Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Bor
 
     /** Every operation in every element type: what a provider declares unless it says otherwise. */
     public static Capabilities all() {
-        return new Capabilities(EnumSet.allOf(Operation.class), EnumSet.allOf(DType.class), EnumSet.allOf(Border.class));
+        return new Capabilities(EnumSet.allOf(Operation.class), EnumSet.allOf(DType.class), EnumSet.allOf(Border.class),
+                EnumSet.allOf(Guarantee.class));
     }
 
     /** The given operations in the given element types, with every border rule. */
@@ -76,6 +110,12 @@ public record Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Bor
     /** The given operations in the given element types, with the given border rules only. */
     public static Capabilities of(Set<Operation> operations, Set<DType> dtypes, Set<Border> borders) {
         return new Capabilities(operations, dtypes, borders);
+    }
+
+    /** The given operations, element types and border rules, keeping only the given guarantees. */
+    public static Capabilities of(Set<Operation> operations, Set<DType> dtypes, Set<Border> borders,
+            Set<Guarantee> guarantees) {
+        return new Capabilities(operations, dtypes, borders, guarantees);
     }
 
     /** Whether {@code op} is implemented. */
@@ -93,10 +133,15 @@ public record Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Bor
         return borders.contains(border);
     }
 
+    /** Whether the backend keeps {@code guarantee}. */
+    public boolean supports(Guarantee guarantee) {
+        return guarantees.contains(guarantee);
+    }
+
     /** Whether this declares everything, as {@link #all()} does. */
     public boolean isEverything() {
         return operations.size() == Operation.values().length && dtypes.size() == DType.values().length
-                && borders.size() == Border.values().length;
+                && borders.size() == Border.values().length && guarantees.size() == Guarantee.values().length;
     }
 
     /** E.g. {@code "deform_conv2d forward; F32; border torchvision"}, or {@code "everything"}. */
@@ -106,6 +151,8 @@ public record Capabilities(Set<Operation> operations, Set<DType> dtypes, Set<Bor
         return operations.stream().map(Operation::label).collect(Collectors.joining(", ")) + "; "
                 + dtypes.stream().map(Enum::name).collect(Collectors.joining(", "))
                 + (borders.size() == Border.values().length ? "" : "; border " + borders.stream()
-                        .map(b -> b.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
+                        .map(b -> b.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")))
+                + EnumSet.complementOf(guarantees.isEmpty() ? EnumSet.noneOf(Guarantee.class) : EnumSet.copyOf(guarantees))
+                        .stream().map(g -> "; without " + g.label()).collect(Collectors.joining());
     }
 }

@@ -85,4 +85,24 @@ class CapabilitiesTest {
                         Set.of()));
         assertTrue(e.getMessage().startsWith("borders: expected at least one"), e.getMessage());
     }
+
+    @Test
+    void aDeclarationMayWithholdAGuaranteeAndSaysSo() {
+        Capabilities everything = Capabilities.all();
+        assertTrue(everything.supports(Capabilities.Guarantee.NON_FINITE_PROPAGATION), "kept unless withheld");
+        Capabilities narrowBorders = Capabilities.of(EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD),
+                EnumSet.of(DType.F32), EnumSet.of(dcn4j.DeformConv2dSpec.Border.TORCHVISION));
+        assertTrue(narrowBorders.supports(Capabilities.Guarantee.NON_FINITE_PROPAGATION), "kept unless withheld");
+        Capabilities onnx = Capabilities.of(EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD),
+                EnumSet.of(DType.F32), EnumSet.of(dcn4j.DeformConv2dSpec.Border.TORCHVISION),
+                EnumSet.noneOf(Capabilities.Guarantee.class));
+        assertFalse(onnx.supports(Capabilities.Guarantee.NON_FINITE_PROPAGATION));
+        assertEquals("deform_conv2d forward; F32; border torchvision; without non-finite propagation", onnx.toString());
+        assertFalse(Capabilities.of(EnumSet.allOf(Capabilities.Operation.class), EnumSet.allOf(DType.class),
+                EnumSet.allOf(dcn4j.DeformConv2dSpec.Border.class), Set.of()).isEverything());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Capabilities.of(EnumSet.of(Capabilities.Operation.DEFORM_CONV2D_FORWARD), EnumSet.of(DType.F32),
+                        EnumSet.allOf(dcn4j.DeformConv2dSpec.Border.class), null));
+        assertTrue(e.getMessage().startsWith("guarantees: expected a set"), e.getMessage());
+    }
 }

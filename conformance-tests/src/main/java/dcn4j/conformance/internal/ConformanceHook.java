@@ -43,6 +43,7 @@ public final class ConformanceHook implements AroundPropertyHook, SkipExecutionH
         Requires r = rule.getAnnotation(Requires.class);
         if (r != null) {
             for (Capabilities.Operation op : r.value()) if (!declared.supports(op)) missing.add(op.label());
+            for (Capabilities.Guarantee g : r.guarantees()) if (!declared.supports(g)) missing.add(g.label());
         }
         ConformanceProperty p = rule.getAnnotation(ConformanceProperty.class);
         if (p != null) {
