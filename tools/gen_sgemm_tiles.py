@@ -18,38 +18,28 @@ def kernel(mr, nv):
     out.append(f"            super({mr}, {nv});")
     out.append("        }")
     out.append("")
-    out.extend(method(mr, nv, False))
+    out.extend(method(mr, nv, "packed"))
     out.append("")
-    out.extend(method(mr, nv, True))
+    out.extend(method(mr, nv, "block"))
     out.append("    }")
     return "\n".join(out)
 
 
-def method(mr, nv, rows):
+def method(mr, nv, variant):
+    """variant "packed": A[k][i] = a[ao + k*MR + i]; "block": A[k][i] = a[ao + i*Sgemm.KC + k]."""
     out = []
     out.append("        @Override")
     accs = [f"c{i}_{j}" for i in range(mr) for j in range(nv)]
-    if rows:
-        out.append("        void multiplyRows(float[] a, int ao, int lda, float[] b, int bo, int kLen, float[] t, int to,")
-        out.append("                          boolean accumulate) {")
-        # Accumulators start from zero: loading them from t (or choosing between the two) makes C2 keep
-        # 24 accumulators boxed (25x slower); the sum is added to t after the loop instead.
-        out.append("            FloatVector z = FloatVector.zero(SPECIES);")
-        for s_ in range(0, len(accs), 8):
-            out.append("            FloatVector " + ", ".join(f"{c} = z" for c in accs[s_:s_ + 8]) + ";")
-    else:
-        out.append("        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t) {")
-        out.append("            FloatVector z = FloatVector.zero(SPECIES);")
-        for s in range(0, len(accs), 8):
-            out.append("            FloatVector " + ", ".join(f"{c} = z" for c in accs[s:s + 8]) + ";")
-    if rows:
-        names = [f"r{i}" for i in range(mr)]
-        for s_ in range(0, mr, 6):
-            out.append("            int " + ", ".join(
-                f"r{i} = ao" + ("" if i == 0 else (" + lda" if i == 1 else f" + {i} * lda")) for i in range(s_, min(mr, s_ + 6))) + ";")
-    out.append(f"            for (int k = 0; k < kLen; k++) {{")
-    if rows:
-        out.append(f"                int bk = bo + k * {nv} * L;")
+    name = "multiply" if variant == "packed" else "multiplyBlock"
+    out.append(f"        void {name}(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {{")
+    # Accumulators start from zero: loading them from t (or choosing between the two) makes C2 keep
+    # 24 accumulators boxed (25x slower); the sum is added to t after the loop instead.
+    out.append("            FloatVector z = FloatVector.zero(SPECIES);")
+    for s_ in range(0, len(accs), 8):
+        out.append("            FloatVector " + ", ".join(f"{c} = z" for c in accs[s_:s_ + 8]) + ";")
+    out.append("            for (int k = 0; k < kLen; k++) {")
+    if variant == "block":
+        out.append(f"                int bk = bo + k * {nv} * L, ak = ao + k;")
     else:
         out.append(f"                int bk = bo + k * {nv} * L, ak = ao + k * {mr};")
     for j in range(nv):
@@ -57,34 +47,28 @@ def method(mr, nv, rows):
         out.append(f"                FloatVector b{j} = FloatVector.fromArray(SPECIES, b, bk{off});")
     out.append("                FloatVector x;")
     for i in range(mr):
-        off = "" if i == 0 else f" + {i}"
-        if rows:
-            out.append(f"                x = FloatVector.broadcast(SPECIES, a[r{i} + k]);")
+        if variant == "block":
+            # Sgemm.KC is a static final: C2 folds i*KC into the displacement of one addressing mode.
+            off = "" if i == 0 else (" + Sgemm.KC" if i == 1 else f" + {i} * Sgemm.KC")
         else:
-            out.append(f"                x = FloatVector.broadcast(SPECIES, a[ak{off}]);")
+            off = "" if i == 0 else f" + {i}"
+        out.append(f"                x = FloatVector.broadcast(SPECIES, a[ak{off}]);")
         for j in range(nv):
             out.append(f"                c{i}_{j} = fma(x, b{j}, c{i}_{j});")
     out.append("            }")
-    if rows:
-        out.append("            if (accumulate) {")
-        for i in range(mr):
-            for j in range(nv):
-                idx = i * nv + j
-                off = "to" if idx == 0 else ("to + L" if idx == 1 else f"to + {idx} * L")
-                out.append(f"                c{i}_{j}.add(FloatVector.fromArray(SPECIES, t, {off})).intoArray(t, {off});")
-        out.append("            } else {")
-        for i in range(mr):
-            for j in range(nv):
-                idx = i * nv + j
-                off = "to" if idx == 0 else ("to + L" if idx == 1 else f"to + {idx} * L")
-                out.append(f"                c{i}_{j}.intoArray(t, {off});")
-        out.append("            }")
-    else:
-        for i in range(mr):
-            for j in range(nv):
-                idx = i * nv + j
-                off = "0" if idx == 0 else ("L" if idx == 1 else f"{idx} * L")
-                out.append(f"            c{i}_{j}.intoArray(t, {off});")
+    out.append("            if (accumulate) {")
+    for i in range(mr):
+        for j in range(nv):
+            idx = i * nv + j
+            off = "to" if idx == 0 else ("to + L" if idx == 1 else f"to + {idx} * L")
+            out.append(f"                c{i}_{j}.add(FloatVector.fromArray(SPECIES, t, {off})).intoArray(t, {off});")
+    out.append("            } else {")
+    for i in range(mr):
+        for j in range(nv):
+            idx = i * nv + j
+            off = "to" if idx == 0 else ("to + L" if idx == 1 else f"to + {idx} * L")
+            out.append(f"                c{i}_{j}.intoArray(t, {off});")
+    out.append("            }")
     out.append("        }")
     return out
 
@@ -102,9 +86,10 @@ import jdk.incubator.vector.FloatVector;
  * The register tiles of {@link Sgemm}, one fully unrolled method per shape (generated by
  * {@code tools/gen_sgemm_tiles.py}; edit the generator, not this file). Each computes
  * {@code T[i][j] = sum_{k < kLen} A[k][i] * B[k][j]} from zero, in the order k = 0, 1, ..., where
- * {@code A[k][i] = a[ao + k*MR + i]} and {@code B[k][j] = b[bo + k*NR + j]} are packed panels, and writes
- * {@code T} row-major ({@code MR x NR}) to {@code t}; {@code multiplyRows} reads A from rows instead,
- * {@code A[k][i] = a[ao + i*lda + k]}, and stores its tile at {@code t[to..]} or adds it there. Index expressions linear in k let C2 hoist the bounds checks.
+ * {@code A[k][i] = a[ao + k*MR + i]} and {@code B[k][j] = b[bo + k*NR + j]} are packed panels, and stores
+ * {@code T} row-major ({@code MR x NR}) at {@code t[to..]} or adds it there; {@code multiplyBlock} reads A from
+ * {@code MR} rows of stride {@link Sgemm#KC} instead, {@code A[k][i] = a[ao + i*KC + k]}. Index expressions linear
+ * in k let C2 hoist the bounds checks.
  */
 final class GemmTiles {
 

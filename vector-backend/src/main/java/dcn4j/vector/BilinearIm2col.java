@@ -148,17 +148,19 @@ final class BilinearIm2col {
     }
 
     /**
-     * {@link #sample} into the row-major layout (the forward's A operand), with the loops arranged for
-     * speed: the out-of-image and integer-position cases leave the channel loop. Same arithmetic, so the
-     * same bits, as {@link #sample}.
+     * {@link #sample} into the forward's A operand, with the loops arranged for speed (the out-of-image and
+     * integer-position cases leave the channel loop): same arithmetic, so the same bits. Element {@code (q, k)}
+     * of group {@code grp} is at {@code grp*Sgemm.blockedSize(rows, Kg) + Sgemm.blockedIndex(rows, q, k)}: each
+     * {@code KC}-deep block of the rows is contiguous, the layout the product reads without a copy.
      */
     static void sampleRows(ConvGeometry g, SampleTable table, float[] padded, int count, float[] cols, int rows) {
         if (g.groups == 1 && g.offsetGroups == 1 && g.hasOffset) {
-            sampleRowsOneSegment(g, table, padded, count, cols);
+            sampleRowsOneSegment(g, table, padded, count, cols, rows);
             return;
         }
         int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int groupBlock = (int) Sgemm.blockedSize(rows, kg);
         boolean plain = !g.hasOffset && table.inputFinite;
         int[] base = table.base;
         float[] wt = table.weight;
@@ -170,14 +172,17 @@ final class BilinearIm2col {
                     float f00 = wt[4 * e];
                     for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                         int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
-                        // Element (q, k) with k = kpt*Cg + (ch - grp*Cg) of the group's block.
-                        int dst = (grp * rows + q) * kg + kpt * cg - grp * cg;
+                        // Element (q, k) with k = kOff + ch of the group's block.
+                        int gb = grp * groupBlock, kOff = kpt * cg - grp * cg;
                         if (b == SampleTable.OUTSIDE) {
-                            Arrays.fill(cols, dst + cs, dst + ce, 0f);
+                            fillBlocked(cols, gb, rows, q, kOff + cs, kOff + ce);
                             continue;
                         }
                         if (b < 0) {
-                            for (int ch = cs; ch < ce; ch++) cols[dst + ch] = specialValue(g, table, e, padded, ch, d01, d10, d11);
+                            for (int ch = cs; ch < ce; ch++) {
+                                cols[gb + Sgemm.blockedIndex(rows, q, kOff + ch)] =
+                                        specialValue(g, table, e, padded, ch, d01, d10, d11);
+                            }
                             continue;
                         }
                         FloatVector w00 = FloatVector.broadcast(SPECIES, f00);
@@ -185,7 +190,8 @@ final class BilinearIm2col {
                         if (plain) {
                             // Integer sampling position: the bilinear blend is the top-left corner itself.
                             for (; ch <= ce - L; ch += L) {
-                                FloatVector.fromArray(SPECIES, padded, b + ch).mul(w00).intoArray(cols, dst + ch);
+                                storeBlocked(FloatVector.fromArray(SPECIES, padded, b + ch).mul(w00), FULL, cols, gb,
+                                        rows, q, kOff + ch);
                             }
                         } else {
                             FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
@@ -197,7 +203,7 @@ final class BilinearIm2col {
                                 v = fma(FloatVector.fromArray(SPECIES, padded, at + d01), w01, v);
                                 v = fma(FloatVector.fromArray(SPECIES, padded, at + d10), w10, v);
                                 v = fma(FloatVector.fromArray(SPECIES, padded, at + d11), w11, v);
-                                v.intoArray(cols, dst + ch);
+                                storeBlocked(v, FULL, cols, gb, rows, q, kOff + ch);
                             }
                         }
                         if (ch < ce) {
@@ -212,7 +218,7 @@ final class BilinearIm2col {
                                 v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m),
                                         FloatVector.broadcast(SPECIES, wt[4 * e + 3]), v);
                             }
-                            v.intoArray(cols, dst + ch, m);
+                            storeBlocked(v, m, cols, gb, rows, q, kOff + ch);
                         }
                     }
                 }
@@ -222,8 +228,8 @@ final class BilinearIm2col {
 
     /** {@link #sampleRows} for one group and one offset group (the common layer): the shortest loop. */
     private static void sampleRowsOneSegment(ConvGeometry g, SampleTable table, float[] padded, int count,
-                                             float[] cols) {
-        int kk = g.kernelSize, c = g.channels, kg = g.groupK;
+                                             float[] cols, int rows) {
+        int kk = g.kernelSize, c = g.channels;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int full = c - c % L;
         int[] base = table.base;
@@ -232,13 +238,15 @@ final class BilinearIm2col {
             int e = q * kk;
             for (int kpt = 0; kpt < kk; kpt++, e++) {
                 int b = base[e];
-                int dst = q * kg + kpt * c;
+                int k0 = kpt * c;
                 if (b == SampleTable.OUTSIDE) {
-                    Arrays.fill(cols, dst, dst + c, 0f);
+                    fillBlocked(cols, 0, rows, q, k0, k0 + c);
                     continue;
                 }
                 if (b < 0) {
-                    for (int ch = 0; ch < c; ch++) cols[dst + ch] = specialValue(g, table, e, padded, ch, d01, d10, d11);
+                    for (int ch = 0; ch < c; ch++) {
+                        cols[Sgemm.blockedIndex(rows, q, k0 + ch)] = specialValue(g, table, e, padded, ch, d01, d10, d11);
+                    }
                     continue;
                 }
                 FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
@@ -251,7 +259,7 @@ final class BilinearIm2col {
                     v = fma(FloatVector.fromArray(SPECIES, padded, at + d01), w01, v);
                     v = fma(FloatVector.fromArray(SPECIES, padded, at + d10), w10, v);
                     v = fma(FloatVector.fromArray(SPECIES, padded, at + d11), w11, v);
-                    v.intoArray(cols, dst + ch);
+                    storeBlocked(v, FULL, cols, 0, rows, q, k0 + ch);
                 }
                 if (full < c) {
                     VectorMask<Float> m = SPECIES.indexInRange(full, c);
@@ -260,9 +268,39 @@ final class BilinearIm2col {
                     v = fma(FloatVector.fromArray(SPECIES, padded, at + d01, m), w01, v);
                     v = fma(FloatVector.fromArray(SPECIES, padded, at + d10, m), w10, v);
                     v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m), w11, v);
-                    v.intoArray(cols, dst + full, m);
+                    storeBlocked(v, m, cols, 0, rows, q, k0 + full);
                 }
             }
+        }
+    }
+
+    /**
+     * Stores lanes {@code m} of {@code v} as elements {@code (q, k .. k+L-1)} of the block-major group block at
+     * {@code gb} ({@link Sgemm#blockedIndex}); a vector that straddles two {@code KC} blocks is split.
+     */
+    private static void storeBlocked(FloatVector v, VectorMask<Float> m, float[] cols, int gb, int rows, int q,
+                                     int k) {
+        int kb = k / Sgemm.KC, kr = k - kb * Sgemm.KC;
+        int at = gb + (kb * rows + q) * Sgemm.KC + kr;
+        if (kr + L <= Sgemm.KC) {
+            if (m == FULL) v.intoArray(cols, at);
+            else v.intoArray(cols, at, m);
+        } else {
+            // Lanes [0, KC-kr) end this block's row q, the others start the next block's row q.
+            int first = Sgemm.KC - kr;
+            VectorMask<Float> head = SPECIES.indexInRange(0, first).and(m);
+            v.intoArray(cols, at, head);
+            v.intoArray(cols, gb + ((kb + 1) * rows + q) * Sgemm.KC - first, m.andNot(head));
+        }
+    }
+
+    /** Zeroes elements {@code (q, k0 .. k1-1)} of the block-major group block at {@code gb}. */
+    private static void fillBlocked(float[] cols, int gb, int rows, int q, int k0, int k1) {
+        for (int k = k0; k < k1; ) {
+            int kb = k / Sgemm.KC, end = Math.min(k1, (kb + 1) * Sgemm.KC);
+            int at = gb + Sgemm.blockedIndex(rows, q, k);
+            Arrays.fill(cols, at, at + end - k, 0f);
+            k = end;
         }
     }
 

@@ -25,15 +25,18 @@ abstract class GemmTile {
         this.nr = nv * L;
     }
 
-    /** {@code t[i*NR + j] = sum_{k < kLen} a[ao + k*MR + i] * b[bo + k*NR + j]}, k ascending, from zero. */
-    abstract void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t);
+    /**
+     * {@code t[to + i*NR + j] (+)= sum_{k < kLen} a[ao + k*MR + i] * b[bo + k*NR + j]} (the sum from zero, k
+     * ascending, then stored, or added when {@code accumulate}): A from a packed panel.
+     */
+    abstract void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate);
 
     /**
-     * {@code t[to + i*NR + j] (+)= sum_{k < kLen} a[ao + i*lda + k] * b[bo + k*NR + j]} (the sum from zero,
-     * k ascending, then stored, or added when {@code accumulate}): A read from {@code MR} rows.
+     * {@code t[to + i*NR + j] (+)= sum_{k < kLen} a[ao + i*KC + k] * b[bo + k*NR + j]}: A from {@code MR} rows of
+     * stride {@link Sgemm#KC}, a constant to C2, so that the broadcasts share one index register (the per-row
+     * address arithmetic of a variable stride competed with the FMAs for ports: 10-25% slower, RESULTS.md).
      */
-    abstract void multiplyRows(float[] a, int ao, int lda, float[] b, int bo, int kLen, float[] t, int to,
-                               boolean accumulate);
+    abstract void multiplyBlock(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate);
 
     /** Registers live in the loop: the accumulators, the B vectors and one broadcast. */
     int registersUsed() {

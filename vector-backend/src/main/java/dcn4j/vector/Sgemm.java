@@ -27,7 +27,8 @@ final class Sgemm {
     static final int NR = TILE.nr;
     /**
      * Reduction block: a {@code KC x NR} B panel takes about half of L1, so it stays there while every A
-     * panel of a block passes over it (GotoBLAS); the A block ({@code rows x KC}) lives in L2.
+     * panel of a block passes over it (GotoBLAS); the A block ({@code rows x KC}) lives in L2. Also the row
+     * stride of the block-major A ({@link #blockedIndex}), a constant once this class is initialised.
      */
     static final int KC = reductionBlock(TILE, VectorWidth.L1_BYTES);
 
@@ -40,27 +41,42 @@ final class Sgemm {
         return Math.max(64, Math.min(512, kc));
     }
 
+    /** Floats of a block-major A ({@link #blockedIndex}) of {@code rows} rows and {@code kLen} columns. */
+    static long blockedSize(int rows, int kLen) {
+        return (long) rows * ((kLen + KC - 1) / KC) * KC;
+    }
+
     /**
-     * {@code C[q][j] (+)= sum_k A[q][k] * B[k][j]} for rows {@code q < rows} of a row-major A
-     * ({@code a[ao + q*lda + k]}, {@code k < kLen}) and the {@code panels} packed B panels
+     * Where element {@code (q, k)} of a block-major A of {@code rows} rows lives: {@code [k/KC][q][k%KC]}, i.e.
+     * the {@code KC}-deep blocks of the rows one after the other, each row of a block {@code KC} floats long.
+     * The forward's sampler writes its rows this way so that the product reads a block's tile with a
+     * constant row stride (see {@link GemmTile#multiplyBlock}): no copy, and one index register.
+     */
+    static int blockedIndex(int rows, int q, int k) {
+        int kb = k / KC;
+        return (kb * rows + q) * KC + (k - kb * KC);
+    }
+
+    /**
+     * {@code C[q][j] (+)= sum_k A[q][k] * B[k][j]} for rows {@code q < rows} of a block-major A
+     * ({@code a[ao + blockedIndex(aRows, q, k)]}, {@code k < kLen}) and the {@code panels} packed B panels
      * {@code b[bo + (p*bps + k)*NR + j]}; C is panel-major, {@code c[(p*ldcRows + q)*NR + j]}. Each
-     * {@code kc}-deep block of A (in L2) is shared by every B panel (in L1) and read straight from its rows:
-     * packing it would cost as much as the product when there are few panels (64 output channels). Each
-     * block's tiles are summed from zero and added to C in ascending k (the first stored when
-     * {@code !accumulate}).
+     * {@code KC}-deep block of A (in L2) is shared by every B panel (in L1), GotoBLAS order. Each block's
+     * tiles are summed from zero and added to C in ascending k (the first stored when {@code !accumulate}).
      * Whole tiles are read and written: A rows and C rows up to {@code ceil(rows/MR)*MR - 1} must exist
      * (rows past {@code rows} are scratch).
      */
-    static void rowsTimesPanels(GemmTile tile, int kc, float[] a, int ao, int lda, int rows, int kLen, float[] b,
-                                int bo, int bps, int panels, float[] c, int ldcRows, boolean accumulate) {
+    static void blocksTimesPanels(GemmTile tile, float[] a, int ao, int aRows, int rows, int kLen, float[] b,
+                                  int bo, int bps, int panels, float[] c, int ldcRows, boolean accumulate) {
         int mr = tile.mr, nr = tile.nr;
-        for (int k0 = 0; k0 < kLen; k0 += kc) {
-            int kl = Math.min(kc, kLen - k0);
+        for (int k0 = 0, kb = 0; k0 < kLen; k0 += KC, kb++) {
+            int kl = Math.min(KC, kLen - k0);
             boolean add = accumulate || k0 > 0;
+            int block = ao + kb * aRows * KC;
             for (int p = 0; p < panels; p++) {
                 int bk = bo + (p * bps + k0) * nr;
                 for (int q = 0; q < rows; q += mr) {
-                    tile.multiplyRows(a, ao + q * lda + k0, lda, b, bk, kl, c, (p * ldcRows + q) * nr, add);
+                    tile.multiplyBlock(a, block + q * KC, b, bk, kl, c, (p * ldcRows + q) * nr, add);
                 }
             }
         }
@@ -97,7 +113,7 @@ final class Sgemm {
 
     /** The host tile on packed panels ({@link GemmTile#multiply}). */
     static void kernelPacked(float[] a, int ao, float[] b, int bo, int kLen, float[] tile) {
-        TILE.multiply(a, ao, b, bo, kLen, tile);
+        TILE.multiply(a, ao, b, bo, kLen, tile, 0, false);
     }
 
     /**

@@ -76,8 +76,9 @@ final class VectorDeformConv2d {
             return Math.min(g.pixels, (int) ((long) chunk * panels / chunks) * MR);
         }
 
+        /** The sample rows of a chunk, block-major per group ({@link Sgemm#blockedIndex}). */
         long columnsSize(ConvGeometry g) {
-            return (long) g.groups * rowsPerGroup * g.groupK + NR;
+            return g.groups * Sgemm.blockedSize(rowsPerGroup, g.groupK);
         }
 
         /** Bytes of every array a forward call with {@code threads} workers holds. */
@@ -193,8 +194,8 @@ final class VectorDeformConv2d {
         for (int grp = 0; grp < g.groups; grp++) {
             // GotoBLAS order: a KC-deep block of the sample rows stays in L2 while every weight panel (in L1)
             // passes over it; cbuf[op][q][NR] accumulates the blocks.
-            Sgemm.rowsTimesPanels(Sgemm.TILE, Sgemm.KC, cols, grp * rpg * kg, kg, count, kg, packed,
-                    grp * oPanels * kg * NR, kg, oPanels, cbuf, rpg, false);
+            Sgemm.blocksTimesPanels(Sgemm.TILE, cols, (int) (grp * Sgemm.blockedSize(rpg, kg)), rpg, count, kg,
+                    packed, grp * oPanels * kg * NR, kg, oPanels, cbuf, rpg, false);
             // cbuf holds out[p][o]; the output is NCHW, so write it transposed (+ bias).
             for (int op = 0; op < oPanels; op++) {
                 int width = Math.min(NR, og - op * NR);

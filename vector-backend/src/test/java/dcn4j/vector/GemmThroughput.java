@@ -11,18 +11,16 @@ import java.util.SplittableRandom;
  * as benchmarks/README.md says). The product is the forward's: {@code C[p][o] = sum_k cols[p][k] * W[k][o]}
  * with {@code M = O} output channels, {@code K = C*9}, {@code N} pixels, in column chunks as the forward
  * makes them, on one thread. "legacy" is the core before the per-width tiles ({@link LegacySgemm}), the
- * others are {@link Sgemm#rowsTimesPanels} with each tile of {@link GemmTiles#ALL} that fits the host's
+ * others are {@link Sgemm#blocksTimesPanels} with each tile of {@link GemmTiles#ALL} that fits the host's
  * registers. Prints the median GFLOP/s of each.
  *
  * <p>Arguments: {@code reps} (default 7), then optional shapes {@code C,O,N} (default: the benchmark
- * shapes of issue 10). {@code -Dtiles=12x2,6x4} limits the tiles, {@code -Dkc=N} sets their reduction block.
+ * shapes of issue 10). {@code -Dtiles=12x2,6x4} limits the tiles.
  */
 final class GemmThroughput {
 
-    /** The reduction block of the tiled variants: -Dkc=N, default {@link Sgemm#KC}. */
     /** Thread CPU time, not wall time: the machine is shared, and time spent descheduled is not the GEMM's. */
     static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
-    static final int KC_RUN = Integer.getInteger("kc", Sgemm.KC);
 
     private GemmThroughput() {
     }
@@ -85,7 +83,8 @@ final class GemmThroughput {
             // The forward's chunk: 2 MiB of columns (FORWARD_CHUNK_BYTES), whole rows of panels.
             rows = Math.max(24, Math.min(n, (int) (VectorDeformConv2d.FORWARD_CHUNK_BYTES / 4 / k)) / 24 * 24);
             SplittableRandom r = new SplittableRandom(7);
-            cols = new float[rows * k + 64];
+            // Block-major for the tiles ({@link Sgemm#blockedIndex}); the legacy core reads the same floats as rows.
+            cols = new float[(int) Math.max(Sgemm.blockedSize(rows, k), (long) rows * k) + 64];
             for (int i = 0; i < cols.length; i++) cols[i] = (float) r.nextDouble(-1, 1);
             weight = new float[k * o];
             for (int i = 0; i < weight.length; i++) weight[i] = (float) r.nextDouble(-1, 1);
@@ -111,8 +110,7 @@ final class GemmThroughput {
                 if (tile == null) legacy(count, tileBuf);
                 else {
                     int panels = (o + tile.nr - 1) / tile.nr;
-                    Sgemm.rowsTimesPanels(tile, KC_RUN, cols, 0, k, count, k, packed.get(tile), 0, k, panels, c, rows,
-                            false);
+                    Sgemm.blocksTimesPanels(tile, cols, 0, rows, count, k, packed.get(tile), 0, k, panels, c, rows, false);
                 }
             }
         }

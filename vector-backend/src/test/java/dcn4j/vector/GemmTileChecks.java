@@ -7,9 +7,9 @@ import java.util.SplittableRandom;
 /**
  * The law every register tile obeys, checked against a naive double-precision product: each element of a
  * float32 tile is within the forward error bound of a float32 dot product,
- * {@code |t - exact| <= k * 2^-24 * sum_k |a*b|}, for packed and row A operands, odd depths, a product
- * split in k blocks (exactly the float sum of the blocks), and through {@link Sgemm#rowsTimesPanels} with partial
- * tiles and accumulation.
+ * {@code |t - exact| <= k * 2^-24 * sum_k |a*b|}, for packed and block-major A operands (same bits), odd
+ * depths, a product split in k blocks (exactly the float sum of the blocks), and through
+ * {@link Sgemm#blocksTimesPanels} with several KC blocks, partial tiles and accumulation.
  * Shared by {@link GemmTileTest} (this JVM's width) and {@link VectorWidthCheck} (child JVMs at every width).
  */
 final class GemmTileChecks {
@@ -25,30 +25,33 @@ final class GemmTileChecks {
             for (int kLen : new int[] {0, 1, 2, 7, 33, 130}) {
                 checkTile(tile, kLen, r, failures);
             }
-            for (int[] s : new int[][] {{1, 1, 1}, {13, 37, 3}, {tile.mr * 3 - 1, 2 * tile.nr + 5, 200}, {29, tile.nr, 97}}) {
-                checkProduct(tile, s[0], s[1], s[2], 64, r, failures);
+            for (int[] s : new int[][] {{1, 1, 1}, {13, 37, 3}, {tile.mr * 3 - 1, 2 * tile.nr + 5, 2 * Sgemm.KC + 9}, {29, tile.nr, 97}}) {
+                checkProduct(tile, s[0], s[1], s[2], r, failures);
             }
         }
         return failures;
     }
 
-    /** One call of {@code multiply} and of {@code multiplyRows} on random panels, against doubles. */
+    /**
+     * One call of {@code multiply} and of {@code multiplyBlock} on random panels, against doubles; the block
+     * variant reads rows of stride {@link Sgemm#KC}, so it is tried up to that depth.
+     */
     static void checkTile(GemmTile tile, int kLen, SplittableRandom r, List<String> failures) {
         int mr = tile.mr, nr = tile.nr, pad = 5;
         float[] a = random(r, pad + kLen * mr + 3), b = random(r, pad + kLen * nr + 3);
-        // Rows: the same A as an mr x lda row-major matrix, lda > kLen.
-        int lda = kLen + 3;
-        float[] rows = random(r, pad + mr * lda);
-        for (int i = 0; i < mr; i++) for (int k = 0; k < kLen; k++) rows[pad + i * lda + k] = a[pad + k * mr + i];
+        boolean block = kLen <= Sgemm.KC;
+        // Block-major: the same A as mr rows of stride KC.
+        float[] rows = random(r, pad + mr * Sgemm.KC);
+        if (block) for (int i = 0; i < mr; i++) for (int k = 0; k < kLen; k++) rows[pad + i * Sgemm.KC + k] = a[pad + k * mr + i];
         float[] t = new float[mr * nr], tr = new float[pad + mr * nr], split = new float[pad + mr * nr];
-        tile.multiply(a, pad, b, pad, kLen, t);
-        tile.multiplyRows(rows, pad, lda, b, pad, kLen, tr, pad, false);
+        tile.multiply(a, pad, b, pad, kLen, t, 0, false);
+        if (block) tile.multiplyBlock(rows, pad, b, pad, kLen, tr, pad, false);
         // The same product in two k blocks, the second added: the sum of the two block sums.
         int k1 = kLen / 3;
         float[] second = new float[pad + mr * nr];
-        tile.multiplyRows(rows, pad, lda, b, pad, k1, split, pad, false);
-        tile.multiplyRows(rows, pad + k1, lda, b, pad + k1 * nr, kLen - k1, second, pad, false);
-        tile.multiplyRows(rows, pad + k1, lda, b, pad + k1 * nr, kLen - k1, split, pad, true);
+        tile.multiply(a, pad, b, pad, k1, split, pad, false);
+        tile.multiply(a, pad + k1 * mr, b, pad + k1 * nr, kLen - k1, second, pad, false);
+        tile.multiply(a, pad + k1 * mr, b, pad + k1 * nr, kLen - k1, split, pad, true);
         for (int i = 0; i < mr; i++) {
             for (int j = 0; j < nr; j++) {
                 double exact = 0, abs = 0;
@@ -62,14 +65,14 @@ final class GemmTileChecks {
                 if (!(Math.abs(t[i * nr + j] - exact) <= bound)) {
                     failures.add(where + " packed: " + t[i * nr + j] + " vs " + exact + " (bound " + bound + ")");
                 }
-                if (Float.compare(t[i * nr + j], tr[pad + i * nr + j]) != 0) {
-                    failures.add(where + " rows: " + tr[pad + i * nr + j] + " vs packed " + t[i * nr + j]
+                if (block && Float.compare(t[i * nr + j], tr[pad + i * nr + j]) != 0) {
+                    failures.add(where + " block: " + tr[pad + i * nr + j] + " vs packed " + t[i * nr + j]
                             + " (same order, same bits)");
                 }
                 float first = 0f;
                 for (int k = 0; k < k1; k++) first = VectorWidth.fma(a[pad + k * mr + i], b[pad + k * nr + j], first);
                 if (Float.compare(split[pad + i * nr + j], first + second[pad + i * nr + j]) != 0) {
-                    failures.add(where + " rows in blocks " + k1 + "+" + (kLen - k1) + ": " + split[pad + i * nr + j]
+                    failures.add(where + " packed in blocks " + k1 + "+" + (kLen - k1) + ": " + split[pad + i * nr + j]
                             + " vs the sum of the blocks " + (first + second[pad + i * nr + j]));
                 }
             }
@@ -77,27 +80,48 @@ final class GemmTileChecks {
     }
 
     /**
-     * {@code C = A·B} through {@link Sgemm#rowsTimesPanels} ({@code rows x k} times {@code k x cols}), with a
-     * reduction block of {@code kc}, then once more accumulating: C must hold twice the product.
+     * {@code C = A·B} through {@link Sgemm#blocksTimesPanels} ({@code rows x k} times {@code k x cols}), A
+     * block-major at an offset, then once more accumulating: C must hold twice the product, and equal the
+     * packed tiles' product block by block, bit for bit.
      */
-    static void checkProduct(GemmTile tile, int rows, int cols, int k, int kc, SplittableRandom r,
-                             List<String> failures) {
-        int mr = tile.mr, nr = tile.nr, panels = (cols + nr - 1) / nr, lda = k + 1;
-        int paddedRows = (rows + mr - 1) / mr * mr;
-        float[] a = random(r, paddedRows * lda);
+    static void checkProduct(GemmTile tile, int rows, int cols, int k, SplittableRandom r, List<String> failures) {
+        int mr = tile.mr, nr = tile.nr, panels = (cols + nr - 1) / nr, kc = Sgemm.KC;
+        int paddedRows = (rows + mr - 1) / mr * mr, ao = 3;
+        float[] dense = random(r, paddedRows * k);
+        float[] a = random(r, ao + (int) Sgemm.blockedSize(paddedRows, k));
+        for (int q = 0; q < paddedRows; q++) for (int kk = 0; kk < k; kk++) a[ao + Sgemm.blockedIndex(paddedRows, q, kk)] = dense[q * k + kk];
         float[] w = random(r, k * cols);
         float[] b = new float[panels * k * nr];
         for (int p = 0; p < panels; p++)
             for (int kk = 0; kk < k; kk++)
                 for (int j = 0; j < nr && p * nr + j < cols; j++) b[(p * k + kk) * nr + j] = w[kk * cols + p * nr + j];
-        float[] c = new float[panels * paddedRows * nr];
+        float[] c = new float[panels * paddedRows * nr], cPacked = new float[c.length];
+        float[] aPanel = new float[mr * kc];
         for (int pass = 1; pass <= 2; pass++) {
-            Sgemm.rowsTimesPanels(tile, kc, a, 0, lda, rows, k, b, 0, k, panels, c, paddedRows, pass == 2);
+            Sgemm.blocksTimesPanels(tile, a, ao, paddedRows, rows, k, b, 0, k, panels, c, paddedRows, pass == 2);
+            // The same through packed A panels, block after block.
+            for (int k0 = 0; k0 < k; k0 += kc) {
+                int kl = Math.min(kc, k - k0);
+                for (int q = 0; q < rows; q += mr) {
+                    Sgemm.packA(dense, q * k + k0, k, 1, mr, kl, mr, aPanel, 0);
+                    for (int p = 0; p < panels; p++) {
+                        tile.multiply(aPanel, 0, b, (p * k + k0) * nr, kl, cPacked, (p * paddedRows + q) * nr,
+                                pass == 2 || k0 > 0);
+                    }
+                }
+            }
+            for (int i = 0; i < c.length; i++) {
+                if (Float.compare(c[i], cPacked[i]) != 0) {
+                    failures.add(tile + " product " + rows + "x" + cols + "x" + k + " pass " + pass + ": A packed gives "
+                            + cPacked[i] + ", A block-major " + c[i] + " at " + i + " (same order, same bits)");
+                    return;
+                }
+            }
             for (int q = 0; q < rows; q++) {
                 for (int o = 0; o < cols; o++) {
                     double exact = 0, abs = 0;
                     for (int kk = 0; kk < k; kk++) {
-                        double p = (double) a[q * lda + kk] * w[kk * cols + o];
+                        double p = (double) dense[q * k + kk] * w[kk * cols + o];
                         exact += p;
                         abs += Math.abs(p);
                     }
