@@ -196,16 +196,17 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  median %.3f ms  min %.3f ms  max %.3f ms over %d runs  %.1f GFLOP/s%s%n", median,
                     sorted[0], sorted[sorted.length - 1], iterations, gflops,
                     workspace >= 0 ? String.format(Locale.ROOT, "  workspace %.2f MiB", workspace / 1048576.0) : "");
+            out.printf(Locale.ROOT, "  process CPU time: median %.3f ms per run (all threads)%n", medianCpuMs());
             if (json) {
                 out.println(String.format(Locale.ROOT,
                         "{\"backend\":\"%s\",\"dtype\":\"%s\",\"op\":\"deform_conv2d\",\"pass\":\"%s\",\"shape\":[%s],\"padding\":[%d,%d],"
                                 + "\"stride\":[%d,%d],\"dilation\":[%d,%d],\"groups\":%d,\"offset_groups\":%d,"
                                 + "\"offset\":%b,\"mask\":%b,\"bias\":%b,\"threads\":%d,\"iterations\":%d,"
                                 + "\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"gflops\":%.6g,\"flops\":%.0f,"
-                                + "\"workspace_bytes\":%d}",
+                                + "\"workspace_bytes\":%d,\"cpu_median_ms\":%.4f}",
                         b.name(), dt, backward ? "backward" : "forward", shape, pad[0], pad[1], str[0], str[1], dil[0], dil[1],
                         groups, offsetGroups, !noOffset, mask, bias, options.effectiveThreads(), iterations, median,
-                        sorted[0], sorted[sorted.length - 1], gflops, flops, workspace));
+                        sorted[0], sorted[sorted.length - 1], gflops, flops, workspace, medianCpuMs()));
             }
             out.flush();
         }
@@ -319,6 +320,30 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Process CPU time of each timed run (all threads), filled by {@link #time}. */
+    private double[] cpuMs = new double[0];
+
+    /**
+     * CPU time of the whole process: on a shared machine the wall time includes time the OS gave to others,
+     * the CPU time does not (it still includes slowdowns from shared caches and memory bandwidth).
+     */
+    private static long processCpuNanos() {
+        // The sum over live threads: per-thread clocks have nanosecond resolution, the process clock ticks.
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long id : threads.getAllThreadIds()) {
+            long t = threads.getThreadCpuTime(id);
+            if (t > 0) sum += t;
+        }
+        return sum;
+    }
+
+    private double medianCpuMs() {
+        double[] s = cpuMs.clone();
+        Arrays.sort(s);
+        return s.length == 0 || s[0] < 0 ? Double.NaN : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
     /** Runs warm-up and timed iterations; a progress line on stderr at most once a second when slow. */
     private double[] time(Runnable call, PrintWriter err) {
         long start = System.nanoTime(), lastNote = start;
@@ -336,11 +361,14 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         double[] ms = new double[iterations];
+        cpuMs = new double[iterations];
         for (int i = 0; i < iterations; i++) {
+            long c0 = processCpuNanos();
             long t0 = System.nanoTime();
             call.run();
             long t1 = System.nanoTime();
             ms[i] = (t1 - t0) / 1e6;
+            cpuMs[i] = (processCpuNanos() - c0) / 1e6;
             if (t1 - lastNote > 1_000_000_000L && i + 1 < iterations) {
                 err.printf(Locale.ROOT, "bench: run %d/%d, last %.1f ms%n", i + 1, iterations, ms[i]);
                 err.flush();

@@ -83,17 +83,17 @@ final class Sgemm {
     }
 
     /**
-     * Writes rows {@code 0 .. rows-1}, columns {@code 0 .. cols-1} of a {@code tile}-shaped buffer to
+     * Writes rows {@code 0 .. rows-1}, columns {@code 0 .. cols-1} of a {@code tile}-shaped buffer at {@code t[to..]} to
      * {@code c[co + i*ldc + j]}, adding to what is there when {@code accumulate}; columns past {@code cols}
      * are masked off (never read or written).
      */
-    static void storeRows(GemmTile tile, float[] t, int rows, int cols, float[] c, int co, int ldc,
+    static void storeRows(GemmTile tile, float[] t, int to, int rows, int cols, float[] c, int co, int ldc,
                           boolean accumulate) {
         int nr = tile.nr;
         for (int i = 0; i < rows; i++) {
             int dst = co + i * ldc;
             for (int j = 0; j < nr && j < cols; j += L) {
-                FloatVector v = FloatVector.fromArray(SPECIES, t, i * nr + j);
+                FloatVector v = FloatVector.fromArray(SPECIES, t, to + i * nr + j);
                 if (j + L <= cols) {
                     if (accumulate) v = FloatVector.fromArray(SPECIES, c, dst + j).add(v);
                     v.intoArray(c, dst + j);
@@ -106,9 +106,14 @@ final class Sgemm {
         }
     }
 
-    /** {@link #storeRows(GemmTile, float[], int, int, float[], int, int, boolean)} with the host tile. */
+    /** {@link #storeRows(GemmTile, float[], int, int, int, float[], int, int, boolean)} with the host tile. */
     static void storeRows(float[] t, int rows, int cols, float[] c, int co, int ldc, boolean accumulate) {
-        storeRows(TILE, t, rows, cols, c, co, ldc, accumulate);
+        storeRows(TILE, t, 0, rows, cols, c, co, ldc, accumulate);
+    }
+
+    /** The same for the tile at {@code t[to..]}. */
+    static void storeRows(float[] t, int to, int rows, int cols, float[] c, int co, int ldc, boolean accumulate) {
+        storeRows(TILE, t, to, rows, cols, c, co, ldc, accumulate);
     }
 
     /** The host tile on packed panels ({@link GemmTile#multiply}). */

@@ -128,7 +128,7 @@ final class VectorDeformConv2d {
                     + (gradColumns ? gradColumnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
                     + (5L + SampleTable.FRAC) * SampleTable.entries(g, rowsPerGroup)
                     + (wantWeight ? (long) g.outChannels * g.groupK : 0);
-            long perWorker = MR * NR + aPanelSize(g);
+            long perWorker = MR * NR + (gradColumns ? (long) GC_PIXELS * NR : 0) + aPanelSize(g);
             return 4 * (shared + threads * perWorker);
         }
 
@@ -328,7 +328,7 @@ final class VectorDeformConv2d {
         final float[] gIn, gOff, gMask, gW;
         final float[] padded, gradPadded, cols, gradCols, packedW, gradWeightAcc;
         final SampleTable table;
-        final float[][] tiles, aPanels;
+        final float[][] tiles, cTiles, aPanels;
         final int threads, pixelBlock, rowBlocks, channelBlocks, oRanges, kRanges;
 
         Backward(WorkerPool pool, Workspace ws, ConvGeometry g, BackwardPlan plan, float[] gradOut, float[] input,
@@ -355,6 +355,7 @@ final class VectorDeformConv2d {
             table = new SampleTable(ws.ints("base", entries), ws.floats("weight", 4 * entries),
                     ws.floats("frac", SampleTable.FRAC * entries), SampleTable.allFinite(input));
             tiles = ws.perWorker("tile", threads, MR * NR);
+            cTiles = plan.gradColumns() ? ws.perWorker("cTiles", threads, (long) GC_PIXELS * NR) : null;
             aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
             // Work splits below only decide who computes what, never an output value.
             pixelBlock = Math.max(MR, Math.min(MAX_PIXEL_BLOCK,
@@ -433,7 +434,7 @@ final class VectorDeformConv2d {
                     int grp = it / (qBlocks * kr), rest = it % (qBlocks * kr);
                     int q0 = (rest / kr) * GC_PIXELS;
                     gradColumns(n, p0, grp, q0, Math.min(GC_PIXELS, count - q0),
-                            blockRange(plan.kPanels(), kr, rest % kr), tiles[w], aPanels[w]);
+                            blockRange(plan.kPanels(), kr, rest % kr), cTiles[w], aPanels[w]);
                 });
             }
             int weightItems = gW != null ? g.groups * oRanges * kRanges : 0;
@@ -460,7 +461,7 @@ final class VectorDeformConv2d {
          * rows (the transposed forward product). The gradOut panels of the block are packed once, then
          * every k panel of the range passes over them.
          */
-        private void gradColumns(int n, int p0, int grp, int q0, int len, int[] kRange, float[] tile,
+        private void gradColumns(int n, int p0, int grp, int q0, int len, int[] kRange, float[] cTiles,
                                  float[] aPanel) {
             int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup(), kPanels = plan.kPanels();
             int pixels = g.pixels, qPanels = ceilDiv(len, MR);
@@ -469,14 +470,23 @@ final class VectorDeformConv2d {
                 int src = (n * g.outChannels + grp * og) * pixels + p0 + q0 + qp * MR;
                 Sgemm.packA(gradOut, src, 1, pixels, rows, og, aPanel, qp * og * MR);
             }
+            // The reduction over the output channels in KC-deep blocks: a block of a weight panel (KC x NR,
+            // half of L1) stays there while every pixel tile of the item passes over it; the tiles' sums
+            // wait in cTiles (one MR x NR tile per pixel tile) until the last block.
             for (int kp = kRange[0]; kp < kRange[1]; kp++) {
                 int width = Math.min(NR, kg - kp * NR);
                 int bo = (grp * kPanels + kp) * og * NR;
+                for (int o0 = 0; o0 < og; o0 += Sgemm.KC) {
+                    int ol = Math.min(Sgemm.KC, og - o0);
+                    for (int qp = 0; qp < qPanels; qp++) {
+                        Sgemm.TILE.multiply(aPanel, (qp * og + o0) * MR, packedW, bo + o0 * NR, ol, cTiles,
+                                qp * MR * NR, o0 > 0);
+                    }
+                }
                 for (int qp = 0; qp < qPanels; qp++) {
                     int q = q0 + qp * MR;
-                    Sgemm.kernelPacked(aPanel, qp * og * MR, packedW, bo, og, tile);
-                    Sgemm.storeRows(tile, Math.min(MR, len - qp * MR), width, gradCols, (grp * rpg + q) * kg + kp * NR,
-                            kg, false);
+                    Sgemm.storeRows(cTiles, qp * MR * NR, Math.min(MR, len - qp * MR), width, gradCols,
+                            (grp * rpg + q) * kg + kp * NR, kg, false);
                 }
             }
         }
