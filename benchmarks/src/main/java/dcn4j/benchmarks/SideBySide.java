@@ -59,10 +59,18 @@ public final class SideBySide {
         try (Backend vector = Backends.open("vector", new BackendOptions(-1, threads))) {
             description = vector.description();
             System.err.println("side-by-side: " + description + "; ONNX Runtime " + env.getVersion());
+            // JIT warm-up of every code path (with and without mask) before the first measured row: the
+            // backward's many methods take several seconds to reach C2 (the first row used to include it).
+            long warmEnd = System.nanoTime() + (long) (Double.parseDouble(opt.getOrDefault("--jit-warmup-seconds", "8")) * 1e9);
+            while (System.nanoTime() < warmEnd) {
+                for (boolean mask : new boolean[] {false, true}) {
+                    measure(env, vector, threads, new int[] {1, 64, 28, 28, 64}, mask, 1, 0.2);
+                }
+            }
             for (String shape : shapes) {
                 for (boolean mask : new boolean[] {false, true}) {
                     int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
-                    Row r = measure(env, vector, threads, s, mask, reps);
+                    Row r = measure(env, vector, threads, s, mask, reps, 1);
                     Map<String, Double> t = torch.getOrDefault(shape + (mask ? "+mask" : ""), Map.of());
                     rows.add(format(shape, mask, r, t));
                     System.err.println("side-by-side: " + rows.get(rows.size() - 1));
@@ -86,7 +94,8 @@ public final class SideBySide {
     record Row(double fwd, double ort, double bwd, double maxDiff) {
     }
 
-    static Row measure(OrtEnvironment env, Backend b, int threads, int[] s, boolean withMask, int reps)
+    /** Medians of {@code reps} interleaved calls, after about {@code warmScale} x 3.5 s of warm-up calls. */
+    static Row measure(OrtEnvironment env, Backend b, int threads, int[] s, boolean withMask, int reps, double warmScale)
             throws OrtException {
         int n = s[0], c = s[1], h = s[2], w = s[3], o = s[4], k = 3;
         SplittableRandom r = new SplittableRandom(1);
@@ -142,9 +151,9 @@ public final class SideBySide {
                 for (int i = 0; i < ours.length && i < theirs.length; i++) {
                     maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
                 }
-                warm(fwd, 3, 1.5);
-                warm(ort, 2, 0.5);
-                warm(bwd, 2, 1.5);
+                warm(fwd, 3, 1.5 * warmScale);
+                warm(ort, 2, 0.5 * warmScale);
+                warm(bwd, 2, 1.5 * warmScale);
                 double[] tf = new double[reps], to = new double[reps], tb = new double[reps];
                 for (int i = 0; i < reps; i++) {
                     tf[i] = fwd.ms();
