@@ -494,8 +494,11 @@ final class VectorDeformConv2d {
             for (int kp = kRange[0]; kp < kRange[1]; kp++) {
                 int width = Math.min(NR, kg - kp * NR);
                 int bo = (grp * kPanels + kp) * og * NR;
-                for (int o0 = 0; o0 < og; o0 += Sgemm.KC) {
-                    int ol = Math.min(Sgemm.KC, og - o0);
+                // Near-equal blocks of at most KC (128 = 64 + 64, not 96 + 32: a short block pays a whole
+                // tile's set-up and store for few multiply-adds).
+                int oBlocks = ceilDiv(og, Sgemm.KC);
+                for (int ob = 0; ob < oBlocks; ob++) {
+                    int o0 = blockStart(og, oBlocks, ob), ol = blockStart(og, oBlocks, ob + 1) - o0;
                     for (int qp = 0; qp < qPanels; qp++) {
                         Sgemm.TILE.multiply(aPanel, (qp * og + o0) * MR, packedW, bo + o0 * NR, ol, cTiles,
                                 qp * MR * NR, o0 > 0);
@@ -532,8 +535,9 @@ final class VectorDeformConv2d {
             int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup();
             int width = Math.min(NR, kg - kp * NR);
             int bo = (grp * plan.kPanels() + kp) * rpg * NR;
-            for (int q0 = 0; q0 < count; q0 += Sgemm.KC) {
-                int ql = Math.min(Sgemm.KC, count - q0);
+            int qBlocks = ceilDiv(count, Sgemm.KC);
+            for (int qb = 0; qb < qBlocks; qb++) {
+                int q0 = blockStart(count, qBlocks, qb), ql = blockStart(count, qBlocks, qb + 1) - q0;
                 for (int op = 0; op < oPanels; op++) {
                     Sgemm.TILE.multiply(gradOutPanels, ((grp * oPanels + op) * rpg + q0) * MR, cols, bo + q0 * NR, ql,
                             cTiles, op * MR * NR, q0 > 0);
