@@ -55,8 +55,11 @@ abstract class GemmTile {
     /**
      * The tile for this host: with 32 registers {@code 6x4} (24 accumulators, 29 registers: 4 B loads and 6
      * broadcasts feed 24 FMAs; in the forward's product it measured 5-30% faster than {@code 12x2} and
-     * {@code 8x2}, see benchmarks/RESULTS.md), with 16 {@code 6x2} (12 accumulators, 15 registers, as BLIS's
-     * Haswell kernel).
+     * {@code 8x2}, see benchmarks/RESULTS.md), with 16 {@code 4x2} (8 accumulators, 11 registers). {@code 6x2}
+     * (15 registers, BLIS's Haswell tile) was the 16-register choice until the broadcasts read block-major
+     * rows with constant displacements: C2 then loads several broadcasts ahead of their FMAs, runs out of
+     * the 16 registers and spills two accumulators to the stack in the loop (seen in the disassembly; 40-43
+     * GFLOP/s against 52-59 for {@code 4x2} at AVX2).
      * {@code -Ddcn4j.vector.tile=MRxNV} forces one of {@link GemmTiles#ALL}.
      */
     static GemmTile forHost() {
@@ -68,7 +71,7 @@ abstract class GemmTile {
                 // VectorWidth.problem() makes the provider unavailable with this reason; never fail class loading.
             }
         }
-        return named(VectorWidth.REGISTERS >= 32 ? "6x4" : "6x2");
+        return named(VectorWidth.REGISTERS >= 32 ? "6x4" : "4x2");
     }
 
     static GemmTile named(String name) {

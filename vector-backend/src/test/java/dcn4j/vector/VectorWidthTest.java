@@ -50,7 +50,7 @@ class VectorWidthTest {
             assertTrue(r.output.contains("256-bit"), r.output);
         }
         if (option.equals("-XX:UseAVX=2")) {
-            assertTrue(r.output.contains("16 vector registers") && r.output.contains("GEMM tile 6x16"), r.output);
+            assertTrue(r.output.contains("16 vector registers") && r.output.contains("GEMM tile 4x16"), r.output);
         }
     }
 
