@@ -107,18 +107,8 @@ final class Sgemm {
     }
 
     /** {@link #storeRows(GemmTile, float[], int, int, int, float[], int, int, boolean)} with the host tile. */
-    static void storeRows(float[] t, int rows, int cols, float[] c, int co, int ldc, boolean accumulate) {
-        storeRows(TILE, t, 0, rows, cols, c, co, ldc, accumulate);
-    }
-
-    /** The same for the tile at {@code t[to..]}. */
     static void storeRows(float[] t, int to, int rows, int cols, float[] c, int co, int ldc, boolean accumulate) {
         storeRows(TILE, t, to, rows, cols, c, co, ldc, accumulate);
-    }
-
-    /** The host tile on packed panels ({@link GemmTile#multiply}). */
-    static void kernelPacked(float[] a, int ao, float[] b, int bo, int kLen, float[] tile) {
-        TILE.multiply(a, ao, b, bo, kLen, tile, 0, false);
     }
 
     /**
