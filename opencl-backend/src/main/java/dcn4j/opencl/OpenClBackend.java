@@ -15,6 +15,7 @@ import dcn4j.spi.HalfPrecision;
 import dcn4j.spi.HostBuffers;
 import dcn4j.spi.WidenedCalls;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
@@ -174,7 +175,11 @@ final class OpenClBackend implements Backend {
 
     /** Reads {@code t}'s raw elements into {@code dst} from its position (direct native-order or array-backed). */
     void readInto(OpenClTensor t, Buffer dst) {
-        runtime.readInto(t.buffer(), (long) t.count() * t.dtype().bytes(), dst, "tensor");
+        try {
+            runtime.readInto(t.buffer(), (long) t.count() * t.dtype().bytes(), dst, "tensor");
+        } finally {
+            Reference.reachabilityFence(t);
+        }
     }
 
     private Tensor upload(int[] shape, float[] data) {
@@ -199,7 +204,27 @@ final class OpenClBackend implements Backend {
     }
 
     float[] read(OpenClTensor t) {
-        return runtime.read(t.buffer(), t.count(), "tensor");
+        try {
+            return runtime.read(t.buffer(), t.count(), "tensor");
+        } finally {
+            Reference.reachabilityFence(t);
+        }
+    }
+
+    /**
+     * Keeps the argument tensors of an operation reachable until it returns. A tensor's {@link
+     * OpenClTensor cleaner} releases its buffer once the tensor object is unreachable, and the JIT may
+     * consider an argument dead as soon as its buffer was fetched, before the operation holds that buffer
+     * (seen in CI: {@code t.toFloatArray()} on a result nobody else referenced failed with "closed (its
+     * device buffer was released)" when a GC ran in between).
+     */
+    private static void keepReachable(Object a, Object b, Object c, Object d, Object e, Object f) {
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(c);
+        Reference.reachabilityFence(d);
+        Reference.reachabilityFence(e);
+        Reference.reachabilityFence(f);
     }
 
     /**
@@ -266,49 +291,65 @@ final class OpenClBackend implements Backend {
     @Override
     public Tensor deformConv2d(DeformConv2dSpec spec, Tensor input, Tensor offset, Tensor mask, Tensor weight,
                                Tensor bias) {
-        if (sixteenBit.applies(input)) {
-            DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
-            sixteenBit.checkOwned(input, offset, mask, weight, bias);
-            return WidenedCalls.deformConv2d(this, sixteenBit, spec, input, offset, mask, weight, bias);
+        try {
+            if (sixteenBit.applies(input)) {
+                DeformConv2dShape.of(name(), spec, input, offset, mask, weight, bias);
+                sixteenBit.checkOwned(input, offset, mask, weight, bias);
+                return WidenedCalls.deformConv2d(this, sixteenBit, spec, input, offset, mask, weight, bias);
+            }
+            return conv.forward(spec, input, offset, mask, weight, bias);
+        } finally {
+            keepReachable(input, offset, mask, weight, bias, null);
         }
-        return conv.forward(spec, input, offset, mask, weight, bias);
     }
 
     @Override
     public DeformConv2dGradients deformConv2dBackward(DeformConv2dSpec spec, Tensor gradOutput, Tensor input,
                                                       Tensor offset, Tensor mask, Tensor weight, Tensor bias,
                                                       Set<Gradient> wanted) {
-        if (sixteenBit.applies(input)) {
-            DeformConv2dShape.ofBackward(name(), spec, gradOutput, input, offset, mask, weight, bias, wanted);
-            sixteenBit.checkOwned(gradOutput, input, offset, mask, weight, bias);
-            return WidenedCalls.deformConv2dBackward(this, sixteenBit, spec, gradOutput, input, offset, mask, weight,
-                    bias, wanted);
+        try {
+            if (sixteenBit.applies(input)) {
+                DeformConv2dShape.ofBackward(name(), spec, gradOutput, input, offset, mask, weight, bias, wanted);
+                sixteenBit.checkOwned(gradOutput, input, offset, mask, weight, bias);
+                return WidenedCalls.deformConv2dBackward(this, sixteenBit, spec, gradOutput, input, offset, mask,
+                        weight, bias, wanted);
+            }
+            return conv.backward(spec, gradOutput, input, offset, mask, weight, bias, wanted);
+        } finally {
+            keepReachable(gradOutput, input, offset, mask, weight, bias);
         }
-        return conv.backward(spec, gradOutput, input, offset, mask, weight, bias, wanted);
     }
 
     @Override
     public Tensor deformPsRoiPool(DeformPsRoiPoolSpec spec, Tensor input, Tensor rois, Tensor offset) {
-        if (sixteenBit.applies(input)) {
-            DeformPsRoiPoolShape.of(name(), spec, input, rois, sixteenBit.rois(input, rois), offset);
-            sixteenBit.checkOwned(input, rois, offset);
-            return WidenedCalls.deformPsRoiPool(this, sixteenBit, spec, input, rois, offset);
+        try {
+            if (sixteenBit.applies(input)) {
+                DeformPsRoiPoolShape.of(name(), spec, input, rois, sixteenBit.rois(input, rois), offset);
+                sixteenBit.checkOwned(input, rois, offset);
+                return WidenedCalls.deformPsRoiPool(this, sixteenBit, spec, input, rois, offset);
+            }
+            return pool.forward(spec, input, rois, offset);
+        } finally {
+            keepReachable(input, rois, offset, null, null, null);
         }
-        return pool.forward(spec, input, rois, offset);
     }
 
     @Override
     public DeformPsRoiPoolGradients deformPsRoiPoolBackward(DeformPsRoiPoolSpec spec, Tensor gradOutput,
                                                             Tensor input, Tensor rois, Tensor offset,
                                                             Set<Gradient> wanted) {
-        if (sixteenBit.applies(input)) {
-            DeformPsRoiPoolShape.ofBackward(name(), spec, gradOutput, input, rois, sixteenBit.rois(input, rois), offset,
-                    wanted);
-            sixteenBit.checkOwned(gradOutput, input, rois, offset);
-            return WidenedCalls.deformPsRoiPoolBackward(this, sixteenBit, spec, gradOutput, input, rois, offset,
-                    wanted);
+        try {
+            if (sixteenBit.applies(input)) {
+                DeformPsRoiPoolShape.ofBackward(name(), spec, gradOutput, input, rois, sixteenBit.rois(input, rois),
+                        offset, wanted);
+                sixteenBit.checkOwned(gradOutput, input, rois, offset);
+                return WidenedCalls.deformPsRoiPoolBackward(this, sixteenBit, spec, gradOutput, input, rois, offset,
+                        wanted);
+            }
+            return pool.backward(spec, gradOutput, input, rois, offset, wanted);
+        } finally {
+            keepReachable(gradOutput, input, rois, offset, null, null);
         }
-        return pool.backward(spec, gradOutput, input, rois, offset, wanted);
     }
 
     // ---- lifecycle ----

@@ -92,8 +92,11 @@ final class VectorDeformConv2d {
     record BackwardPlan(int chunkPixels, int rowsPerGroup, int kPanels, boolean columns, boolean gradColumns) {
 
         static BackwardPlan of(ConvGeometry g, boolean columns, boolean gradColumns, long budget) {
+            // Columns and their gradient, the sample table, and (with the columns, i.e. for the weight
+            // gradient) the packed gradOut of the chunk.
             long perPixel = 4L * ((g.totalK() + NR) * ((columns ? 1 : 0) + (gradColumns ? 1 : 0))
-                    + 8L * g.entriesPerPixel());
+                    + 8L * g.entriesPerPixel()
+                    + (columns ? (long) g.groups * ceilDiv(g.outPerGroup, MR) * MR : 0));
             long fit = budget / perPixel / MR * MR;
             int chunk = (int) Math.max(MR, Math.min(fit, (long) ceilDiv(g.pixels, MR) * MR));
             chunk = Math.min(chunk, g.pixels);

@@ -1,0 +1,71 @@
+package dcn4j.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dcn4j.DeformConv2dSpec;
+import dcn4j.Tensor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A tensor nobody references any more is released by its cleaner; while an operation or a read uses it,
+ * it must stay reachable ({@code OpenClBackend.keepReachable}). Stochastic: a thread keeps requesting
+ * garbage collections while temporaries are read back and passed inline to operations. Before the fix,
+ * CI failed once with "tensor [3, 6, 9, 8] is closed (its device buffer was released)" in
+ * {@code result.toFloatArray()} ({@link OpenClBackendTest#fourThreadsGetBitIdenticalResults}). Without
+ * the fences this test failed in 1 of 1 runs with 20,000 reads (0 of 1 with 10,000): the JIT must have
+ * compiled the read path first. If this fails, check that every path from a tensor to its buffer ends
+ * with a reachability fence on the tensor.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OpenClTensorReachabilityTest {
+
+    private static final int READS = Integer.getInteger("reads", 20_000);
+
+    private OpenClBackend cl;
+
+    @BeforeAll
+    void open() {
+        cl = OpenClTestSupport.open();
+    }
+
+    @AfterAll
+    void close() {
+        if (cl != null) cl.close();
+    }
+
+    @Test
+    void temporariesStayAliveWhileReadOrUsedUnderConstantCollection() throws InterruptedException {
+        float[] data = {1, 2, 3, 4, 5, 6};
+        float[] weight = new float[2 * 1 * 1 * 1];
+        weight[0] = 1;
+        weight[1] = -1;
+        DeformConv2dSpec spec = new DeformConv2dSpec(1, 1, 0, 0, 1, 1, 1, 1);
+        AtomicBoolean done = new AtomicBoolean();
+        Thread collector = new Thread(() -> {
+            while (!done.get()) System.gc();
+        }, "gc-requests");
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            // Reads first, many of them, so that the JIT compiles the read path (interpreted code keeps
+            // every local alive; compiled code may drop the tensor after fetching its buffer).
+            for (int i = 0; i < READS; i++) {
+                // No local variable holds the tensor: only the call itself keeps it reachable.
+                assertArrayEquals(data, cl.tensor(new int[] {6}, data).toFloatArray(), "read " + i);
+            }
+            for (int i = 0; i < 200; i++) {
+                float[] out = cl.deformConv2d(spec, cl.tensor(new int[] {1, 1, 2, 3}, data),
+                        cl.tensor(new int[] {1, 2, 2, 3}, new float[12]), null,
+                        cl.tensor(new int[] {2, 1, 1, 1}, weight), null).toFloatArray();
+                assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6}, out, "forward " + i);
+            }
+        } finally {
+            done.set(true);
+            collector.join();
+        }
+    }
+}
