@@ -287,10 +287,7 @@ final class BilinearIm2col {
             else v.intoArray(cols, at, m);
         } else {
             // Lanes [0, KC-kr) end this block's row q, the others start the next block's row q.
-            int first = Sgemm.KC - kr;
-            VectorMask<Float> head = SPECIES.indexInRange(0, first).and(m);
-            v.intoArray(cols, at, head);
-            v.intoArray(cols, gb + ((kb + 1) * rows + q) * Sgemm.KC - first, m.andNot(head));
+            storeSplit(v, m, cols, at, Sgemm.KC - kr, gb + ((kb + 1) * rows + q) * Sgemm.KC);
         }
     }
 
@@ -302,6 +299,16 @@ final class BilinearIm2col {
             Arrays.fill(cols, at, at + end - k, 0f);
             k = end;
         }
+    }
+
+    /**
+     * Stores lanes {@code m} of a vector that straddles two blocks: lanes {@code [0, first)} at {@code at},
+     * the others from {@code next} on (lane {@code first} lands at {@code next}).
+     */
+    private static void storeSplit(FloatVector v, VectorMask<Float> m, float[] cols, int at, int first, int next) {
+        VectorMask<Float> head = SPECIES.indexInRange(0, first).and(m);
+        v.intoArray(cols, at, head);
+        v.intoArray(cols, next - first, m.andNot(head));
     }
 
     private static final VectorMask<Float> FULL = SPECIES.maskAll(true);
@@ -342,10 +349,7 @@ final class BilinearIm2col {
         } else {
             // The vector straddles two panels: lanes [0, NR-j) here, the others at the start of the
             // next panel's row q.
-            int first = NR - j;
-            VectorMask<Float> head = SPECIES.indexInRange(0, first).and(m);
-            v.intoArray(cols, at, head);
-            v.intoArray(cols, block + ((kp + 1) * rows + q) * NR - first, m.andNot(head));
+            storeSplit(v, m, cols, at, NR - j, block + ((kp + 1) * rows + q) * NR);
         }
     }
 }

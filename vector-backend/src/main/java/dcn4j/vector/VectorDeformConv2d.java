@@ -493,13 +493,13 @@ final class VectorDeformConv2d {
             }
             // The reduction over the output channels in KC-deep blocks: a block of a weight panel (KC x NR,
             // half of L1) stays there while every pixel tile of the item passes over it; the tiles' sums
-            // wait in cTiles (one MR x NR tile per pixel tile) until the last block.
+            // wait in cTiles (one MR x NR tile per pixel tile) until the last block. Near-equal blocks of at
+            // most KC (128 = 64 + 64, not 96 + 32: a short block pays a whole tile's set-up and store for
+            // few multiply-adds).
+            int oBlocks = ceilDiv(og, Sgemm.KC);
             for (int kp = kRange[0]; kp < kRange[1]; kp++) {
                 int width = Math.min(NR, kg - kp * NR);
                 int bo = (grp * kPanels + kp) * og * NR;
-                // Near-equal blocks of at most KC (128 = 64 + 64, not 96 + 32: a short block pays a whole
-                // tile's set-up and store for few multiply-adds).
-                int oBlocks = ceilDiv(og, Sgemm.KC);
                 for (int ob = 0; ob < oBlocks; ob++) {
                     int o0 = blockStart(og, oBlocks, ob), ol = blockStart(og, oBlocks, ob + 1) - o0;
                     for (int qp = 0; qp < qPanels; qp++) {
