@@ -78,16 +78,18 @@ final class BilinearIm2col {
         boolean plain = !g.hasOffset && table.inputFinite;
         int[] base = table.base;
         float[] wt = table.weight;
+        int pl = table.plane, cap = table.capacity;
         FloatVector zero = FloatVector.zero(SPECIES);
         for (int q = q0; q < q0 + count; q++) {
-            int e = q * ogs * kk;
+            // Entry of (q, og, kpt): (og*kk + kpt)*capacity + q (SampleTable.entry).
+            int e = q;
             for (int og = 0; og < ogs; og++) {
-                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                for (int kpt = 0; kpt < kk; kpt++, e += cap) {
                     int b = base[e];
-                    FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
-                    FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
-                    FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
-                    FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                    FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
+                    FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
+                    FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
+                    FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
                     for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                         int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
                         // k of channel ch is kOff + ch
@@ -164,12 +166,14 @@ final class BilinearIm2col {
         boolean plain = !g.hasOffset && table.inputFinite;
         int[] base = table.base;
         float[] wt = table.weight;
+        int pl = table.plane, cap = table.capacity;
         for (int q = 0; q < count; q++) {
-            int e = q * ogs * kk;
+            // Entry of (q, og, kpt): (og*kk + kpt)*capacity + q (SampleTable.entry).
+            int e = q;
             for (int og = 0; og < ogs; og++) {
-                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                for (int kpt = 0; kpt < kk; kpt++, e += cap) {
                     int b = base[e];
-                    float f00 = wt[4 * e];
+                    float f00 = wt[e];
                     for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                         int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
                         // Element (q, k) with k = kOff + ch of the group's block.
@@ -194,9 +198,9 @@ final class BilinearIm2col {
                                         rows, q, kOff + ch);
                             }
                         } else {
-                            FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
-                            FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
-                            FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                            FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
+                            FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
+                            FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
                             for (; ch <= ce - L; ch += L) {
                                 int at = b + ch;
                                 FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
@@ -212,11 +216,11 @@ final class BilinearIm2col {
                             FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
                             if (!plain) {
                                 v = fma(FloatVector.fromArray(SPECIES, padded, at + d01, m),
-                                        FloatVector.broadcast(SPECIES, wt[4 * e + 1]), v);
+                                        FloatVector.broadcast(SPECIES, wt[pl + e]), v);
                                 v = fma(FloatVector.fromArray(SPECIES, padded, at + d10, m),
-                                        FloatVector.broadcast(SPECIES, wt[4 * e + 2]), v);
+                                        FloatVector.broadcast(SPECIES, wt[2 * pl + e]), v);
                                 v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m),
-                                        FloatVector.broadcast(SPECIES, wt[4 * e + 3]), v);
+                                        FloatVector.broadcast(SPECIES, wt[3 * pl + e]), v);
                             }
                             storeBlocked(v, m, cols, gb, rows, q, kOff + ch);
                         }
@@ -234,9 +238,10 @@ final class BilinearIm2col {
         int full = c - c % L;
         int[] base = table.base;
         float[] wt = table.weight;
+        int pl = table.plane, cap = table.capacity;
         for (int q = 0; q < count; q++) {
-            int e = q * kk;
-            for (int kpt = 0; kpt < kk; kpt++, e++) {
+            int e = q;
+            for (int kpt = 0; kpt < kk; kpt++, e += cap) {
                 int b = base[e];
                 int k0 = kpt * c;
                 if (b == SampleTable.OUTSIDE) {
@@ -249,10 +254,10 @@ final class BilinearIm2col {
                     }
                     continue;
                 }
-                FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
-                FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
-                FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
-                FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
+                FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
+                FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
+                FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
                 for (int ch = 0; ch < full; ch += L) {
                     int at = b + ch;
                     FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
@@ -325,14 +330,15 @@ final class BilinearIm2col {
         if (b == SampleTable.NAN_SAMPLE) return Float.NaN;
         float v = table.readsValue(g, e) ? blend(table, e, padded, SampleTable.unmodulatedBase(b) + ch, d01, d10, d11)
                 : 0f;
-        return v * table.frac[SampleTable.FRAC * e + 2];
+        return v * table.frac(e, 2);
     }
 
     /** The four corners of entry {@code e} at padded index {@code at}, each times its table weight. */
     static float blend(SampleTable table, int e, float[] padded, int at, int d01, int d10, int d11) {
         float[] wt = table.weight;
-        return wt[4 * e] * padded[at] + wt[4 * e + 1] * padded[at + d01] + wt[4 * e + 2] * padded[at + d10]
-                + wt[4 * e + 3] * padded[at + d11];
+        int pl = table.plane;
+        return wt[e] * padded[at] + wt[pl + e] * padded[at + d01] + wt[2 * pl + e] * padded[at + d10]
+                + wt[3 * pl + e] * padded[at + d11];
     }
 
     /** Stores lanes {@code m} of {@code v} as elements {@code (q, k .. k+L-1)} of a group block of {@code cols}. */

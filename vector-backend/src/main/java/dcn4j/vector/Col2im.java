@@ -64,24 +64,25 @@ final class Col2im {
         int ogFrom = cFrom / g.channelsPerOffsetGroup, ogTo = (cTo - 1) / g.channelsPerOffsetGroup;
         int[] base = table.base;
         float[] wt = table.weight, frac = table.frac;
+        int pl = table.plane, cap = table.capacity;
         for (int q = 0; q < count; q++) {
             for (int og = ogFrom; og <= ogTo; og++) {
-                int e = (q * ogs + og) * kk;
-                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                int e = table.entry(g, q, og, 0);
+                for (int kpt = 0; kpt < kk; kpt++, e += cap) {
                     int b = base[e];
                     if (b == SampleTable.OUTSIDE || b == SampleTable.NAN_SAMPLE) continue;
                     // Only corners of non-zero bilinear weight receive anything (DESIGN.md "Non-finite
                     // values"): a non-finite gradient must not reach a corner the sample does not read.
-                    boolean right = frac[SampleTable.FRAC * e + 1] != 0f, down = frac[SampleTable.FRAC * e] != 0f;
+                    boolean right = frac[1 * pl + e] != 0f, down = frac[e] != 0f;
                     if (SampleTable.unmodulated(b)) {
                         scatterUnmodulated(g, table, e, gradCols, rowsPerGroup, q, og, kpt, cFrom, cTo, gradPadded,
                                 right, down);
                         continue;
                     }
-                    FloatVector w00 = FloatVector.broadcast(SPECIES, wt[4 * e]);
-                    FloatVector w01 = FloatVector.broadcast(SPECIES, wt[4 * e + 1]);
-                    FloatVector w10 = FloatVector.broadcast(SPECIES, wt[4 * e + 2]);
-                    FloatVector w11 = FloatVector.broadcast(SPECIES, wt[4 * e + 3]);
+                    FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
+                    FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
+                    FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
+                    FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
                     for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                         int grp = g.segGroup[s];
                         int cs = Math.max(g.segStart[s], cFrom), ce = Math.min(g.segEnd[s], cTo);
@@ -135,7 +136,8 @@ final class Col2im {
         int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         float[] wt = table.weight;
-        float m = table.frac[SampleTable.FRAC * e + 2];
+        int pl = table.plane;
+        float m = table.frac(e, 2);
         int b = SampleTable.unmodulatedBase(table.base[e]);
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s];
@@ -144,10 +146,10 @@ final class Col2im {
             for (int ch = cs; ch < ce; ch++) {
                 float gc = gradCols[src + ch];
                 int at = b + ch;
-                gradPadded[at] += m * wt[4 * e] * gc;
-                if (right) gradPadded[at + d01] += m * wt[4 * e + 1] * gc;
-                if (down) gradPadded[at + d10] += m * wt[4 * e + 2] * gc;
-                if (right && down) gradPadded[at + d11] += m * wt[4 * e + 3] * gc;
+                gradPadded[at] += m * wt[e] * gc;
+                if (right) gradPadded[at + d01] += m * wt[pl + e] * gc;
+                if (down) gradPadded[at + d10] += m * wt[2 * pl + e] * gc;
+                if (right && down) gradPadded[at + d11] += m * wt[3 * pl + e] * gc;
             }
         }
     }
@@ -168,12 +170,14 @@ final class Col2im {
         int offBase = n * 2 * ogs * kk * pixels, maskBase = n * ogs * kk * pixels;
         int[] base = table.base;
         float[] frac = table.frac;
+        int pl = table.plane, cap = table.capacity;
         boolean withMask = gradMask != null;
         for (int q = q0; q < q0 + count; q++) {
             int p = p0 + q;
-            int e = q * ogs * kk;
+            // Entry of (q, og, kpt): (og*kk + kpt)*capacity + q (SampleTable.entry).
+            int e = q;
             for (int og = 0; og < ogs; og++) {
-                for (int kpt = 0; kpt < kk; kpt++, e++) {
+                for (int kpt = 0; kpt < kk; kpt++, e += cap) {
                     int b = base[e];
                     float gy = 0f, gx = 0f, gm = 0f;
                     if (b < 0) {
@@ -182,11 +186,11 @@ final class Col2im {
                         gx = r[1];
                         gm = r[2];
                     } else {
-                        float ly = frac[SampleTable.FRAC * e], lx = frac[SampleTable.FRAC * e + 1];
-                        float fhy = frac[SampleTable.FRAC * e + 3], fhx = frac[SampleTable.FRAC * e + 4];
+                        float ly = frac[e], lx = frac[1 * pl + e];
+                        float fhy = frac[3 * pl + e], fhx = frac[4 * pl + e];
                         // No slope along a coordinate moved onto the last row/column (Border.DCNV1): each
                         // term is grad * 0 there, as the reference's gc * m * 0 (DESIGN.md "Non-finite values").
-                        boolean slopeY = frac[SampleTable.FRAC * e + 5] != 0f, slopeX = frac[SampleTable.FRAC * e + 6] != 0f;
+                        boolean slopeY = frac[5 * pl + e] != 0f, slopeX = frac[6 * pl + e] != 0f;
                         FloatVector zero = FloatVector.zero(SPECIES);
                         FloatVector vly = FloatVector.broadcast(SPECIES, ly);
                         FloatVector vlx = FloatVector.broadcast(SPECIES, lx);
@@ -245,7 +249,7 @@ final class Col2im {
                                 }
                             }
                         }
-                        float mk = frac[SampleTable.FRAC * e + 2];
+                        float mk = frac[2 * pl + e];
                         gy = mk * sumLanes(accY);
                         gx = mk * sumLanes(accX);
                         if (withMask) gm = sumLanes(accM);
@@ -274,10 +278,9 @@ final class Col2im {
         int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int b = table.base[e];
-        int f = SampleTable.FRAC * e;
-        float ly = table.frac[f], lx = table.frac[f + 1], m = table.frac[f + 2], hy = table.frac[f + 3];
-        float hx = table.frac[f + 4];
-        boolean slopeY = table.frac[f + 5] != 0f, slopeX = table.frac[f + 6] != 0f;
+        float ly = table.frac(e, 0), lx = table.frac(e, 1), m = table.frac(e, 2), hy = table.frac(e, 3);
+        float hx = table.frac(e, 4);
+        boolean slopeY = table.frac(e, 5) != 0f, slopeX = table.frac(e, 6) != 0f;
         boolean unmodulated = SampleTable.unmodulated(b), reads = unmodulated && table.readsValue(g, e);
         int at0 = unmodulated ? SampleTable.unmodulatedBase(b) : 0;
         float gy = 0f, gx = 0f, gm = 0f;

@@ -1,18 +1,30 @@
 package dcn4j.vector;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Where each kernel point of each output pixel of a chunk samples (DESIGN.md "Semantics"; paper eq. 2
  * with the bilinear kernel of eq. 3-4): one entry per (pixel, offset group, kernel point), shared by
- * all channels of the offset group. Entry {@code e = (pixel*offsetGroups + og)*kh*kw + kpt} holds
+ * all channels of the offset group. The entries of a kernel point are contiguous over the pixels
+ * ({@link #entry}: {@code e = (og*kh*kw + kpt)*capacity + pixel}), and each quantity is a plane of
+ * {@link #plane} values, so that {@link #fill} writes {@link #S} pixels with one vector store (DESIGN.md
+ * "Sample table"). Entry {@code e} holds
  * <ul>
  *   <li>{@code base[e]}: the index in the padded NHWC image of the top-left corner
  *       {@code (floor py, floor px)} (corner {@code (y, x)} lives at {@code ((y+1)*(W+2) + x+1)*C}), or
  *       {@code -1} when no corner of its cell is in the image ({@code py < -1 || py >= H || px < -1 || px >= W});
  *       at {@code py = -1} the value is 0 but the right derivative is not, as in the reference;</li>
- *   <li>{@code weight[4e .. 4e+3]}: the bilinear weights of the corners (00, 01, 10, 11) times the mask;</li>
- *   <li>{@code frac[FRAC*e .. FRAC*e+6]}: {@code ly = py - floor py}, {@code lx}, the mask value (1 without
- *       mask), {@code hy = floor py + 1 - py} and {@code hx}, for the backward pass, then whether the y and x
- *       slopes count in the offset gradient (1, or 0 along a coordinate that the
+ *   <li>{@code weight[j*plane + e]}, {@code j = 0..3}: the bilinear weights of the corners (00, 01, 10, 11)
+ *       times the mask;</li>
+ *   <li>{@code frac[f*plane + e]}, {@code f = 0..6}: {@code ly = py - floor py}, {@code lx}, the mask value (1
+ *       without mask), {@code hy = floor py + 1 - py} and {@code hx}, for the backward pass, then whether the y
+ *       and x slopes count in the offset gradient (1, or 0 along a coordinate that the
  *       {@link dcn4j.DeformConv2dSpec.Border#DCNV1} rule moved onto the last row or column). {@code ly} and
  *       {@code hy} are each rounded once from float64: {@code 1f - ly} would lose the relative precision of a
  *       weight near 0 (a sample within 1e-6 of a cell edge).</li>
@@ -44,6 +56,10 @@ final class SampleTable {
     final int[] base;
     final float[] weight;
     final float[] frac;
+    /** Pixels the table holds, the stride between the kernel points of {@link #entry}. */
+    final int capacity;
+    /** Entries of the table, {@code capacity * offsetGroups * kh * kw}: the size of one plane. */
+    final int plane;
     /**
      * Whether the input holds finite values only. If not, samples without offset must read all four
      * corners (a zero-weight neighbour turns an infinite pixel into NaN, {@code 0 * inf}, as in the
@@ -51,12 +67,41 @@ final class SampleTable {
      * image) are {@link #unmodulated} entries, so that their zero weights never meet an infinite pixel.
      */
     final boolean inputFinite;
+    /** Row and column of the kernel's first point for each local pixel, {@code y*sh - ph} and {@code x*sw - pw}. */
+    private final double[] pixelRow, pixelCol;
 
-    SampleTable(int[] base, float[] weight, float[] frac, boolean inputFinite) {
+    /**
+     * A table for {@code capacity} pixels of geometry {@code g} over {@code base} ({@link #entries} ints),
+     * {@code weight} ({@code 4 *} that many floats) and {@code frac} ({@link #FRAC} {@code *} that many).
+     */
+    SampleTable(ConvGeometry g, int capacity, int[] base, float[] weight, float[] frac, boolean inputFinite) {
+        this.capacity = capacity;
+        this.plane = entries(g, capacity);
+        if (base.length < plane || weight.length < 4L * plane || frac.length < (long) FRAC * plane) {
+            throw new IllegalArgumentException("sample table: expected " + plane + " entries, got arrays of "
+                    + base.length + ", " + weight.length + ", " + frac.length);
+        }
         this.base = base;
         this.weight = weight;
         this.frac = frac;
         this.inputFinite = inputFinite;
+        this.pixelRow = new double[capacity];
+        this.pixelCol = new double[capacity];
+    }
+
+    /** Entry of local pixel {@code q}, offset group {@code og}, kernel point {@code kpt}; the next kernel point is {@code + capacity}. */
+    int entry(ConvGeometry g, int q, int og, int kpt) {
+        return (og * g.kernelSize + kpt) * capacity + q;
+    }
+
+    /** Bilinear weight of corner {@code j} (00, 01, 10, 11) of entry {@code e}, times the mask. */
+    float weight(int e, int j) {
+        return weight[j * plane + e];
+    }
+
+    /** Quantity {@code f} of entry {@code e} (ly, lx, mask, hy, hx, slope-y flag, slope-x flag). */
+    float frac(int e, int f) {
+        return frac[f * plane + e];
     }
 
     /** Whether entry base {@code b} is a sample with a non-finite mask that reads the image. */
@@ -77,14 +122,22 @@ final class SampleTable {
     boolean readsValue(ConvGeometry g, int e) {
         int position = unmodulatedBase(base[e]) / g.channels;
         int row = position / g.paddedWidth, col = position - row * g.paddedWidth;
-        return !((row == 0 && frac[FRAC * e] == 0f) || (col == 0 && frac[FRAC * e + 1] == 0f));
+        return !((row == 0 && frac(e, 0) == 0f) || (col == 0 && frac(e, 1) == 0f));
     }
 
-    /** Whether every value of {@code v} is finite ({@code null}: yes). */
+    /** Whether every value of {@code v} is finite ({@code null}: yes); once per call, over the whole input. */
     static boolean allFinite(float[] v) {
         if (v == null) return true;
-        for (float x : v) {
-            if (!Float.isFinite(x)) return false;
+        int i = 0;
+        // |x| <= MAX_VALUE is false for infinities and NaN; one test per vector, then the tail.
+        for (int end = VectorWidth.SPECIES.loopBound(v.length); i < end; i += VectorWidth.L) {
+            if (!FloatVector.fromArray(VectorWidth.SPECIES, v, i).abs().compare(VectorOperators.LE, Float.MAX_VALUE)
+                    .allTrue()) {
+                return false;
+            }
+        }
+        for (; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) return false;
         }
         return true;
     }
@@ -94,72 +147,170 @@ final class SampleTable {
         return pixels * g.entriesPerPixel();
     }
 
+    /** Lanes of the float64 coordinate vectors of {@link #fillStrip}: as many as the float species has bits for. */
+    static final VectorSpecies<Double> DOUBLES =
+            VectorSpecies.of(double.class, VectorShape.forBitSize(Math.max(128, VectorWidth.SPECIES.vectorBitSize())));
+    /** Pixels per strip. */
+    static final int S = DOUBLES.length();
+    /** Float and int species of {@link #S} lanes, half the bits of {@link #DOUBLES}. */
+    private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * S));
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(32 * S));
+    /**
+     * Whether {@link #fill} takes strips: C2 compiles the float64 to float32 conversions to a vector of
+     * {@code S} floats only from 128 bits up ({@code S >= 4}); at a 128-bit width (2 float64 lanes, the
+     * 64-bit float vectors falling back to Java code, 100x slower) every entry goes through {@link #setEntry}.
+     */
+    static final boolean STRIPS = S >= 4;
+    /** {@code 1.5 * 2^52}: {@code (v + R) - R} rounds {@code v} to an integer (ties to even) for {@code |v| < 2^51}. */
+    private static final double ROUNDER = 0x1.8p52;
+
     /**
      * Fills the entries of output pixels {@code p0 .. p0+count-1} of batch item {@code n}, stored from
      * local pixel {@code local0}. Coordinates are computed in float64 exactly as the reference does
      * ({@code py = y*sh - ph + i*dh + offset}), so the cell {@code floor(p)} is the same.
+     *
+     * <p>The common entries (finite values, torchvision border) are computed {@link #S} pixels at a time
+     * ({@link #fillStrip}): a kernel point's offsets are contiguous over the pixels, and so are its entries.
+     * Every other entry (DCNv1 border, non-finite values, the last pixels) goes through the scalar
+     * {@link #setEntry} / {@link #setDcnv1}, which are the definition; the strips give the same bits
+     * (SampleTableTest).
      */
     void fill(ConvGeometry g, float[] offset, float[] mask, int n, int p0, int count, int local0, boolean withFrac) {
-        int kk = g.kernelSize, ogs = g.offsetGroups, pixels = g.pixels, kh = g.kh, kw = g.kw;
-        int offBase = n * 2 * ogs * kk * pixels;
-        int maskBase = n * ogs * kk * pixels;
-        int h = g.height, w = g.width, c = g.channels, wp = g.paddedWidth, dh = g.dilationH, dw = g.dilationW;
         int y = p0 / g.outWidth, x = p0 - y * g.outWidth;
-        for (int q = 0; q < count; q++) {
-            int p = p0 + q;
-            int e = (local0 + q) * ogs * kk;
-            int yBase = y * g.strideH - g.padTop, xBase = x * g.strideW - g.padLeft;
-            for (int og = 0; og < ogs; og++) {
-                int offAt = offBase + 2 * og * kk * pixels + p;
-                int maskAt = maskBase + og * kk * pixels + p;
-                for (int i = 0; i < kh; i++) {
-                    for (int j = 0; j < kw; j++, e++, offAt += 2 * pixels, maskAt += pixels) {
-                        // py = y*sh - ph + i*dh + offset, in float64 as the reference.
-                        double py = yBase + i * dh, px = xBase + j * dw;
-                        if (offset != null) {
-                            py += offset[offAt];
-                            px += offset[offAt + pixels];
-                        }
-                        float m = mask == null ? 1f : mask[maskAt];
-                        boolean finiteMask = Float.isFinite(m);
-                        if (g.dcnv1) {
-                            setDcnv1(g, e, py, px, m, finiteMask, withFrac);
-                            continue;
-                        }
-                        // The cell [floor p, floor p + 1] must have a corner in the image (reference Bilinear
-                        // .cellTouchesImage): at p = -1 exactly the value is 0 (its corners on row/column -1
-                        // are the zero border) but the right derivative is not. A NaN coordinate fails the
-                        // test and is told apart below.
-                        if (py >= -1 && py < h && px >= -1 && px < w) {
-                            double fy = Math.floor(py), fx = Math.floor(px);
-                            float ly = (float) (py - fy), lx = (float) (px - fx);
-                            float hy = (float) (fy + 1 - py), hx = (float) (fx + 1 - px);
-                            int b = (((int) fy + 1) * wp + ((int) fx + 1)) * c;
-                            boolean special = !finiteMask || (!inputFinite && (py == -1 || px == -1));
-                            float wm = special ? 1f : m;
-                            base[e] = special ? -3 - b : b;
-                            float hym = hy * wm, lym = ly * wm;
-                            weight[4 * e] = hym * hx;
-                            weight[4 * e + 1] = hym * lx;
-                            weight[4 * e + 2] = lym * hx;
-                            weight[4 * e + 3] = lym * lx;
-                            if (withFrac || special) setFrac(e, ly, lx, m, hy, hx, true, true);
-                        } else {
-                            boolean nan = Double.isNaN(py) || Double.isNaN(px);
-                            base[e] = nan || !finiteMask ? NAN_SAMPLE : OUTSIDE;
-                            weight[4 * e] = 0f;
-                            weight[4 * e + 1] = 0f;
-                            weight[4 * e + 2] = 0f;
-                            weight[4 * e + 3] = 0f;
-                            if (withFrac || base[e] == NAN_SAMPLE) setFrac(e, nan ? Float.NaN : 0f, 0f, m, 1f, 1f, true, true);
-                        }
-                    }
-                }
-            }
+        for (int q = local0; q < local0 + count; q++) {
+            pixelRow[q] = y * g.strideH - g.padTop;
+            pixelCol[q] = x * g.strideW - g.padLeft;
             if (++x == g.outWidth) {
                 x = 0;
                 y++;
             }
+        }
+        int kk = g.kernelSize, pixels = g.pixels;
+        int offBase = n * 2 * g.offsetGroups * kk * pixels, maskBase = n * g.offsetGroups * kk * pixels;
+        int strips = STRIPS && !g.dcnv1 ? count / S * S : 0;
+        for (int og = 0; og < g.offsetGroups; og++) {
+            for (int i = 0; i < g.kh; i++) {
+                for (int j = 0; j < g.kw; j++) {
+                    int k = (og * g.kh + i) * g.kw + j;
+                    int offAt = offBase + 2 * k * pixels + p0, maskAt = maskBase + k * pixels + p0;
+                    int e0 = k * capacity + local0;
+                    double dy = i * g.dilationH, dx = j * g.dilationW;
+                    for (int s = 0; s < strips; s += S) {
+                        fillStrip(g, offset, offAt + s, mask, maskAt + s, dy, dx, local0 + s, e0 + s, withFrac);
+                    }
+                    for (int s = strips; s < count; s++) {
+                        int q = local0 + s;
+                        // py = y*sh - ph + i*dh + offset, in float64 as the reference.
+                        double py = pixelRow[q] + dy, px = pixelCol[q] + dx;
+                        if (offset != null) {
+                            py += offset[offAt + s];
+                            px += offset[offAt + pixels + s];
+                        }
+                        float m = mask == null ? 1f : mask[maskAt + s];
+                        if (g.dcnv1) setDcnv1(g, e0 + s, py, px, m, withFrac);
+                        else setEntry(g, e0 + s, py, px, m, withFrac);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Entries {@code e .. e+S-1} (local pixels {@code q ..}, one kernel point, offsets at {@code offAt} and
+     * {@code offAt + pixels}, mask at {@code maskAt}): the coordinates, the inside test and the cell (a float64
+     * floor, paper eq. 3-4) in float64 vectors, the fractions rounded once to float32, the corner weights times
+     * the mask in float32, each as {@link #setEntry} computes it. Lanes with a non-finite value are then
+     * redone by {@link #setEntry}.
+     */
+    private void fillStrip(ConvGeometry g, float[] offset, int offAt, float[] mask, int maskAt, double dy, double dx,
+                           int q, int e, boolean withFrac) {
+        DoubleVector py = DoubleVector.fromArray(DOUBLES, pixelRow, q).add(dy);
+        DoubleVector px = DoubleVector.fromArray(DOUBLES, pixelCol, q).add(dx);
+        if (offset != null) {
+            py = py.add(FloatVector.fromArray(FLOATS, offset, offAt).convertShape(VectorOperators.F2D, DOUBLES, 0));
+            px = px.add(FloatVector.fromArray(FLOATS, offset, offAt + g.pixels).convertShape(VectorOperators.F2D,
+                    DOUBLES, 0));
+        }
+        FloatVector m = mask == null ? FloatVector.broadcast(FLOATS, 1f) : FloatVector.fromArray(FLOATS, mask, maskAt);
+        // NaN coordinates fail this test; they are among the lanes redone below.
+        VectorMask<Double> inside = py.compare(VectorOperators.GE, -1).and(py.compare(VectorOperators.LT, g.height))
+                .and(px.compare(VectorOperators.GE, -1)).and(px.compare(VectorOperators.LT, g.width));
+        DoubleVector fy = floor(py), fx = floor(px);
+        // Outside: weights 0 and fractions (0, 0), (1, 1), as setEntry stores them.
+        VectorMask<Float> in = inside.cast(FLOATS);
+        FloatVector zero = FloatVector.zero(FLOATS), one = FloatVector.broadcast(FLOATS, 1f);
+        FloatVector ly = zero.blend(toFloat(py.sub(fy)), in), lx = zero.blend(toFloat(px.sub(fx)), in);
+        FloatVector hy = one.blend(toFloat(fy.add(1).sub(py)), in), hx = one.blend(toFloat(fx.add(1).sub(px)), in);
+        FloatVector hym = hy.mul(m), lym = ly.mul(m);
+        hym.mul(hx).blend(zero, in.not()).intoArray(weight, e);
+        hym.mul(lx).blend(zero, in.not()).intoArray(weight, plane + e);
+        lym.mul(hx).blend(zero, in.not()).intoArray(weight, 2 * plane + e);
+        lym.mul(lx).blend(zero, in.not()).intoArray(weight, 3 * plane + e);
+        // ((floor py + 1)*(W+2) + floor px + 1)*C, exact in float64; -1 outside.
+        DoubleVector b = fy.add(1).mul(g.paddedWidth).add(fx.add(1)).mul(g.channels);
+        ((IntVector) DoubleVector.broadcast(DOUBLES, OUTSIDE).blend(b, inside)
+                .convertShape(VectorOperators.D2I, INTS, 0)).intoArray(base, e);
+        if (withFrac) {
+            ly.intoArray(frac, e);
+            lx.intoArray(frac, plane + e);
+            m.intoArray(frac, 2 * plane + e);
+            hy.intoArray(frac, 3 * plane + e);
+            hx.intoArray(frac, 4 * plane + e);
+            one.intoArray(frac, 5 * plane + e);
+            one.intoArray(frac, 6 * plane + e);
+        }
+        VectorMask<Double> redo = py.test(VectorOperators.IS_NAN).or(px.test(VectorOperators.IS_NAN))
+                .or(m.test(VectorOperators.IS_FINITE).not().cast(DOUBLES));
+        if (!inputFinite) redo = redo.or(py.compare(VectorOperators.EQ, -1)).or(px.compare(VectorOperators.EQ, -1));
+        if (redo.anyTrue()) redoLanes(g, redo.toLong(), py, px, m, e, withFrac);
+    }
+
+    /** {@link #setEntry} for the lanes of {@code lanes} (bit {@code l} for lane {@code l}) of a strip. */
+    private void redoLanes(ConvGeometry g, long lanes, DoubleVector py, DoubleVector px, FloatVector m, int e,
+                           boolean withFrac) {
+        for (int l = 0; l < S; l++) {
+            if ((lanes >>> l & 1) != 0) setEntry(g, e + l, py.lane(l), px.lane(l), m.lane(l), withFrac);
+        }
+    }
+
+    /** {@code (float) v}, lane by lane. */
+    private static FloatVector toFloat(DoubleVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.D2F, FLOATS, 0);
+    }
+
+    /** {@code Math.floor} of the lanes in {@code [-1, 2^51)} (the others are never read): round, then step down. */
+    private static DoubleVector floor(DoubleVector v) {
+        DoubleVector r = v.add(ROUNDER).sub(ROUNDER);
+        return r.sub(DoubleVector.zero(DOUBLES).blend(1, r.compare(VectorOperators.GT, v)));
+    }
+
+    /**
+     * Entry {@code e} at {@code (py, px)} with mask value {@code m} under the torchvision border, one at a time:
+     * the definition that {@link #fillStrip} follows, and the path of the entries it cannot take (non-finite
+     * values, DESIGN.md "Non-finite values").
+     */
+    void setEntry(ConvGeometry g, int e, double py, double px, float m, boolean withFrac) {
+        boolean finiteMask = Float.isFinite(m);
+        // The cell [floor p, floor p + 1] must have a corner in the image (reference Bilinear
+        // .cellTouchesImage): at p = -1 exactly the value is 0 (its corners on row/column -1
+        // are the zero border) but the right derivative is not. A NaN coordinate fails the
+        // test and is told apart below.
+        if (py >= -1 && py < g.height && px >= -1 && px < g.width) {
+            double fy = Math.floor(py), fx = Math.floor(px);
+            float ly = (float) (py - fy), lx = (float) (px - fx);
+            float hy = (float) (fy + 1 - py), hx = (float) (fx + 1 - px);
+            int b = (((int) fy + 1) * g.paddedWidth + ((int) fx + 1)) * g.channels;
+            boolean special = !finiteMask || (!inputFinite && (py == -1 || px == -1));
+            float wm = special ? 1f : m;
+            base[e] = special ? -3 - b : b;
+            float hym = hy * wm, lym = ly * wm;
+            setWeights(e, hym * hx, hym * lx, lym * hx, lym * lx);
+            if (withFrac || special) setFrac(e, ly, lx, m, hy, hx, true, true);
+        } else {
+            boolean nan = Double.isNaN(py) || Double.isNaN(px);
+            base[e] = nan || !finiteMask ? NAN_SAMPLE : OUTSIDE;
+            setWeights(e, 0f, 0f, 0f, 0f);
+            if (withFrac || base[e] == NAN_SAMPLE) setFrac(e, nan ? Float.NaN : 0f, 0f, m, 1f, 1f, true, true);
         }
     }
 
@@ -168,15 +319,13 @@ final class SampleTable {
      * torchvision entries (DESIGN.md "Non-finite values"): a NaN coordinate is a {@link #NAN_SAMPLE}; a
      * non-finite mask makes an outside sample a {@link #NAN_SAMPLE} and an inside one {@link #unmodulated}.
      */
-    private void setDcnv1(ConvGeometry g, int e, double py, double px, float m, boolean finiteMask, boolean withFrac) {
+    void setDcnv1(ConvGeometry g, int e, double py, double px, float m, boolean withFrac) {
+        boolean finiteMask = Float.isFinite(m);
         int h = g.height, w = g.width;
         boolean nan = Double.isNaN(py) || Double.isNaN(px);
         if (nan || py < 0 || py >= h || px < 0 || px >= w) {
             base[e] = nan || !finiteMask ? NAN_SAMPLE : OUTSIDE;
-            weight[4 * e] = 0f;
-            weight[4 * e + 1] = 0f;
-            weight[4 * e + 2] = 0f;
-            weight[4 * e + 3] = 0f;
+            setWeights(e, 0f, 0f, 0f, 0f);
             if (withFrac || base[e] == NAN_SAMPLE) setFrac(e, nan ? Float.NaN : 0f, 0f, m, 1f, 1f, true, true);
             return;
         }
@@ -191,21 +340,24 @@ final class SampleTable {
         float wm = finiteMask ? m : 1f;
         base[e] = finiteMask ? b : -3 - b;
         float hym = hy * wm, lym = ly * wm;
-        weight[4 * e] = hym * hx;
-        weight[4 * e + 1] = hym * lx;
-        weight[4 * e + 2] = lym * hx;
-        weight[4 * e + 3] = lym * lx;
+        setWeights(e, hym * hx, hym * lx, lym * hx, lym * lx);
         if (withFrac || !finiteMask) setFrac(e, ly, lx, m, hy, hx, !movedY, !movedX);
     }
 
+    private void setWeights(int e, float w00, float w01, float w10, float w11) {
+        weight[e] = w00;
+        weight[plane + e] = w01;
+        weight[2 * plane + e] = w10;
+        weight[3 * plane + e] = w11;
+    }
+
     private void setFrac(int e, float ly, float lx, float m, float hy, float hx, boolean slopeY, boolean slopeX) {
-        int f = FRAC * e;
-        frac[f] = ly;
-        frac[f + 1] = lx;
-        frac[f + 2] = m;
-        frac[f + 3] = hy;
-        frac[f + 4] = hx;
-        frac[f + 5] = slopeY ? 1f : 0f;
-        frac[f + 6] = slopeX ? 1f : 0f;
+        frac[e] = ly;
+        frac[plane + e] = lx;
+        frac[2 * plane + e] = m;
+        frac[3 * plane + e] = hy;
+        frac[4 * plane + e] = hx;
+        frac[5 * plane + e] = slopeY ? 1f : 0f;
+        frac[6 * plane + e] = slopeX ? 1f : 0f;
     }
 }

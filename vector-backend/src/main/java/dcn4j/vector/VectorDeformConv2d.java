@@ -168,7 +168,7 @@ final class VectorDeformConv2d {
         SampleTable[] tables = new SampleTable[threads];
         boolean inputFinite = SampleTable.allFinite(input);
         for (int w = 0; w < threads; w++) {
-            tables[w] = new SampleTable(ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries),
+            tables[w] = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries),
                     ws.floats("frac#" + w, SampleTable.FRAC * entries), inputFinite);
         }
 
@@ -370,7 +370,7 @@ final class VectorDeformConv2d {
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             gradOutPanels = gW != null ? ws.floats("gradOutPanels", plan.gradOutPanelsSize(g)) : null;
             long entries = SampleTable.entries(g, plan.rowsPerGroup());
-            table = new SampleTable(ws.ints("base", entries), ws.floats("weight", 4 * entries),
+            table = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base", entries), ws.floats("weight", 4 * entries),
                     ws.floats("frac", SampleTable.FRAC * entries), SampleTable.allFinite(input));
             cTiles = ws.perWorker("cTiles", threads, BackwardPlan.cTilesSize(g));
             aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
