@@ -8,9 +8,12 @@ import dcn4j.Backend;
 import dcn4j.BackendOptions;
 import dcn4j.Backends;
 import dcn4j.DeformConv2dGradients;
+import dcn4j.DType;
 import dcn4j.DeformConv2dSpec;
 import dcn4j.Gradient;
 import dcn4j.Tensor;
+import dcn4j.onnxruntime.DeformConvModel;
+import dcn4j.spi.DeformConv2dShape;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -114,13 +117,15 @@ public final class SideBySide {
             so.setInterOpNumThreads(1);
             so.addConfigEntry("session.intra_op.allow_spinning", "0");
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            byte[] model = OnnxDeformConvModel.build(n, c, h, w, o, k, k, 1, 1, 1, 1, 1, withMask);
+            // The model the onnxruntime backend runs (3x3, pad 1, stride 1: output H x W; no bias).
+            byte[] model = DeformConvModel.of(new DeformConv2dShape(spec, DType.F32, n, c, h, w, o, k, k, h, w, true,
+                    withMask, false));
             Map<String, OnnxTensor> inputs = new HashMap<>();
             try (OrtSession session = env.createSession(model, so)) {
-                inputs.put("X", OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {n, c, h, w}));
-                inputs.put("W", OnnxTensor.createTensor(env, FloatBuffer.wrap(wt), new long[] {o, c, k, k}));
-                inputs.put("offset", OnnxTensor.createTensor(env, FloatBuffer.wrap(off), new long[] {n, 18, h, w}));
-                if (withMask) inputs.put("mask", OnnxTensor.createTensor(env, FloatBuffer.wrap(m), new long[] {n, 9, h, w}));
+                inputs.put(DeformConvModel.X, OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {n, c, h, w}));
+                inputs.put(DeformConvModel.W, OnnxTensor.createTensor(env, FloatBuffer.wrap(wt), new long[] {o, c, k, k}));
+                inputs.put(DeformConvModel.OFFSET, OnnxTensor.createTensor(env, FloatBuffer.wrap(off), new long[] {n, 18, h, w}));
+                if (withMask) inputs.put(DeformConvModel.MASK, OnnxTensor.createTensor(env, FloatBuffer.wrap(m), new long[] {n, 9, h, w}));
                 Timed fwd = () -> {
                     try (Tensor out = b.deformConv2d(spec, tx, toff, tm, tw, null)) {
                         return out;

@@ -11,16 +11,18 @@ import dcn4j.spi.DeformConv2dShape;
  * in the middle is the empty name, ONNX IR "optional inputs"); output {@code Y}.
  *
  * <p>Field numbers are those of {@code onnx.proto} (ModelProto, GraphProto, NodeProto,
- * AttributeProto, ValueInfoProto, TypeProto, TensorShapeProto).
+ * AttributeProto, ValueInfoProto, TypeProto, TensorShapeProto). Public so that tools outside the backend
+ * (the side-by-side benchmark in {@code benchmarks/}) run exactly the model the backend runs.
  */
-final class DeformConvModel {
+public final class DeformConvModel {
 
     /** ONNX IR version 9: the one that came with opset 19. */
     static final int IR_VERSION = 9;
     /** The first opset with {@code DeformConv}. */
-    static final int OPSET = 19;
+    public static final int OPSET = 19;
 
-    static final String X = "X", W = "W", OFFSET = "offset", B = "B", MASK = "mask", Y = "Y";
+    /** Input and output names of the model. */
+    public static final String X = "X", W = "W", OFFSET = "offset", B = "B", MASK = "mask", Y = "Y";
 
     // onnx.proto field numbers.
     private static final int MODEL_IR_VERSION = 1, MODEL_PRODUCER_NAME = 2, MODEL_GRAPH = 7, MODEL_OPSET_IMPORT = 8;
@@ -37,8 +39,13 @@ final class DeformConvModel {
     private DeformConvModel() {
     }
 
-    /** The serialized model for a call of shape {@code s} (with a mask and a bias when {@code s} has them). */
-    static byte[] of(DeformConv2dShape s) {
+    /**
+     * The serialized model for a call of shape {@code s} (with a mask and a bias when {@code s} has them).
+     *
+     * @param s the call's shape and spec
+     * @return the model as protobuf bytes, for {@code OrtEnvironment.createSession(byte[], ...)}
+     */
+    public static byte[] of(DeformConv2dShape s) {
         DeformConv2dSpec spec = s.spec();
         Protobuf node = new Protobuf().string(NODE_INPUT, X).string(NODE_INPUT, W).string(NODE_INPUT, OFFSET);
         if (s.hasBias() || s.hasMask()) node.string(NODE_INPUT, s.hasBias() ? B : "");
