@@ -230,7 +230,11 @@ final class BilinearIm2col {
         }
     }
 
-    /** {@link #sampleRows} for one group and one offset group (the common layer): the shortest loop. */
+    /**
+     * {@link #sampleRows} for one group and one offset group (the common layer): the shortest loop. The
+     * destination of each vector advances along the row's KC-deep block and moves to the next block at its
+     * end (no division per vector).
+     */
     private static void sampleRowsOneSegment(ConvGeometry g, SampleTable table, float[] padded, int count,
                                              float[] cols, int rows) {
         int kk = g.kernelSize, c = g.channels;
@@ -240,18 +244,24 @@ final class BilinearIm2col {
         float[] wt = table.weight;
         int pl = table.plane, cap = table.capacity;
         for (int q = 0; q < count; q++) {
+            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry).
             int e = q;
+            // Element (q, k) lives at (kb*rows + q)*KC + kr, k = kb*KC + kr (Sgemm.blockedIndex).
+            int kb = 0, kr = 0, at = q * Sgemm.KC;
             for (int kpt = 0; kpt < kk; kpt++, e += cap) {
                 int b = base[e];
                 int k0 = kpt * c;
-                if (b == SampleTable.OUTSIDE) {
-                    fillBlocked(cols, 0, rows, q, k0, k0 + c);
-                    continue;
-                }
                 if (b < 0) {
-                    for (int ch = 0; ch < c; ch++) {
-                        cols[Sgemm.blockedIndex(rows, q, k0 + ch)] = specialValue(g, table, e, padded, ch, d01, d10, d11);
+                    if (b == SampleTable.OUTSIDE) {
+                        fillBlocked(cols, 0, rows, q, k0, k0 + c);
+                    } else {
+                        for (int ch = 0; ch < c; ch++) {
+                            cols[Sgemm.blockedIndex(rows, q, k0 + ch)] = specialValue(g, table, e, padded, ch, d01, d10, d11);
+                        }
                     }
+                    kb = (k0 + c) / Sgemm.KC;
+                    kr = k0 + c - kb * Sgemm.KC;
+                    at = (kb * rows + q) * Sgemm.KC + kr;
                     continue;
                 }
                 FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
@@ -259,21 +269,36 @@ final class BilinearIm2col {
                 FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
                 FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
                 for (int ch = 0; ch < full; ch += L) {
-                    int at = b + ch;
-                    FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d01), w01, v);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d10), w10, v);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d11), w11, v);
-                    storeBlocked(v, FULL, cols, 0, rows, q, k0 + ch);
+                    int src = b + ch;
+                    FloatVector v = FloatVector.fromArray(SPECIES, padded, src).mul(w00);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d01), w01, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d10), w10, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d11), w11, v);
+                    if (kr + L < Sgemm.KC) {
+                        v.intoArray(cols, at);
+                        kr += L;
+                        at += L;
+                    } else {
+                        // Ends this block's row q (split when it straddles), the rest starts the next block's.
+                        int next = ((kb + 1) * rows + q) * Sgemm.KC;
+                        if (kr + L == Sgemm.KC) v.intoArray(cols, at);
+                        else storeSplit(v, FULL, cols, at, Sgemm.KC - kr, next);
+                        kb++;
+                        kr = kr + L - Sgemm.KC;
+                        at = next + kr;
+                    }
                 }
                 if (full < c) {
                     VectorMask<Float> m = SPECIES.indexInRange(full, c);
-                    int at = b + full;
-                    FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d01, m), w01, v);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d10, m), w10, v);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m), w11, v);
+                    int src = b + full;
+                    FloatVector v = FloatVector.fromArray(SPECIES, padded, src, m).mul(w00);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d01, m), w01, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d10, m), w10, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d11, m), w11, v);
                     storeBlocked(v, m, cols, 0, rows, q, k0 + full);
+                    kb = (k0 + c) / Sgemm.KC;
+                    kr = k0 + c - kb * Sgemm.KC;
+                    at = (kb * rows + q) * Sgemm.KC + kr;
                 }
             }
         }
