@@ -11,16 +11,17 @@ import org.junit.jupiter.api.Test;
  * The forward's sampler writes, for every (pixel, kernel point, channel), the blend of the four corners of its
  * {@link SampleTable} entry ({@code ((p00*w00 + p01*w01) + p10*w10) + p11*w11}, fused multiply-adds, as the
  * vector lanes do) at {@link Sgemm#blockedIndex}. Checked element by element against that formula, on channel
- * counts that make vectors end exactly on a KC block, straddle one ({@code C = 40}: kernel point 7 starts 8 floats
- * before a block's end), end in a masked tail, and on samples outside the image (zeros). If this fails, check
- * the running destination of {@code BilinearIm2col.sampleRowsOneSegment} (block, offset in block).
+ * counts that make vectors end exactly on a KC block, straddle one ({@code C = 40}: kernel point 7 starts 8
+ * floats before a block's end) or end in a masked tail, on samples outside the image (zeros) and on non-finite
+ * entries. If this fails, check the running destination of {@code BilinearIm2col.sampleRowsOneSegment} (block,
+ * offset in block).
  */
 class BilinearIm2colTest {
 
     @Test
     void sampleRowsWriteTheBlendOfEachEntryAtItsBlockMajorPlace() {
         SplittableRandom r = new SplittableRandom(5);
-        for (int c : new int[] {1, 5, VectorWidth.L, 40, 64, 100, Sgemm.KC + 3}) {
+        for (int c : new int[] {1, 5, VectorWidth.L, 32, 40, 64, 100, 128, Sgemm.KC + 3, 9 * VectorWidth.L}) {
             int h = 7, w = 9, rows = 30;
             ConvGeometry g = new ConvGeometry(new DeformConv2dShape(DeformConv2dSpec.defaults().withPadding(1, 1),
                     dcn4j.DType.F32, 1, c, h, w, 4, 3, 3, h, w, true, true, false));
@@ -29,6 +30,11 @@ class BilinearIm2colTest {
             // Some samples far outside the image: their rows are zeros.
             for (int i = 0; i < offset.length; i++) offset[i] = (float) (r.nextInt(8) == 0 ? 50 : r.nextDouble(-2, 2));
             for (int i = 0; i < mask.length; i++) mask[i] = (float) r.nextDouble(0, 1);
+            // A few non-finite values (DESIGN.md "Non-finite values"): NaN samples and unmodulated entries.
+            for (int i = 0; i < 6; i++) {
+                offset[r.nextInt(offset.length)] = Float.NaN;
+                mask[r.nextInt(mask.length)] = Float.POSITIVE_INFINITY;
+            }
             float[] padded = new float[(int) g.paddedSize];
             BilinearIm2col.padNhwc(g, input, 0, padded, 0, h + 2);
             int entries = SampleTable.entries(g, rows);
@@ -45,14 +51,14 @@ class BilinearIm2colTest {
                     int e = table.entry(g, q, 0, kpt), b = table.base[e];
                     for (int ch = 0; ch < c; ch++) {
                         float expected = 0f;
-                        if (b >= 0) {
+                        if (b < SampleTable.OUTSIDE) {
+                            expected = BilinearIm2col.specialValue(g, table, e, padded, ch, d01, d10, d11);
+                        } else if (b >= 0) {
                             int at = b + ch;
                             expected = padded[at] * table.weight(e, 0);
                             expected = VectorWidth.fma(padded[at + d01], table.weight(e, 1), expected);
                             expected = VectorWidth.fma(padded[at + d10], table.weight(e, 2), expected);
                             expected = VectorWidth.fma(padded[at + d11], table.weight(e, 3), expected);
-                        } else {
-                            assertEquals(SampleTable.OUTSIDE, b, "only ordinary entries in this data");
                         }
                         float actual = cols[Sgemm.blockedIndex(rows, q, kpt * c + ch)];
                         assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
