@@ -1,0 +1,85 @@
+package dcn4j.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pool's contract (class comment of {@link WorkerPool}): every item of a phase runs exactly once, on a worker
+ * index below the parallelism, before {@code forEach} returns; a failing item fails the phase; callers sharing
+ * a pool each get their own items; a closed pool still runs the caller's items and then says it was closed.
+ */
+class WorkerPoolTest {
+
+    @Test
+    void everyItemRunsOnceBeforeForEachReturns() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            for (int phase = 0; phase < 2000; phase++) {
+                int count = 1 + phase % 7;
+                AtomicIntegerArray runs = new AtomicIntegerArray(count);
+                AtomicIntegerArray badWorker = new AtomicIntegerArray(1);
+                pool.forEach(count, (i, w) -> {
+                    runs.incrementAndGet(i);
+                    if (w < 0 || w >= 3) badWorker.set(0, 1);
+                });
+                for (int i = 0; i < count; i++) assertEquals(1, runs.get(i), "phase " + phase + ", item " + i);
+                assertEquals(0, badWorker.get(0), "worker index out of range");
+            }
+        }
+    }
+
+    @Test
+    void aFailingItemFailsThePhaseAndThePoolGoesOn() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            IllegalArgumentException boom = new IllegalArgumentException("item 3");
+            IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, () -> pool.forEach(8, (i, w) -> {
+                if (i == 3) throw boom;
+            }));
+            assertSame(boom, thrown);
+            AtomicIntegerArray runs = new AtomicIntegerArray(5);
+            pool.forEach(5, (i, w) -> runs.incrementAndGet(i));
+            for (int i = 0; i < 5; i++) assertEquals(1, runs.get(i));
+        }
+    }
+
+    @Test
+    void callersSharingAPoolEachGetTheirOwnItems() throws Exception {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            List<CompletableFuture<Long>> callers = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                int caller = c;
+                callers.add(CompletableFuture.supplyAsync(() -> {
+                    long total = 0;
+                    for (int phase = 0; phase < 500; phase++) {
+                        long[] sums = new long[16];
+                        pool.forEach(16, (i, w) -> sums[i] = (long) caller * 1000 + i);
+                        for (long s : sums) total += s;
+                    }
+                    return total;
+                }));
+            }
+            for (int c = 0; c < 4; c++) {
+                long expected = 500L * (16L * c * 1000 + 120);
+                assertEquals(expected, callers.get(c).get(60, TimeUnit.SECONDS), "caller " + c);
+            }
+        }
+    }
+
+    @Test
+    void aClosedPoolRunsTheItemsThenSaysItWasClosed() {
+        WorkerPool pool = new WorkerPool(4);
+        pool.close();
+        AtomicIntegerArray runs = new AtomicIntegerArray(6);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.forEach(6, (i, w) -> runs.incrementAndGet(i)));
+        assertTrue(e.getMessage().startsWith("backend 'vector'"), e.getMessage());
+        for (int i = 0; i < 6; i++) assertEquals(1, runs.get(i), "item " + i + " ran by the caller");
+    }
+}
