@@ -89,7 +89,7 @@ final class SampleTable {
         this.pixelCol = new double[capacity];
     }
 
-    /** Entry of local pixel {@code q}, offset group {@code og}, kernel point {@code kpt}; the next kernel point is {@code + capacity}. */
+    /** Entry of local pixel {@code q}, offset group {@code og}, kernel point {@code kpt} (the next point: {@code + capacity}). */
     int entry(ConvGeometry g, int q, int og, int kpt) {
         return (og * g.kernelSize + kpt) * capacity + q;
     }

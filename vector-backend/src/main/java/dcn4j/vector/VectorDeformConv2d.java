@@ -168,8 +168,8 @@ final class VectorDeformConv2d {
         SampleTable[] tables = new SampleTable[threads];
         boolean inputFinite = SampleTable.allFinite(input);
         for (int w = 0; w < threads; w++) {
-            tables[w] = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base#" + w, entries), ws.floats("weight#" + w, 4 * entries),
-                    ws.floats("frac#" + w, SampleTable.FRAC * entries), inputFinite);
+            tables[w] = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base#" + w, entries),
+                    ws.floats("weight#" + w, 4 * entries), ws.floats("frac#" + w, SampleTable.FRAC * entries), inputFinite);
         }
 
         int rowBlocks = rowBlocks(g, threads);
@@ -370,8 +370,9 @@ final class VectorDeformConv2d {
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             gradOutPanels = gW != null ? ws.floats("gradOutPanels", plan.gradOutPanelsSize(g)) : null;
             long entries = SampleTable.entries(g, plan.rowsPerGroup());
-            table = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base", entries), ws.floats("weight", 4 * entries),
-                    ws.floats("frac", SampleTable.FRAC * entries), SampleTable.allFinite(input));
+            table = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base", entries),
+                    ws.floats("weight", 4 * entries), ws.floats("frac", SampleTable.FRAC * entries),
+                    SampleTable.allFinite(input));
             cTiles = ws.perWorker("cTiles", threads, BackwardPlan.cTilesSize(g));
             aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
             // Work splits below only decide who computes what, never an output value.
