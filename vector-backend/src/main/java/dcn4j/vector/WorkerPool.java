@@ -75,12 +75,6 @@ final class WorkerPool implements AutoCloseable {
         for (Helper h : helpers) LockSupport.unpark(h.thread);
     }
 
-    /** Spins for {@link #SPIN_NANOS} while {@code waiting} holds, then returns. */
-    private static void spin(java.util.function.BooleanSupplier waiting) {
-        long until = System.nanoTime() + SPIN_NANOS;
-        while (waiting.getAsBoolean() && System.nanoTime() < until) Thread.onSpinWait();
-    }
-
     /** A helper thread and the phases offered to it, in order. */
     private final class Helper implements Runnable {
         final int worker;
@@ -109,7 +103,8 @@ final class WorkerPool implements AutoCloseable {
                     phase.work(worker);
                     continue;
                 }
-                spin(() -> phases.isEmpty() && !closed);
+                long until = System.nanoTime() + SPIN_NANOS;
+                while (phases.isEmpty() && !closed && System.nanoTime() < until) Thread.onSpinWait();
                 if (!phases.isEmpty()) continue;
                 parked = true;
                 if (phases.isEmpty() && !closed) LockSupport.park(this);
@@ -146,7 +141,8 @@ final class WorkerPool implements AutoCloseable {
         }
 
         void await() {
-            spin(() -> finished.get() < count);
+            long until = System.nanoTime() + SPIN_NANOS;
+            while (finished.get() < count && System.nanoTime() < until) Thread.onSpinWait();
             while (finished.get() < count) LockSupport.park(this);
             Throwable t = failure.get();
             if (t instanceof RuntimeException e) throw e;
