@@ -28,9 +28,18 @@ final class BilinearIm2col {
     /**
      * Rows {@code yFrom .. yTo-1} of the padded NHWC copy of {@code input[n]}: padded row {@code r} is
      * image row {@code r-1}; rows 0 and H+1 and the first and last position of each row are zero.
+     * Returns whether the image rows copied hold finite values only (the image's
+     * {@link SampleTable#inputFinite} is the conjunction over its row blocks): checked here, in parallel and
+     * while the rows are read anyway, rather than over the whole input before the first phase.
      */
-    static void padNhwc(ConvGeometry g, float[] input, int n, float[] padded, int yFrom, int yTo) {
+    static boolean padNhwc(ConvGeometry g, float[] input, int n, float[] padded, int yFrom, int yTo) {
         int c = g.channels, h = g.height, w = g.width, rowLen = g.paddedWidth * c;
+        int y0 = Math.max(0, yFrom - 1), y1 = Math.min(h, yTo - 1);
+        boolean finite = true;
+        for (int ch = 0; ch < c && finite && y1 > y0; ch++) {
+            int from = ((n * c + ch) * h + y0) * w;
+            finite = SampleTable.allFinite(input, from, from + (y1 - y0) * w);
+        }
         for (int r = yFrom; r < yTo; r++) {
             int row = r * rowLen;
             if (r == 0 || r == h + 1) {
@@ -60,6 +69,7 @@ final class BilinearIm2col {
                 for (int x = 0; x < w; x++) padded[dst + x * c + ch] = input[s0 + x];
             }
         }
+        return finite;
     }
 
     /**

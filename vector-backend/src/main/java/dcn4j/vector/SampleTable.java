@@ -65,8 +65,10 @@ final class SampleTable {
      * corners (a zero-weight neighbour turns an infinite pixel into NaN, {@code 0 * inf}, as in the
      * reference), and samples on the line {@code p = -1} (value 0 by definition, yet a cell touching the
      * image) are {@link #unmodulated} entries, so that their zero weights never meet an infinite pixel.
+     * It describes the image the table is filled for: callers set it per image ({@link #setInputFinite}),
+     * from the padding that reads the image anyway.
      */
-    final boolean inputFinite;
+    boolean inputFinite;
     /** Row and column of the kernel's first point for each local pixel, {@code y*sh - ph} and {@code x*sw - pw}. */
     private final double[] pixelRow, pixelCol;
 
@@ -125,21 +127,30 @@ final class SampleTable {
         return !((row == 0 && frac(e, 0) == 0f) || (col == 0 && frac(e, 1) == 0f));
     }
 
-    /** Whether every value of {@code v} is finite ({@code null}: yes); once per call, over the whole input. */
+    /** Whether every value of {@code v} is finite ({@code null}: yes). */
     static boolean allFinite(float[] v) {
-        if (v == null) return true;
-        int i = 0;
+        return v == null || allFinite(v, 0, v.length);
+    }
+
+    /** Whether {@code v[from .. to-1]} are all finite. */
+    static boolean allFinite(float[] v, int from, int to) {
+        int i = from;
         // |x| <= MAX_VALUE is false for infinities and NaN; one test per vector, then the tail.
-        for (int end = VectorWidth.SPECIES.loopBound(v.length); i < end; i += VectorWidth.L) {
+        for (int end = from + VectorWidth.SPECIES.loopBound(to - from); i < end; i += VectorWidth.L) {
             if (!FloatVector.fromArray(VectorWidth.SPECIES, v, i).abs().compare(VectorOperators.LE, Float.MAX_VALUE)
                     .allTrue()) {
                 return false;
             }
         }
-        for (; i < v.length; i++) {
+        for (; i < to; i++) {
             if (!Float.isFinite(v[i])) return false;
         }
         return true;
+    }
+
+    /** Sets {@link #inputFinite} for the image the next {@link #fill} is for. */
+    void setInputFinite(boolean inputFinite) {
+        this.inputFinite = inputFinite;
     }
 
     /** Entries needed for {@code pixels} pixels. */

@@ -166,11 +166,13 @@ final class VectorDeformConv2d {
         float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
         float[][] cbuf = ws.perWorker("cbuf", threads, (long) plan.oPanels() * plan.rowsPerGroup() * NR);
         SampleTable[] tables = new SampleTable[threads];
-        boolean inputFinite = SampleTable.allFinite(input);
         for (int w = 0; w < threads; w++) {
             tables[w] = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base#" + w, entries),
-                    ws.floats("weight#" + w, 4 * entries), ws.floats("frac#" + w, SampleTable.FRAC * entries), inputFinite);
+                    ws.floats("weight#" + w, 4 * entries), ws.floats("frac#" + w, SampleTable.FRAC * entries), true);
         }
+        // finite[slot]: whether the image padded into padded[slot] is finite; written (only ever to false) by
+        // the phase that pads it, read by the next one.
+        boolean[] finite = new boolean[padded.length];
 
         int rowBlocks = rowBlocks(g, threads);
         int rows = g.height + 2, span = plan.imagesPerPhase(), phases = ceilDiv(g.batch, span);
@@ -182,18 +184,22 @@ final class VectorDeformConv2d {
             int nextFirst = (j + 1) * span, nextCount = Math.max(0, Math.min(span, g.batch - nextFirst));
             int padItems = nextCount * rowBlocks;
             int workItems = count * plan.chunks();
+            Arrays.fill(finite, ((phase + 1) & 1) * span, ((phase + 1) & 1) * span + span, true);
             pool.forEach(padItems + workItems, (it, w) -> {
                 if (it < padItems) {
-                    int image = it / rowBlocks, b = it % rowBlocks;
-                    BilinearIm2col.padNhwc(g, input, nextFirst + image, padded[((phase + 1) & 1) * span + image],
-                            blockStart(rows, rowBlocks, b), blockStart(rows, rowBlocks, b + 1));
+                    int image = it / rowBlocks, b = it % rowBlocks, slot = ((phase + 1) & 1) * span + image;
+                    if (!BilinearIm2col.padNhwc(g, input, nextFirst + image, padded[slot],
+                            blockStart(rows, rowBlocks, b), blockStart(rows, rowBlocks, b + 1))) {
+                        finite[slot] = false;
+                    }
                 } else {
                     int image = (it - padItems) / plan.chunks(), chunk = (it - padItems) % plan.chunks();
                     int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
+                    int slot = (phase & 1) * span + image;
                     if (p1 > p0) {
-                        forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask,
-                                padded[(phase & 1) * span + image], packed, bias, tables[w], cols[w], cbuf[w],
-                                out);
+                        tables[w].setInputFinite(finite[slot]);
+                        forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask, padded[slot], packed, bias,
+                                tables[w], cols[w], cbuf[w], out);
                     }
                 }
             });
@@ -371,8 +377,7 @@ final class VectorDeformConv2d {
             gradOutPanels = gW != null ? ws.floats("gradOutPanels", plan.gradOutPanelsSize(g)) : null;
             long entries = SampleTable.entries(g, plan.rowsPerGroup());
             table = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base", entries),
-                    ws.floats("weight", 4 * entries), ws.floats("frac", SampleTable.FRAC * entries),
-                    SampleTable.allFinite(input));
+                    ws.floats("weight", 4 * entries), ws.floats("frac", SampleTable.FRAC * entries), true);
             cTiles = ws.perWorker("cTiles", threads, BackwardPlan.cTilesSize(g));
             aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
             // Work splits below only decide who computes what, never an output value.
@@ -388,13 +393,16 @@ final class VectorDeformConv2d {
 
         void run() {
             int chunks = plan.chunks(g);
+            boolean[] finite = new boolean[1];
             for (int n = 0; n < g.batch; n++) {
                 int item = n;
+                finite[0] = true;
                 pool.forEach(rowBlocks, (b, w) -> {
                     int r0 = blockStart(g.height + 2, rowBlocks, b), r1 = blockStart(g.height + 2, rowBlocks, b + 1);
-                    BilinearIm2col.padNhwc(g, input, item, padded, r0, r1);
+                    if (!BilinearIm2col.padNhwc(g, input, item, padded, r0, r1)) finite[0] = false;
                     if (gradPadded != null) Col2im.clearRows(g, gradPadded, r0, r1);
                 });
+                table.setInputFinite(finite[0]);
                 for (int c = 0; c < chunks; c++) {
                     int p0 = c * plan.chunkPixels(), count = Math.min(plan.chunkPixels(), g.pixels - p0);
                     chunk(item, p0, count);

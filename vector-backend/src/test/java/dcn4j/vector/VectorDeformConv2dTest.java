@@ -13,6 +13,9 @@ import dcn4j.conformance.ConvCase;
 import dcn4j.conformance.ConvCase.OffsetStyle;
 import dcn4j.conformance.ReferenceErrors;
 import dcn4j.conformance.Tolerances;
+import dcn4j.conformance.internal.ConvArgs;
+import dcn4j.conformance.internal.Magnitudes;
+import dcn4j.conformance.internal.OpenBackends;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -221,6 +224,43 @@ class VectorDeformConv2dTest {
             assertTrue(ReferenceErrors.forward(plain, without.toDoubleArray()) <= Tolerances.FORWARD);
         } finally {
             for (Tensor x : t) if (x != null) x.close();
+        }
+    }
+
+    @Test
+    void finitenessIsDecidedImageByImage() {
+        // 5x5 images: the forward pads the next eight images while it computes eight, so eleven take two
+        // phases and both halves of its double buffer; the backward pads image after image. Images 2 and 9
+        // hold an infinity in row 0, which the plain pad-1 kernel's points on the line -1 meet with bilinear
+        // weight 0: NaN in the reference (0 * inf), which only the non-finite path reproduces. The other
+        // images are finite and take the fast path; the phase that pads an image decides which.
+        DeformConv2dSpec pad1 = DeformConv2dSpec.defaults().withPadding(1, 1);
+        for (boolean withOffset : new boolean[] {false, true}) {
+            ConvCase c = new ConvCase(11, 3, 5, 5, 4, 3, 3, pad1, withOffset, true, true,
+                    withOffset ? OffsetStyle.INTEGER : OffsetStyle.ZERO, 41);
+            ConvArgs a = ConvArgs.of(c);
+            double[] in = a.input().clone();
+            in[((2 * 3 + 1) * 5) * 5 + 3] = Double.POSITIVE_INFINITY;
+            in[((9 * 3) * 5) * 5 + 1] = Double.NEGATIVE_INFINITY;
+            a = a.withInput(in);
+            double[] want = a.forward(OpenBackends.reference()), got = a.forward(vector);
+            int perImage = want.length / 11;
+            for (int n = 0; n < 11; n++) {
+                boolean nan = false;
+                for (int i = n * perImage; i < (n + 1) * perImage; i++) nan |= Double.isNaN(want[i]);
+                assertTrue(nan == (n == 2 || n == 9), "offset " + withOffset + ": the reference's image " + n
+                        + (nan ? " has" : " has no") + " NaN");
+            }
+            double err = Tolerances.relativeError(got, want, Magnitudes.convForward(a));
+            assertTrue(err <= Tolerances.FORWARD, "offset " + withOffset + ": forward error " + err);
+            Map<Gradient, double[]> wantGrads = a.backward(OpenBackends.reference(), Gradient.all());
+            Map<Gradient, double[]> gotGrads = a.backward(vector, Gradient.all());
+            Map<Gradient, double[]> magnitudes = Magnitudes.convBackward(a);
+            for (Gradient g : wantGrads.keySet()) {
+                if (wantGrads.get(g) == null) continue;
+                double e = Tolerances.relativeError(gotGrads.get(g), wantGrads.get(g), magnitudes.get(g));
+                assertTrue(e <= Tolerances.BACKWARD, "offset " + withOffset + ": " + g.fileStem() + " error " + e);
+            }
         }
     }
 }
