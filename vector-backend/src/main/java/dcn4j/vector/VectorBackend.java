@@ -40,6 +40,8 @@ final class VectorBackend implements Backend {
     private final ConcurrentLinkedDeque<Workspace> workspaces = new ConcurrentLinkedDeque<>();
     private final AtomicLong peakWorkspaceBytes = new AtomicLong();
     private final long forwardChunkBytes, backwardChunkBytes;
+    /** Storage of closed convolution outputs, for the next ones (DESIGN.md "Output recycling"). */
+    private final ArrayRecycler recycler = ArrayRecycler.fromSystemProperty();
     private volatile boolean closed;
 
     VectorBackend(int threads) {
@@ -157,11 +159,15 @@ final class VectorBackend implements Backend {
         @Override
         public Tensor narrow(Tensor f32, DType dtype) {
             VectorTensor v = (VectorTensor) f32;
-            float[] f = v.data();
-            short[] bits = new short[f.length];
-            pool.forEach(blocks(f.length), (b, w) -> HalfPrecision.narrow(dtype, f, b * CONVERT_BLOCK, bits,
-                    b * CONVERT_BLOCK, Math.min(CONVERT_BLOCK, f.length - b * CONVERT_BLOCK)));
-            return new VectorTensor(dtype, v.shape(), bits);
+            float[] f = v.hold();
+            try {
+                short[] bits = new short[f.length];
+                pool.forEach(blocks(f.length), (b, w) -> HalfPrecision.narrow(dtype, f, b * CONVERT_BLOCK, bits,
+                        b * CONVERT_BLOCK, Math.min(CONVERT_BLOCK, f.length - b * CONVERT_BLOCK)));
+                return new VectorTensor(dtype, v.shape(), bits);
+            } finally {
+                v.release();
+            }
         }
     };
 
@@ -181,16 +187,18 @@ final class VectorBackend implements Backend {
             return WidenedCalls.deformConv2d(this, sixteenBit, spec, input, offset, mask, weight, bias);
         }
         ConvGeometry g = new ConvGeometry(s);
-        float[] in = data("input", input), off = data("offset", offset), m = data("mask", mask);
-        float[] b = data("bias", bias);
-        data("weight", weight);
-        Workspace ws = acquire();
-        try {
-            float[] packed = VectorDeformConv2d.packedForwardWeights(pool, g, (VectorTensor) weight);
-            return new VectorTensor(s.outputShape(), VectorDeformConv2d.forward(pool, ws, forwardChunkBytes, g, in, off, m,
-                    packed, b));
-        } finally {
-            release(ws);
+        try (Held held = new Held()) {
+            float[] in = held.data("input", input), off = held.data("offset", offset), m = held.data("mask", mask);
+            float[] b = held.data("bias", bias);
+            held.data("weight", weight);
+            Workspace ws = acquire();
+            try {
+                float[] packed = VectorDeformConv2d.packedForwardWeights(pool, g, (VectorTensor) weight);
+                return new VectorTensor(s.outputShape(), VectorDeformConv2d.forward(pool, ws, recycler,
+                        forwardChunkBytes, g, in, off, m, packed, b), recycler);
+            } finally {
+                release(ws);
+            }
         }
     }
 
@@ -206,21 +214,27 @@ final class VectorBackend implements Backend {
                     bias, wanted);
         }
         ConvGeometry g = new ConvGeometry(s);
-        float[] go = data("gradOutput", gradOutput), in = data("input", input);
-        float[] off = data("offset", offset), m = data("mask", mask);
-        data("weight", weight);
-        Workspace ws = acquire();
         VectorDeformConv2d.Grads r;
-        try {
-            r = VectorDeformConv2d.backward(pool, ws, backwardChunkBytes, g, go, in, off, m, (VectorTensor) weight,
-                    wanted.contains(Gradient.INPUT),
-                    wanted.contains(Gradient.OFFSET), wanted.contains(Gradient.MASK), wanted.contains(Gradient.WEIGHT),
-                    wanted.contains(Gradient.BIAS));
-        } finally {
-            release(ws);
+        try (Held held = new Held()) {
+            float[] go = held.data("gradOutput", gradOutput), in = held.data("input", input);
+            float[] off = held.data("offset", offset), m = held.data("mask", mask);
+            held.data("weight", weight);
+            Workspace ws = acquire();
+            try {
+                r = VectorDeformConv2d.backward(pool, ws, recycler, backwardChunkBytes, g, go, in, off, m,
+                        (VectorTensor) weight, wanted.contains(Gradient.INPUT), wanted.contains(Gradient.OFFSET),
+                        wanted.contains(Gradient.MASK), wanted.contains(Gradient.WEIGHT), wanted.contains(Gradient.BIAS));
+            } finally {
+                release(ws);
+            }
         }
-        return new DeformConv2dGradients(wrap(input, r.input()), wrap(offset, r.offset()), wrap(mask, r.mask()),
-                wrap(weight, r.weight()), wrap(bias, r.bias()));
+        return new DeformConv2dGradients(recycled(input, r.input()), recycled(offset, r.offset()),
+                recycled(mask, r.mask()), recycled(weight, r.weight()), recycled(bias, r.bias()));
+    }
+
+    /** A gradient of the convolution: its storage is recycled when closed. */
+    private Tensor recycled(Tensor like, float[] grad) {
+        return grad == null ? null : new VectorTensor(like.shape(), grad, recycler);
     }
 
     @Override
@@ -231,13 +245,15 @@ final class VectorBackend implements Backend {
             return WidenedCalls.deformPsRoiPool(this, sixteenBit, spec, input, rois, offset);
         }
         DeformPsRoiPoolShape s = DeformPsRoiPoolShape.of(name(), spec, input, rois, roisOnHost(rois), offset);
-        float[] in = data("input", input), off = data("offset", offset);
-        double[] r = roisOnHost(rois);
-        Workspace ws = acquire();
-        try {
-            return new VectorTensor(s.outputShape(), VectorDeformPsRoiPool.forward(pool, ws, s, in, r, off));
-        } finally {
-            release(ws);
+        try (Held held = new Held()) {
+            float[] in = held.data("input", input), off = held.data("offset", offset);
+            double[] r = roisOnHost(rois);
+            Workspace ws = acquire();
+            try {
+                return new VectorTensor(s.outputShape(), VectorDeformPsRoiPool.forward(pool, ws, s, in, r, off));
+            } finally {
+                release(ws);
+            }
         }
     }
 
@@ -254,15 +270,18 @@ final class VectorBackend implements Backend {
         }
         DeformPsRoiPoolShape s = DeformPsRoiPoolShape.ofBackward(name(), spec, gradOutput, input, rois,
                 roisOnHost(rois), offset, wanted);
-        float[] go = data("gradOutput", gradOutput), in = data("input", input), off = data("offset", offset);
-        double[] r = roisOnHost(rois);
-        Workspace ws = acquire();
         VectorDeformPsRoiPool.Grads g;
-        try {
-            g = VectorDeformPsRoiPool.backward(pool, ws, s, go, in, r, off, wanted.contains(Gradient.INPUT),
-                    wanted.contains(Gradient.OFFSET));
-        } finally {
-            release(ws);
+        try (Held held = new Held()) {
+            float[] go = held.data("gradOutput", gradOutput), in = held.data("input", input);
+            float[] off = held.data("offset", offset);
+            double[] r = roisOnHost(rois);
+            Workspace ws = acquire();
+            try {
+                g = VectorDeformPsRoiPool.backward(pool, ws, s, go, in, r, off, wanted.contains(Gradient.INPUT),
+                        wanted.contains(Gradient.OFFSET));
+            } finally {
+                release(ws);
+            }
         }
         return new DeformPsRoiPoolGradients(wrap(input, g.input()), wrap(offset, g.offset()));
     }
@@ -272,11 +291,17 @@ final class VectorBackend implements Backend {
         return peakWorkspaceBytes.get();
     }
 
+    /** The recycler of this backend's convolution outputs (for tests). */
+    ArrayRecycler recycler() {
+        return recycler;
+    }
+
     @Override
     public void close() {
         closed = true;
         pool.close();
         workspaces.clear();
+        recycler.clear();
     }
 
     private Workspace acquire() {
@@ -316,12 +341,38 @@ final class VectorBackend implements Backend {
 
     /** Storage of a validated argument, {@code null} when absent. */
     private static float[] data(String argument, Tensor t) {
-        if (t == null) return null;
+        return t == null ? null : vectorTensor(argument, t).data();
+    }
+
+    private static VectorTensor vectorTensor(String argument, Tensor t) {
         if (!(t instanceof VectorTensor v)) {
             throw new IllegalArgumentException(argument + ": expected a tensor created by backend 'vector', got "
                     + t.getClass().getName());
         }
-        return v.data();
+        return v;
+    }
+
+    /**
+     * The arguments of one call, {@linkplain VectorTensor#hold() held} until it returns, so that closing one
+     * on another thread meanwhile never hands its storage to a later output while the call reads it.
+     */
+    private static final class Held implements AutoCloseable {
+        private final VectorTensor[] tensors = new VectorTensor[6];
+        private int count;
+
+        /** Storage of a validated argument, {@code null} when absent; held until {@link #close()}. */
+        float[] data(String argument, Tensor t) {
+            if (t == null) return null;
+            VectorTensor v = vectorTensor(argument, t);
+            float[] d = v.hold();
+            tensors[count++] = v;
+            return d;
+        }
+
+        @Override
+        public void close() {
+            while (count > 0) tensors[--count].release();
+        }
     }
 
     /** RoIs as float64 on the host (exact widening), for the shared RoI checks and the bin geometry. */

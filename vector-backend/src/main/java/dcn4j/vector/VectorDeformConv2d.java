@@ -155,11 +155,15 @@ final class VectorDeformConv2d {
     // Forward
     // ------------------------------------------------------------------------------------------------
 
-    static float[] forward(WorkerPool pool, Workspace ws, long budget, ConvGeometry g, float[] input, float[] offset,
-                           float[] mask, float[] packed, float[] bias) {
+    /**
+     * The output of one forward call, in an array from {@code outputs}: every element is written (it may hold
+     * a closed output's values before).
+     */
+    static float[] forward(WorkerPool pool, Workspace ws, ArrayRecycler outputs, long budget, ConvGeometry g,
+                           float[] input, float[] offset, float[] mask, float[] packed, float[] bias) {
         int threads = pool.parallelism();
         ForwardPlan plan = ForwardPlan.of(g, threads, budget);
-        float[] out = new float[length("output", (long) g.batch * g.outChannels * g.pixels)];
+        float[] out = outputs.take(length("output", (long) g.batch * g.outChannels * g.pixels));
         float[][] padded = new float[2 * plan.imagesPerPhase()][];
         for (int i = 0; i < padded.length; i++) padded[i] = ws.floats("padded#" + i, g.paddedSize);
         long entries = SampleTable.entries(g, plan.rowsPerGroup());
@@ -300,20 +304,25 @@ final class VectorDeformConv2d {
     record Grads(float[] input, float[] offset, float[] mask, float[] weight, float[] bias) {
     }
 
-    static Grads backward(WorkerPool pool, Workspace ws, long budget, ConvGeometry g, float[] gradOut, float[] input,
-                          float[] offset, float[] mask, VectorTensor weight, boolean wantInput, boolean wantOffset,
-                          boolean wantMask, boolean wantWeight, boolean wantBias) {
+    /**
+     * The gradients of one backward call, in arrays from {@code outputs}: every element of each is written
+     * (they may hold a closed output's values before).
+     */
+    static Grads backward(WorkerPool pool, Workspace ws, ArrayRecycler outputs, long budget, ConvGeometry g,
+                          float[] gradOut, float[] input, float[] offset, float[] mask, VectorTensor weight,
+                          boolean wantInput, boolean wantOffset, boolean wantMask, boolean wantWeight,
+                          boolean wantBias) {
         int threads = pool.parallelism();
         wantOffset &= g.hasOffset;
         wantMask &= g.hasMask;
         wantBias &= g.hasBias;
         boolean needGradCols = wantInput || wantOffset || wantMask;
         // Gradients have the shapes of validated tensors, so their lengths fit an int.
-        float[] gIn = wantInput ? new float[g.batch * g.channels * g.planeSize] : null;
-        float[] gOff = wantOffset ? new float[g.batch * 2 * g.entriesPerPixel() * g.pixels] : null;
-        float[] gMask = wantMask ? new float[g.batch * g.entriesPerPixel() * g.pixels] : null;
-        float[] gW = wantWeight ? new float[g.outChannels * g.groupK] : null;
-        float[] gB = wantBias ? new float[g.outChannels] : null;
+        float[] gIn = wantInput ? outputs.take(g.batch * g.channels * g.planeSize) : null;
+        float[] gOff = wantOffset ? outputs.take(g.batch * 2 * g.entriesPerPixel() * g.pixels) : null;
+        float[] gMask = wantMask ? outputs.take(g.batch * g.entriesPerPixel() * g.pixels) : null;
+        float[] gW = wantWeight ? outputs.take(g.outChannels * g.groupK) : null;
+        float[] gB = wantBias ? outputs.take(g.outChannels) : null;
 
         if (needGradCols || wantWeight) {
             BackwardPlan plan = BackwardPlan.of(g, wantWeight, needGradCols, budget);

@@ -14,6 +14,11 @@ import java.util.function.Function;
 /**
  * A host tensor of the vector backend, never written after construction: float32 storage for
  * {@link DType#F32}, 16-bit patterns for {@link DType#F16} and {@link DType#BF16}.
+ *
+ * <p>An operator's float32 output may hand its storage to the backend's {@link ArrayRecycler} when closed
+ * (DESIGN.md "Output recycling"). So that no one ever reads an array that a later output is writing, every
+ * read of the storage {@linkplain #hold() holds} the tensor, and {@link #close()} hands the array over only
+ * when the last hold is released.
  */
 final class VectorTensor implements Tensor {
 
@@ -21,6 +26,12 @@ final class VectorTensor implements Tensor {
     private final DType dtype;
     private volatile float[] data;
     private volatile short[] bits;
+    /** Where the float32 storage goes when closed and no longer held; {@code null}: to the garbage collector. */
+    private final ArrayRecycler recycler;
+    /** Reads of the storage in progress (guarded by this). */
+    private int holds;
+    /** The storage of a closed tensor still held, recycled at the last release (guarded by this). */
+    private float[] retired;
     /**
      * Packed forms of this tensor (weights in a GEMM panel layout), keyed by layout: computed once, since
      * the tensor never changes, and released with it (on {@link #close()} or when it becomes unreachable).
@@ -32,10 +43,16 @@ final class VectorTensor implements Tensor {
 
     /** An F32 tensor wrapping {@code values} (taken over, not copied) after checking it matches {@code shape}. */
     VectorTensor(int[] shape, float[] values) {
+        this(shape, values, null);
+    }
+
+    /** As {@link #VectorTensor(int[], float[])}; closing it gives {@code values} to {@code recycler} (if not null). */
+    VectorTensor(int[] shape, float[] values, ArrayRecycler recycler) {
         Checks.elementCount(shape, values.length);
         this.shape = shape.clone();
         this.dtype = DType.F32;
         this.data = values;
+        this.recycler = recycler;
     }
 
     /** A 16-bit tensor of {@code dtype} wrapping the patterns {@code values} (taken over, not copied). */
@@ -44,16 +61,45 @@ final class VectorTensor implements Tensor {
         this.shape = shape.clone();
         this.dtype = dtype;
         this.bits = values;
+        this.recycler = null;
     }
 
-    /** The float32 storage itself, read-only by convention; throws when closed. */
+    /**
+     * The float32 storage itself, read-only by convention; throws when closed. Unheld: only for tests and
+     * for a tensor the caller has not yet handed out. Reads use {@link #hold()}.
+     */
     float[] data() {
         float[] d = data;
-        if (d == null) {
-            throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed"
-                    + (dtype == DType.F32 ? "" : " or not F32"));
-        }
+        if (d == null) throw closed();
         return d;
+    }
+
+    /**
+     * The float32 storage, held until {@link #release()}: a {@link #close()} meanwhile makes the tensor
+     * unusable at once but recycles the storage only after the last release. Throws when closed.
+     */
+    float[] hold() {
+        synchronized (this) {
+            if (data == null) throw closed();
+            holds++;
+            return data;
+        }
+    }
+
+    /** Ends one {@link #hold()}. */
+    void release() {
+        float[] give;
+        synchronized (this) {
+            if (--holds > 0 || retired == null) return;
+            give = retired;
+            retired = null;
+        }
+        recycler.give(give);
+    }
+
+    private IllegalStateException closed() {
+        return new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed"
+                + (dtype == DType.F32 ? "" : " or not F32"));
     }
 
     /** The 16-bit storage itself, read-only by convention; throws when closed. */
@@ -71,7 +117,12 @@ final class VectorTensor implements Tensor {
         synchronized (this) {
             for (int i = 0; i < packedKeys.length; i++) if (packedKeys[i].equals(key)) return packedForms[i];
         }
-        float[] made = pack.apply(data());
+        float[] source = hold(), made;
+        try {
+            made = pack.apply(source);
+        } finally {
+            release();
+        }
         synchronized (this) {
             if (data == null) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
             for (int i = 0; i < packedKeys.length; i++) if (packedKeys[i].equals(key)) return packedForms[i];
@@ -110,23 +161,43 @@ final class VectorTensor implements Tensor {
 
     @Override
     public double[] toDoubleArray() {
-        float[] f = dtype == DType.F32 ? data() : null;
-        short[] s = f == null ? bits() : null;
-        double[] d = new double[f != null ? f.length : s.length];
-        for (int i = 0; i < d.length; i++) d[i] = f != null ? f[i] : HalfPrecision.toFloat(dtype, s[i]);
+        if (dtype == DType.F32) {
+            float[] f = hold();
+            try {
+                double[] d = new double[f.length];
+                for (int i = 0; i < d.length; i++) d[i] = f[i];
+                return d;
+            } finally {
+                release();
+            }
+        }
+        short[] s = bits();
+        double[] d = new double[s.length];
+        for (int i = 0; i < d.length; i++) d[i] = HalfPrecision.toFloat(dtype, s[i]);
         return d;
     }
 
     @Override
     public float[] toFloatArray() {
-        return dtype == DType.F32 ? data().clone() : HostBuffers.widen(dtype, bits());
+        if (dtype != DType.F32) return HostBuffers.widen(dtype, bits());
+        float[] f = hold();
+        try {
+            return f.clone();
+        } finally {
+            release();
+        }
     }
 
     @Override
     public void copyTo(FloatBuffer dst) {
         HostBuffers.checkDestination("dst", dst, elementCount());
         if (dtype == DType.F32) {
-            dst.put(dst.position(), data());
+            float[] f = hold();
+            try {
+                dst.put(dst.position(), f);
+            } finally {
+                release();
+            }
         } else {
             short[] s = bits();
             int p = dst.position();
@@ -144,18 +215,32 @@ final class VectorTensor implements Tensor {
     @Override
     public void copyTo(ByteBuffer dst) {
         HostBuffers.checkDestination("dst", dst, elementCount() * dtype.bytes());
-        if (dtype == DType.F32) HostBuffers.putFloats(dst, data());
-        else HostBuffers.putShorts(dst, bits());
+        if (dtype != DType.F32) {
+            HostBuffers.putShorts(dst, bits());
+            return;
+        }
+        float[] f = hold();
+        try {
+            HostBuffers.putFloats(dst, f);
+        } finally {
+            release();
+        }
     }
 
     @Override
     public void close() {
         bits = null;
+        float[] give = null;
         synchronized (this) {
+            if (data != null && recycler != null) {
+                if (holds == 0) give = data;
+                else retired = data;
+            }
             data = null;
             packedKeys = new Object[0];
             packedForms = new float[0][];
         }
+        if (give != null) recycler.give(give);
     }
 
     @Override

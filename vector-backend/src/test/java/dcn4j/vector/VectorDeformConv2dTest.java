@@ -17,6 +17,7 @@ import dcn4j.conformance.internal.ConvArgs;
 import dcn4j.conformance.internal.Magnitudes;
 import dcn4j.conformance.internal.OpenBackends;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -261,6 +262,32 @@ class VectorDeformConv2dTest {
                 double e = Tolerances.relativeError(gotGrads.get(g), wantGrads.get(g), magnitudes.get(g));
                 assertTrue(e <= Tolerances.BACKWARD, "offset " + withOffset + ": " + g.fileStem() + " error " + e);
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("edgeCases")
+    void recycledStorageIsOverwrittenEntirely(ConvCase c) {
+        // Outputs and gradients may land in a closed output's array (DESIGN.md "Output recycling"): with
+        // NaN-filled arrays of every length waiting, the results must be the same bits as in fresh arrays.
+        double[] fresh = c.forward(vector);
+        Map<Gradient, double[]> freshGrads = gradients(vector, c);
+        try (VectorBackend b = new VectorBackend(2)) {
+            offerNaNs(b, c);
+            assertArrayEquals(fresh, c.forward(b), c + ": forward");
+            offerNaNs(b, c);
+            Map<Gradient, double[]> got = gradients(b, c);
+            for (Gradient g : freshGrads.keySet()) assertArrayEquals(freshGrads.get(g), got.get(g), c + ": " + g.fileStem());
+        }
+    }
+
+    private static void offerNaNs(VectorBackend b, ConvCase c) {
+        b.recycler().clear();
+        for (int[] shape : List.of(c.outputShape(), c.inputShape(), c.offsetShape(), c.maskShape(), c.weightShape(),
+                c.biasShape())) {
+            float[] a = new float[ConvCase.size(shape)];
+            Arrays.fill(a, Float.NaN);
+            b.recycler().give(a);
         }
     }
 }
