@@ -24,6 +24,8 @@ final class ArrayRecycler {
     /** Newest first. */
     private final ArrayDeque<float[]> arrays = new ArrayDeque<>();
     private long bytes;
+    /** Set by {@link #close()}: nothing is kept any more. */
+    private boolean closed;
 
     ArrayRecycler(long capacityBytes) {
         if (capacityBytes < 0) {
@@ -65,6 +67,7 @@ final class ArrayRecycler {
         long size = 4L * a.length;
         if (a.length == 0 || size > capacityBytes) return;
         synchronized (this) {
+            if (closed) return;
             arrays.addFirst(a);
             bytes += size;
             while (bytes > capacityBytes || arrays.size() > MAX_ARRAYS) bytes -= 4L * arrays.removeLast().length;
@@ -75,6 +78,15 @@ final class ArrayRecycler {
     synchronized void clear() {
         arrays.clear();
         bytes = 0;
+    }
+
+    /**
+     * Drops every kept array and keeps none from now on (the backend is closed; outputs still open may be
+     * closed later, and their arrays then go to the garbage collector).
+     */
+    synchronized void close() {
+        closed = true;
+        clear();
     }
 
     /** Bytes kept now (for tests). */

@@ -301,7 +301,7 @@ final class VectorBackend implements Backend {
         closed = true;
         pool.close();
         workspaces.clear();
-        recycler.clear();
+        recycler.close();
     }
 
     private Workspace acquire() {

@@ -81,4 +81,16 @@ class ArrayRecyclerTest {
             else System.setProperty("dcn4j.vector.recycleBytes", before);
         }
     }
+
+    @Test
+    void aClosedRecyclerKeepsNothing() {
+        ArrayRecycler r = new ArrayRecycler(1 << 20);
+        r.give(new float[8]);
+        r.close();
+        assertEquals(0, r.bytes());
+        float[] a = new float[8];
+        r.give(a);
+        assertEquals(0, r.bytes(), "an output closed after its backend");
+        assertNotSame(a, r.take(8));
+    }
 }
