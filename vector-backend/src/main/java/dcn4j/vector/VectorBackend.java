@@ -159,15 +159,13 @@ final class VectorBackend implements Backend {
         @Override
         public Tensor narrow(Tensor f32, DType dtype) {
             VectorTensor v = (VectorTensor) f32;
-            float[] f = v.hold();
-            try {
-                short[] bits = new short[f.length];
-                pool.forEach(blocks(f.length), (b, w) -> HalfPrecision.narrow(dtype, f, b * CONVERT_BLOCK, bits,
+            short[] bits = v.read(f -> {
+                short[] b16 = new short[f.length];
+                pool.forEach(blocks(f.length), (b, w) -> HalfPrecision.narrow(dtype, f, b * CONVERT_BLOCK, b16,
                         b * CONVERT_BLOCK, Math.min(CONVERT_BLOCK, f.length - b * CONVERT_BLOCK)));
-                return new VectorTensor(dtype, v.shape(), bits);
-            } finally {
-                v.release();
-            }
+                return b16;
+            });
+            return new VectorTensor(dtype, v.shape(), bits);
         }
     };
 

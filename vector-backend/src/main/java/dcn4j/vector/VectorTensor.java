@@ -97,6 +97,16 @@ final class VectorTensor implements Tensor {
         recycler.give(give);
     }
 
+    /** {@code reader} applied to the float32 storage, {@linkplain #hold() held} meanwhile. Throws when closed. */
+    <T> T read(Function<float[], T> reader) {
+        float[] f = hold();
+        try {
+            return reader.apply(f);
+        } finally {
+            release();
+        }
+    }
+
     private IllegalStateException closed() {
         return new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed"
                 + (dtype == DType.F32 ? "" : " or not F32"));
@@ -117,12 +127,7 @@ final class VectorTensor implements Tensor {
         synchronized (this) {
             for (int i = 0; i < packedKeys.length; i++) if (packedKeys[i].equals(key)) return packedForms[i];
         }
-        float[] source = hold(), made;
-        try {
-            made = pack.apply(source);
-        } finally {
-            release();
-        }
+        float[] made = read(pack);
         synchronized (this) {
             if (data == null) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
             for (int i = 0; i < packedKeys.length; i++) if (packedKeys[i].equals(key)) return packedForms[i];
@@ -162,14 +167,11 @@ final class VectorTensor implements Tensor {
     @Override
     public double[] toDoubleArray() {
         if (dtype == DType.F32) {
-            float[] f = hold();
-            try {
+            return read(f -> {
                 double[] d = new double[f.length];
                 for (int i = 0; i < d.length; i++) d[i] = f[i];
                 return d;
-            } finally {
-                release();
-            }
+            });
         }
         short[] s = bits();
         double[] d = new double[s.length];
@@ -180,24 +182,14 @@ final class VectorTensor implements Tensor {
     @Override
     public float[] toFloatArray() {
         if (dtype != DType.F32) return HostBuffers.widen(dtype, bits());
-        float[] f = hold();
-        try {
-            return f.clone();
-        } finally {
-            release();
-        }
+        return read(float[]::clone);
     }
 
     @Override
     public void copyTo(FloatBuffer dst) {
         HostBuffers.checkDestination("dst", dst, elementCount());
         if (dtype == DType.F32) {
-            float[] f = hold();
-            try {
-                dst.put(dst.position(), f);
-            } finally {
-                release();
-            }
+            read(f -> dst.put(dst.position(), f));
         } else {
             short[] s = bits();
             int p = dst.position();
@@ -219,12 +211,10 @@ final class VectorTensor implements Tensor {
             HostBuffers.putShorts(dst, bits());
             return;
         }
-        float[] f = hold();
-        try {
+        read(f -> {
             HostBuffers.putFloats(dst, f);
-        } finally {
-            release();
-        }
+            return dst;
+        });
     }
 
     @Override
