@@ -57,6 +57,7 @@ public final class SideBySide {
         Map<String, Map<String, Double>> torch = opt.containsKey("--torch") ? readTorch(Path.of(opt.get("--torch")))
                 : Map.of();
         List<String> rows = new ArrayList<>();
+        boolean[] boxed = {false};
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         String description;
         try (Backend vector = Backends.open("vector", new BackendOptions(-1, threads))) {
@@ -74,6 +75,7 @@ public final class SideBySide {
                 for (boolean mask : new boolean[] {false, true}) {
                     int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
                     Row r = measure(env, vector, threads, s, mask, reps, 1);
+                    boxed[0] |= r.boxed();
                     Map<String, Double> t = torch.getOrDefault(shape + (mask ? "+mask" : ""), Map.of());
                     rows.add(format(shape, mask, r, t));
                     System.err.println("side-by-side: " + rows.get(rows.size() - 1));
@@ -89,13 +91,34 @@ public final class SideBySide {
         System.out.println();
         System.out.println("| shape N,C,H,W,O | mask | dcn4j fwd ms | ORT fwd ms | ORT/dcn4j fwd (goal >= 1.1) "
                 + "| dense conv2d fwd ms | dcn4j vs dense fwd speed (goal >= 0.75; 0.7 AVX2) | dcn4j bwd ms "
-                + "| dense bwd ms | dcn4j/dense bwd time (goal <= 1.6) | torchvision fwd ms | torchvision bwd ms | ORT max abs diff |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + "| dense bwd ms | dcn4j/dense bwd time (goal <= 1.6) | torchvision fwd ms | torchvision bwd ms | ORT max abs diff "
+                + "| dcn4j heap KB per fwd+bwd |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
+        if (boxed[0]) {
+            System.out.println();
+            System.out.println("**Boxed kernels:** the rows marked (boxed) allocated more than 256 KB + 64 bytes per sample"
+                    + " per dcn4j forward + backward: in this JVM C2 compiled a kernel with its vectors on the heap"
+                    + " (DESIGN.md \"Vector boxing in some JVMs\"); their dcn4j times are not representative.");
+        }
     }
 
-    record Row(double fwd, double ort, double bwd, double maxDiff) {
+    /**
+     * Medians, and the heap bytes of all threads per dcn4j forward + backward during the measured repetitions:
+     * about 14 bytes per sample (pixel and kernel point) when C2 compiled every kernel with its vectors in
+     * registers (the per-call bookkeeping and the special samples' small arrays); megabytes more when a kernel
+     * boxes them, which makes that row 1.3-12x slower (DESIGN.md "Vector boxing in some JVMs").
+     */
+    record Row(double fwd, double ort, double bwd, double maxDiff, long heapBytesPerCall, boolean boxed) {
     }
+
+    /** Heap bytes per dcn4j forward + backward above which a row is reported as run with boxed kernels. */
+    static long boxingBytes(int[] s) {
+        return (256L << 10) + 64L * s[0] * s[2] * s[3] * 9;
+    }
+
+    static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Medians of {@code reps} interleaved calls, after about {@code warmScale} x 3.5 s of warm-up calls. */
     static Row measure(OrtEnvironment env, Backend b, int threads, int[] s, boolean withMask, int reps, double warmScale)
@@ -160,12 +183,17 @@ public final class SideBySide {
                 warm(ort, 2, 0.5 * warmScale);
                 warm(bwd, 2, 1.5 * warmScale);
                 double[] tf = new double[reps], to = new double[reps], tb = new double[reps];
+                long heap = 0;
                 for (int i = 0; i < reps; i++) {
+                    long before = THREADS.getTotalThreadAllocatedBytes();
                     tf[i] = fwd.ms();
+                    heap += THREADS.getTotalThreadAllocatedBytes() - before;
                     to[i] = ort.ms();
+                    before = THREADS.getTotalThreadAllocatedBytes();
                     tb[i] = bwd.ms();
+                    heap += THREADS.getTotalThreadAllocatedBytes() - before;
                 }
-                return new Row(median(tf), median(to), median(tb), maxDiff);
+                return new Row(median(tf), median(to), median(tb), maxDiff, heap / reps, heap / reps > boxingBytes(s));
             } finally {
                 for (OnnxTensor t : inputs.values()) t.close();
             }
@@ -192,9 +220,10 @@ public final class SideBySide {
     static String format(String shape, boolean mask, Row r, Map<String, Double> t) {
         Double dense = t.get("dense_fwd_ms"), denseB = t.get("dense_bwd_ms"), tvF = t.get("tv_fwd_ms"),
                 tvB = t.get("tv_bwd_ms");
-        return String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %s | %s | %.2f | %s | %s | %s | %s | %.1e |",
+        return String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %s | %s | %.2f | %s | %s | %s | %s | %.1e | %d%s |",
                 shape, mask ? "yes" : "no", r.fwd, r.ort, r.ort / r.fwd, num(dense), dense == null ? "-" : ratio(dense / r.fwd),
-                r.bwd, num(denseB), denseB == null ? "-" : ratio(r.bwd / denseB), num(tvF), num(tvB), r.maxDiff);
+                r.bwd, num(denseB), denseB == null ? "-" : ratio(r.bwd / denseB), num(tvF), num(tvB), r.maxDiff,
+                r.heapBytesPerCall / 1024, r.boxed ? " (boxed)" : "");
     }
 
     static String num(Double d) {
