@@ -105,7 +105,7 @@ public final class SideBySide {
 
     /**
      * Medians, and the heap bytes of all threads per dcn4j forward + backward during the measured repetitions:
-     * about 14 bytes per sample (pixel and kernel point) when C2 compiled every kernel with its vectors in
+     * about 3 bytes per sample (pixel and kernel point) when C2 compiled every kernel with its vectors in
      * registers (the per-call bookkeeping and the special samples' small arrays); megabytes more when a kernel
      * boxes them, which makes that row 1.3-12x slower (DESIGN.md "Vector boxing in some JVMs").
      */

@@ -163,8 +163,11 @@ final class SampleTable {
             VectorSpecies.of(double.class, VectorShape.forBitSize(Math.max(128, VectorWidth.SPECIES.vectorBitSize())));
     /** Pixels per strip. */
     static final int S = DOUBLES.length();
-    /** Float and int species of {@link #S} lanes, half the bits of {@link #DOUBLES}. */
-    private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * S));
+    /**
+     * Int species of {@link #S} lanes, half the bits of {@link #DOUBLES} (the backend's only int vectors). There is
+     * deliberately no float species of {@code S} lanes: the strips round to float32 lane by lane (DESIGN.md "Vector
+     * boxing in some JVMs").
+     */
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(32 * S));
     /**
      * Whether {@link #fill} takes strips: C2 compiles the float64 to float32 conversions to a vector of
@@ -199,6 +202,8 @@ final class SampleTable {
         int kk = g.kernelSize, pixels = g.pixels;
         int offBase = n * 2 * g.offsetGroups * kk * pixels, maskBase = n * g.offsetGroups * kk * pixels;
         int strips = STRIPS && !g.dcnv1 ? count / S * S : 0;
+        // float64 lanes a strip hands over to its float32 side (offsets, then fractions).
+        double[] lanes = strips > 0 ? new double[4 * S] : null;
         for (int og = 0; og < g.offsetGroups; og++) {
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++) {
@@ -207,7 +212,7 @@ final class SampleTable {
                     int e0 = k * capacity + local0;
                     double dy = i * g.dilationH, dx = j * g.dilationW;
                     for (int s = 0; s < strips; s += S) {
-                        fillStrip(g, offset, offAt + s, mask, maskAt + s, dy, dx, local0 + s, e0 + s, withFrac);
+                        fillStrip(g, offset, offAt + s, mask, maskAt + s, dy, dx, local0 + s, e0 + s, withFrac, lanes);
                     }
                     for (int s = strips; s < count; s++) {
                         int q = local0 + s;
@@ -228,65 +233,76 @@ final class SampleTable {
 
     /**
      * Entries {@code e .. e+S-1} (local pixels {@code q ..}, one kernel point, offsets at {@code offAt} and
-     * {@code offAt + pixels}, mask at {@code maskAt}): the coordinates, the inside test and the cell (a float64
-     * floor, paper eq. 3-4) in float64 vectors, the fractions rounded once to float32, the corner weights times
-     * the mask in float32, each as {@link #setEntry} computes it. Lanes with a non-finite value are then
-     * redone by {@link #setEntry}.
+     * {@code offAt + pixels}, mask at {@code maskAt}): the coordinates, the inside test, the cell (a float64
+     * floor, paper eq. 3-4) and the fractions in float64 vectors; then, lane by lane, the fractions rounded
+     * once to float32 and the corner weights times the mask in float32, each as {@link #setEntry} computes it.
+     * Lanes with a non-finite value are then redone by {@link #setEntry}. The float32 side is scalar on
+     * purpose: float vectors of {@code S} lanes are a second float vector class next to the kernels'
+     * ({@link VectorWidth#SPECIES}); their stores polluted the type profile of {@code FloatVector.intoArray},
+     * and C2 then boxed kernels' vectors in most JVMs at 256 bits (DESIGN.md "Vector boxing in some JVMs").
+     * {@code lanes} is scratch of {@code 4 S}.
      */
     private void fillStrip(ConvGeometry g, float[] offset, int offAt, float[] mask, int maskAt, double dy, double dx,
-                           int q, int e, boolean withFrac) {
+                           int q, int e, boolean withFrac, double[] lanes) {
         DoubleVector py = DoubleVector.fromArray(DOUBLES, pixelRow, q).add(dy);
         DoubleVector px = DoubleVector.fromArray(DOUBLES, pixelCol, q).add(dx);
         if (offset != null) {
-            py = py.add(FloatVector.fromArray(FLOATS, offset, offAt).convertShape(VectorOperators.F2D, DOUBLES, 0));
-            px = px.add(FloatVector.fromArray(FLOATS, offset, offAt + g.pixels).convertShape(VectorOperators.F2D,
-                    DOUBLES, 0));
+            for (int l = 0; l < S; l++) {
+                lanes[l] = offset[offAt + l];
+                lanes[S + l] = offset[offAt + g.pixels + l];
+            }
+            py = py.add(DoubleVector.fromArray(DOUBLES, lanes, 0));
+            px = px.add(DoubleVector.fromArray(DOUBLES, lanes, S));
         }
-        FloatVector m = mask == null ? FloatVector.broadcast(FLOATS, 1f) : FloatVector.fromArray(FLOATS, mask, maskAt);
         // NaN coordinates fail this test; they are among the lanes redone below.
         VectorMask<Double> inside = py.compare(VectorOperators.GE, -1).and(py.compare(VectorOperators.LT, g.height))
                 .and(px.compare(VectorOperators.GE, -1)).and(px.compare(VectorOperators.LT, g.width));
         DoubleVector fy = floor(py), fx = floor(px);
         // Outside: weights 0 and fractions (0, 0), (1, 1), as setEntry stores them.
-        VectorMask<Float> in = inside.cast(FLOATS);
-        FloatVector zero = FloatVector.zero(FLOATS), one = FloatVector.broadcast(FLOATS, 1f);
-        FloatVector ly = zero.blend(toFloat(py.sub(fy)), in), lx = zero.blend(toFloat(px.sub(fx)), in);
-        FloatVector hy = one.blend(toFloat(fy.add(1).sub(py)), in), hx = one.blend(toFloat(fx.add(1).sub(px)), in);
-        FloatVector hym = hy.mul(m), lym = ly.mul(m);
-        hym.mul(hx).blend(zero, in.not()).intoArray(weight, e);
-        hym.mul(lx).blend(zero, in.not()).intoArray(weight, plane + e);
-        lym.mul(hx).blend(zero, in.not()).intoArray(weight, 2 * plane + e);
-        lym.mul(lx).blend(zero, in.not()).intoArray(weight, 3 * plane + e);
+        DoubleVector zero = DoubleVector.zero(DOUBLES), one = DoubleVector.broadcast(DOUBLES, 1);
+        zero.blend(py.sub(fy), inside).intoArray(lanes, 0);
+        zero.blend(px.sub(fx), inside).intoArray(lanes, S);
+        one.blend(fy.add(1).sub(py), inside).intoArray(lanes, 2 * S);
+        one.blend(fx.add(1).sub(px), inside).intoArray(lanes, 3 * S);
         // ((floor py + 1)*(W+2) + floor px + 1)*C, exact in float64; -1 outside.
         DoubleVector b = fy.add(1).mul(g.paddedWidth).add(fx.add(1)).mul(g.channels);
         ((IntVector) DoubleVector.broadcast(DOUBLES, OUTSIDE).blend(b, inside)
                 .convertShape(VectorOperators.D2I, INTS, 0)).intoArray(base, e);
-        if (withFrac) {
-            ly.intoArray(frac, e);
-            lx.intoArray(frac, plane + e);
-            m.intoArray(frac, 2 * plane + e);
-            hy.intoArray(frac, 3 * plane + e);
-            hx.intoArray(frac, 4 * plane + e);
-            one.intoArray(frac, 5 * plane + e);
-            one.intoArray(frac, 6 * plane + e);
+        long in = inside.toLong(), redo = py.test(VectorOperators.IS_NAN).or(px.test(VectorOperators.IS_NAN)).toLong();
+        if (!inputFinite) redo |= py.compare(VectorOperators.EQ, -1).or(px.compare(VectorOperators.EQ, -1)).toLong();
+        for (int l = 0; l < S; l++) {
+            float ly = (float) lanes[l], lx = (float) lanes[S + l];
+            float hy = (float) lanes[2 * S + l], hx = (float) lanes[3 * S + l];
+            float m = mask == null ? 1f : mask[maskAt + l];
+            if (!Float.isFinite(m)) redo |= 1L << l;
+            boolean inl = (in >>> l & 1) != 0;
+            float hym = hy * m, lym = ly * m;
+            int el = e + l;
+            weight[el] = inl ? hym * hx : 0f;
+            weight[plane + el] = inl ? hym * lx : 0f;
+            weight[2 * plane + el] = inl ? lym * hx : 0f;
+            weight[3 * plane + el] = inl ? lym * lx : 0f;
+            if (withFrac) {
+                frac[el] = ly;
+                frac[plane + el] = lx;
+                frac[2 * plane + el] = m;
+                frac[3 * plane + el] = hy;
+                frac[4 * plane + el] = hx;
+                frac[5 * plane + el] = 1f;
+                frac[6 * plane + el] = 1f;
+            }
         }
-        VectorMask<Double> redo = py.test(VectorOperators.IS_NAN).or(px.test(VectorOperators.IS_NAN))
-                .or(m.test(VectorOperators.IS_FINITE).not().cast(DOUBLES));
-        if (!inputFinite) redo = redo.or(py.compare(VectorOperators.EQ, -1)).or(px.compare(VectorOperators.EQ, -1));
-        if (redo.anyTrue()) redoLanes(g, redo.toLong(), py, px, m, e, withFrac);
+        if (redo != 0) redoLanes(g, redo, py, px, e, mask, maskAt, withFrac);
     }
 
     /** {@link #setEntry} for the lanes of {@code lanes} (bit {@code l} for lane {@code l}) of a strip. */
-    private void redoLanes(ConvGeometry g, long lanes, DoubleVector py, DoubleVector px, FloatVector m, int e,
+    private void redoLanes(ConvGeometry g, long lanes, DoubleVector py, DoubleVector px, int e, float[] mask, int maskAt,
                            boolean withFrac) {
         for (int l = 0; l < S; l++) {
-            if ((lanes >>> l & 1) != 0) setEntry(g, e + l, py.lane(l), px.lane(l), m.lane(l), withFrac);
+            if ((lanes >>> l & 1) != 0) {
+                setEntry(g, e + l, py.lane(l), px.lane(l), mask == null ? 1f : mask[maskAt + l], withFrac);
+            }
         }
-    }
-
-    /** {@code (float) v}, lane by lane. */
-    private static FloatVector toFloat(DoubleVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.D2F, FLOATS, 0);
     }
 
     /** {@code Math.floor} of the lanes in {@code [-1, 2^51)} (the others are never read): round, then step down. */

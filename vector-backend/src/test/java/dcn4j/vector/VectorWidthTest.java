@@ -58,6 +58,11 @@ class VectorWidthTest {
     }
 
     static Result runChild(String... options) throws IOException, InterruptedException {
+        return runChild(VectorWidthCheck.class, options);
+    }
+
+    /** {@code main} of {@code mainClass} in a fresh JVM with the test class path and {@code options}. */
+    static Result runChild(Class<?> mainClass, String... options) throws IOException, InterruptedException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -66,7 +71,7 @@ class VectorWidthTest {
         cmd.addAll(List.of(options));
         cmd.add("-cp");
         cmd.add(cp);
-        cmd.add(VectorWidthCheck.class.getName());
+        cmd.add(mainClass.getName());
         Path log = Files.createTempFile("dcn4j-width", ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
