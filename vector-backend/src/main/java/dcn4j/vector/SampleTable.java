@@ -170,9 +170,9 @@ final class SampleTable {
      */
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(32 * S));
     /**
-     * Whether {@link #fill} takes strips: C2 compiles the float64 to float32 conversions to a vector of
-     * {@code S} floats only from 128 bits up ({@code S >= 4}); at a 128-bit width (2 float64 lanes, the
-     * 64-bit float vectors falling back to Java code, 100x slower) every entry goes through {@link #setEntry}.
+     * Whether {@link #fill} takes strips: C2 compiles the float64 to int32 conversion of the corner index to a
+     * vector of {@code S} ints only from 128 bits up ({@code S >= 4}); at a 128-bit width (2 float64 lanes, the
+     * 64-bit int vectors falling back to Java code, 100x slower) every entry goes through {@link #setEntry}.
      */
     static final boolean STRIPS = S >= 4;
     /** {@code 1.5 * 2^52}: {@code (v + R) - R} rounds {@code v} to an integer (ties to even) for {@code |v| < 2^51}. */
