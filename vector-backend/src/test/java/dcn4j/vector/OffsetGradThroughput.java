@@ -1,7 +1,5 @@
 package dcn4j.vector;
 
-import dcn4j.DeformConv2dSpec;
-import dcn4j.spi.DeformConv2dShape;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -14,8 +12,6 @@ import java.util.SplittableRandom;
  */
 final class OffsetGradThroughput {
 
-    static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
-
     private OffsetGradThroughput() {
     }
 
@@ -25,9 +21,7 @@ final class OffsetGradThroughput {
         System.out.println("Col2im.offsetMaskGrads, 1 thread, " + VectorWidth.describe()
                 + "; ns of thread CPU time per entry, median of " + reps);
         for (String shape : shapes) {
-            int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
-            ConvGeometry g = new ConvGeometry(new DeformConv2dShape(DeformConv2dSpec.defaults().withPadding(1, 1),
-                    dcn4j.DType.F32, 1, s[0], s[1], s[2], s[0], 3, 3, s[1], s[2], true, true, false));
+            ConvGeometry g = SampleTableThroughput.geometry(shape);
             SplittableRandom r = new SplittableRandom(3);
             float[] input = new float[g.channels * g.planeSize];
             for (int i = 0; i < input.length; i++) input[i] = (float) r.nextDouble(-1, 1);
@@ -48,9 +42,9 @@ final class OffsetGradThroughput {
             long until = System.nanoTime() + 3_000_000_000L;
             while (System.nanoTime() < until) chunk(g, table, padded, gradCols, rows, block, gOff, gMask);
             for (int rep = 0; rep < reps; rep++) {
-                long t0 = CPU.getCurrentThreadCpuTime();
+                long t0 = SampleTableThroughput.CPU.getCurrentThreadCpuTime();
                 for (int it = 0; it < 5; it++) chunk(g, table, padded, gradCols, rows, block, gOff, gMask);
-                ns[rep] = (CPU.getCurrentThreadCpuTime() - t0) / (5.0 * rows * 9);
+                ns[rep] = (SampleTableThroughput.CPU.getCurrentThreadCpuTime() - t0) / (5.0 * rows * 9);
             }
             Arrays.sort(ns);
             System.out.println(String.format(Locale.ROOT, "%-14s %6.2f ns/entry (fastest %6.2f)", shape, ns[reps / 2], ns[0]));

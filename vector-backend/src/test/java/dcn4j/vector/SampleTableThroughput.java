@@ -24,9 +24,7 @@ final class SampleTableThroughput {
         String[] shapes = args.length > 1 ? Arrays.copyOfRange(args, 1, args.length) : new String[] {"64,56,56", "128,100,168"};
         System.out.println("SampleTable.fill, 1 thread, " + VectorWidth.describe() + "; ns of thread CPU time per entry, interleaved, median of " + reps);
         for (String shape : shapes) {
-            int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
-            ConvGeometry g = new ConvGeometry(new DeformConv2dShape(DeformConv2dSpec.defaults().withPadding(1, 1),
-                    dcn4j.DType.F32, 1, s[0], s[1], s[2], s[0], 3, 3, s[1], s[2], true, true, false));
+            ConvGeometry g = geometry(shape);
             SplittableRandom r = new SplittableRandom(3);
             float[] offset = new float[2 * 9 * g.pixels], mask = new float[9 * g.pixels];
             for (int i = 0; i < offset.length; i++) offset[i] = (float) r.nextDouble(-2, 2);
@@ -52,6 +50,13 @@ final class SampleTableThroughput {
                         shape, withFrac, ns[0][reps / 2], ns[1][reps / 2]));
             }
         }
+    }
+
+    /** One image {@code C,H,W} (C output channels, 3x3, padding 1, offsets and a mask): the shapes of these measurements. */
+    static ConvGeometry geometry(String shape) {
+        int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
+        return new ConvGeometry(new DeformConv2dShape(DeformConv2dSpec.defaults().withPadding(1, 1),
+                dcn4j.DType.F32, 1, s[0], s[1], s[2], s[0], 3, 3, s[1], s[2], true, true, false));
     }
 
     /** Every chunk of the image, by {@link SampleTable#fill} or entry by entry through {@link SampleTable#setEntry}. */
