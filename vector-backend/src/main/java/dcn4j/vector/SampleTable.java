@@ -268,14 +268,27 @@ final class SampleTable {
         DoubleVector b = fy.add(1).mul(g.paddedWidth).add(fx.add(1)).mul(g.channels);
         ((IntVector) DoubleVector.broadcast(DOUBLES, OUTSIDE).blend(b, inside)
                 .convertShape(VectorOperators.D2I, INTS, 0)).intoArray(base, e);
-        long in = inside.toLong(), redo = py.test(VectorOperators.IS_NAN).or(px.test(VectorOperators.IS_NAN)).toLong();
+        long redo = py.test(VectorOperators.IS_NAN).or(px.test(VectorOperators.IS_NAN)).toLong();
         if (!inputFinite) redo |= py.compare(VectorOperators.EQ, -1).or(px.compare(VectorOperators.EQ, -1)).toLong();
+        redo |= storeLanes(inside.toLong(), lanes, mask, maskAt, e, withFrac);
+        if (redo != 0) redoLanes(g, redo, py, px, e, mask, maskAt, withFrac);
+    }
+
+    /**
+     * The float32 side of a strip, lane by lane as {@link #setEntry}: the fractions in {@code lanes} (ly, lx, hy,
+     * hx, S each) rounded once, the corner weights times the mask ({@code inside}: bit {@code l} for lane {@code l};
+     * 0 outside). Its own method: inlined into {@link #fillStrip}, whose vector code is large, it made C2 stop
+     * inlining at its node budget (even {@code Float.isFinite}). Returns the lanes with a non-finite mask.
+     */
+    private long storeLanes(long inside, double[] lanes, float[] mask, int maskAt, int e, boolean withFrac) {
+        long nonFinite = 0;
         for (int l = 0; l < S; l++) {
             float ly = (float) lanes[l], lx = (float) lanes[S + l];
             float hy = (float) lanes[2 * S + l], hx = (float) lanes[3 * S + l];
             float m = mask == null ? 1f : mask[maskAt + l];
-            if (!Float.isFinite(m)) redo |= 1L << l;
-            boolean inl = (in >>> l & 1) != 0;
+            // Float.isFinite, written out.
+            if (!(Math.abs(m) <= Float.MAX_VALUE)) nonFinite |= 1L << l;
+            boolean inl = (inside >>> l & 1) != 0;
             float hym = hy * m, lym = ly * m;
             int el = e + l;
             weight[el] = inl ? hym * hx : 0f;
@@ -292,7 +305,7 @@ final class SampleTable {
                 frac[6 * plane + el] = 1f;
             }
         }
-        if (redo != 0) redoLanes(g, redo, py, px, e, mask, maskAt, withFrac);
+        return nonFinite;
     }
 
     /** {@link #setEntry} for the lanes of {@code lanes} (bit {@code l} for lane {@code l}) of a strip. */
