@@ -189,13 +189,16 @@ final class VectorDeformConv2d {
             int padItems = nextCount * rowBlocks;
             int workItems = count * plan.chunks();
             Arrays.fill(finite, ((phase + 1) & 1) * span, ((phase + 1) & 1) * span + span, true);
+            long phaseStart = PhaseTimes.start();
             pool.forEach(padItems + workItems, (it, w) -> {
                 if (it < padItems) {
+                    long t = PhaseTimes.start();
                     int image = it / rowBlocks, b = it % rowBlocks, slot = ((phase + 1) & 1) * span + image;
                     if (!BilinearIm2col.padNhwc(g, input, nextFirst + image, padded[slot],
                             blockStart(rows, rowBlocks, b), blockStart(rows, rowBlocks, b + 1))) {
                         finite[slot] = false;
                     }
+                    PhaseTimes.add(PhaseTimes.Slot.FORWARD_PAD, t);
                 } else {
                     int image = (it - padItems) / plan.chunks(), chunk = (it - padItems) % plan.chunks();
                     int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
@@ -207,6 +210,7 @@ final class VectorDeformConv2d {
                     }
                 }
             });
+            PhaseTimes.add(PhaseTimes.Slot.FORWARD_PHASES, phaseStart);
         }
         return out;
     }
@@ -216,13 +220,17 @@ final class VectorDeformConv2d {
                                      float[] mask, float[] padded, float[] packed, float[] bias, SampleTable table,
                                      float[] cols, float[] cbuf, float[] out) {
         int rpg = plan.rowsPerGroup(), kg = g.groupK, og = g.outPerGroup, oPanels = plan.oPanels();
+        long t = PhaseTimes.start();
         table.fill(g, offset, mask, n, p0, count, 0, false);
+        t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_TABLE, t);
         BilinearIm2col.sampleRows(g, table, padded, count, cols, rpg);
+        t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_SAMPLE, t);
         for (int grp = 0; grp < g.groups; grp++) {
             // GotoBLAS order: a KC-deep block of the sample rows stays in L2 while every weight panel (in L1)
             // passes over it; cbuf[op][q][NR] accumulates the blocks.
             Sgemm.blocksTimesPanels(Sgemm.TILE, cols, (int) (grp * Sgemm.blockedSize(rpg, kg)), rpg, count, kg,
                     packed, grp * oPanels * kg * NR, kg, oPanels, cbuf, rpg, false);
+            t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_GEMM, t);
             // cbuf holds out[p][o]; the output is NCHW, so write it transposed (+ bias).
             for (int op = 0; op < oPanels; op++) {
                 int width = Math.min(NR, og - op * NR);
@@ -234,6 +242,7 @@ final class VectorDeformConv2d {
                     for (int q = 0; q < count; q++) out[dst + q] = cbuf[src + q * NR] + b;
                 }
             }
+            t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_STORE, t);
         }
     }
 
@@ -406,11 +415,15 @@ final class VectorDeformConv2d {
             for (int n = 0; n < g.batch; n++) {
                 int item = n;
                 finite[0] = true;
+                long phaseStart = PhaseTimes.start();
                 pool.forEach(rowBlocks, (b, w) -> {
+                    long t = PhaseTimes.start();
                     int r0 = blockStart(g.height + 2, rowBlocks, b), r1 = blockStart(g.height + 2, rowBlocks, b + 1);
                     if (!BilinearIm2col.padNhwc(g, input, item, padded, r0, r1)) finite[0] = false;
                     if (gradPadded != null) Col2im.clearRows(g, gradPadded, r0, r1);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_PAD, t);
                 });
+                PhaseTimes.add(PhaseTimes.Slot.BACKWARD_PAD_PHASE, phaseStart);
                 table.setInputFinite(finite[0]);
                 for (int c = 0; c < chunks; c++) {
                     int p0 = c * plan.chunkPixels(), count = Math.min(plan.chunkPixels(), g.pixels - p0);
@@ -418,10 +431,14 @@ final class VectorDeformConv2d {
                 }
                 if (gIn != null) {
                     int blocks = blocks(ceilDiv(g.channels, L), 2 * threads);
+                    phaseStart = PhaseTimes.start();
                     pool.forEach(blocks, (b, w) -> {
+                        long t = PhaseTimes.start();
                         int[] r = channelRange(blocks, b);
                         Col2im.unpadNhwc(g, gradPadded, item, gIn, r[0], r[1]);
+                        PhaseTimes.add(PhaseTimes.Slot.BACKWARD_UNPAD, t);
                     });
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_UNPAD_PHASE, phaseStart);
                 }
             }
             if (gW != null) {
@@ -453,26 +470,34 @@ final class VectorDeformConv2d {
         private void chunk(int n, int p0, int count) {
             int panels = ceilDiv(count, pixelBlock);
             int packItems = gradOutPanels != null ? g.groups * oPanels : 0;
+            long phaseStart = PhaseTimes.start();
             pool.forEach(panels + packItems, (b, w) -> {
+                long t = PhaseTimes.start();
                 if (b < panels) {
                     int q0 = b * pixelBlock, len = Math.min(pixelBlock, count - q0);
                     table.fill(g, offset, mask, n, p0 + q0, len, q0, true);
                     if (cols != null) BilinearIm2col.sample(g, table, padded, q0, len, cols, plan.rowsPerGroup(), true);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SAMPLE, t);
                 } else {
                     packGradOut(n, p0, count, (b - panels) / oPanels, (b - panels) % oPanels);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_PACK, t);
                 }
             });
+            phaseStart = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SAMPLE_PHASE, phaseStart);
             if (gradCols != null) {
                 // Items: (group, block of GC_PIXELS pixels, range of k panels). A k range keeps its weight
                 // panels in cache while every pixel of the block passes over them.
                 int qBlocks = ceilDiv(count, GC_PIXELS);
                 int kr = blocks(plan.kPanels(), ceilDiv(2 * threads, qBlocks * g.groups));
                 pool.forEach(g.groups * qBlocks * kr, (it, w) -> {
+                    long t = PhaseTimes.start();
                     int grp = it / (qBlocks * kr), rest = it % (qBlocks * kr);
                     int q0 = (rest / kr) * GC_PIXELS;
                     gradColumns(n, p0, grp, q0, Math.min(GC_PIXELS, count - q0),
                             blockRange(plan.kPanels(), kr, rest % kr), cTiles[w], aPanels[w]);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS, t);
                 });
+                phaseStart = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS_PHASE, phaseStart);
             }
             int weightItems = gW != null ? g.groups * plan.kPanels() : 0;
             int scatterItems = gIn != null ? channelBlocks : 0;
@@ -480,18 +505,23 @@ final class VectorDeformConv2d {
             // Largest items first (the scatter blocks, then the offset blocks, then the many small weight
             // panels), so that the phase does not end on one big item.
             pool.forEach(weightItems + scatterItems + offsetItems, (it, w) -> {
+                long t = PhaseTimes.start();
                 if (it < scatterItems) {
                     int[] r = channelRange(channelBlocks, it);
                     Col2im.scatter(g, table, gradCols, plan.rowsPerGroup(), count, r[0], r[1], gradPadded);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
                 } else if (it >= scatterItems + offsetItems) {
                     int wi = it - scatterItems - offsetItems;
                     weightGradient(count, wi / plan.kPanels(), wi % plan.kPanels(), cTiles[w]);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
                 } else {
                     int q0 = (it - scatterItems) * pixelBlock;
                     Col2im.offsetMaskGrads(g, table, padded, gradCols, plan.rowsPerGroup(), n, p0, q0,
                             Math.min(pixelBlock, count - q0), gOff, gMask);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_OFFSET, t);
                 }
             });
+            PhaseTimes.add(PhaseTimes.Slot.BACKWARD_CONSUMERS_PHASE, phaseStart);
         }
 
         /**

@@ -63,15 +63,22 @@ class VectorWidthTest {
 
     /** {@code main} of {@code mainClass} in a fresh JVM with the test class path and {@code options}. */
     static Result runChild(Class<?> mainClass, String... options) throws IOException, InterruptedException {
+        return runChild(mainClass, List.of(options), List.of());
+    }
+
+    /** {@code main(args)} of {@code mainClass} in a fresh JVM with the test class path and JVM {@code options}. */
+    static Result runChild(Class<?> mainClass, List<String> options, List<String> args)
+            throws IOException, InterruptedException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-modules");
         cmd.add("jdk.incubator.vector");
-        cmd.addAll(List.of(options));
+        cmd.addAll(options);
         cmd.add("-cp");
         cmd.add(cp);
         cmd.add(mainClass.getName());
+        cmd.addAll(args);
         Path log = Files.createTempFile("dcn4j-width", ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
