@@ -13,13 +13,14 @@ import java.util.SplittableRandom;
 /**
  * Where a forward and a backward call spend their time, phase by phase, on 1 and on N threads (a diagnostic,
  * benchmarks/README.md section 9; {@link PhaseTimes}). For each shape ({@code N,C,H,W,O}, 3x3, pad 1, offsets
- * uniform in [-2, 2], mask), and each thread count, warms up ({@link #WARM_UP_SECONDS}), then makes {@code calls} forward + backward
- * calls and prints, in ms per call: each phase's wall time, the busy time of each kind of item (summed over
- * the workers), and each phase's waiting time ({@code threads * wall - busy}: helpers waking, imbalance,
- * barrier). On this project's 2-vCPU machine every kind of item is 20-50% busier on 2 threads than on 1
- * (the two workers share caches, memory bandwidth and probably one physical core): that, more than waiting,
- * is why 2 threads are 1.4-1.5x faster, not 2x. Arguments: {@code calls threads shape...} (e.g. {@code 200 1,2 1,64,56,56,64}). Needs
- * {@code -Ddcn4j.vector.phaseTimes=true} (set here before the backend's classes load).
+ * uniform in [-2, 2], mask) and each thread count: a warm-up ({@link #WARM_UP_SECONDS}), then {@code calls}
+ * forward + backward calls; prints, in ms per call, each phase's wall time, the busy time of each kind of item
+ * (summed over the workers), and each phase's waiting time ({@code threads * wall - busy}: helpers waking,
+ * imbalance, barrier). A kind of item busier on 2 threads than on 1 ran slower side by side (shared caches,
+ * memory bandwidth, or a physical core: on this project's 2-vCPU virtual machine that changed from minute to
+ * minute, 0-50%; benchmarks/RESULTS.md, sixth pass). Arguments: {@code calls threads shape...} (e.g.
+ * {@code 200 1,2 1,64,56,56,64}). Turns on {@code -Ddcn4j.vector.phaseTimes=true} itself, before the backend's
+ * classes load.
  */
 final class PhaseProfile {
 
