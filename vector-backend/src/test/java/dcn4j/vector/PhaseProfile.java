@@ -53,7 +53,10 @@ final class PhaseProfile {
         }
     }
 
-    /** Mean ms per call of every slot; {@code totals} gets the forward and backward calls' own wall time. */
+    /**
+     * Mean ms per call of every slot, then (from {@code Slot.values().length} on) how many times per call each was
+     * recorded; {@code totals} gets the forward and backward calls' own wall time.
+     */
     private static double[] profile(int[] s, int threads, int calls, double[] totals) {
         int n = s[0], c = s[1], h = s[2], w = s[3], o = s[4];
         SplittableRandom r = new SplittableRandom(5);
@@ -72,9 +75,13 @@ final class PhaseProfile {
             totals[0] = wall[0] / 1e6 / calls;
             totals[1] = wall[1] / 1e6 / calls;
         }
-        double[] ms = new double[PhaseTimes.Slot.values().length];
-        for (PhaseTimes.Slot slot : PhaseTimes.Slot.values()) ms[slot.ordinal()] = PhaseTimes.nanos(slot) / 1e6 / calls;
-        return ms;
+        int slots = PhaseTimes.Slot.values().length;
+        double[] perCall = new double[2 * slots];
+        for (PhaseTimes.Slot slot : PhaseTimes.Slot.values()) {
+            perCall[slot.ordinal()] = PhaseTimes.nanos(slot) / 1e6 / calls;
+            perCall[slots + slot.ordinal()] = (double) PhaseTimes.events(slot) / calls;
+        }
+        return perCall;
     }
 
     private static void call(VectorBackend b, DeformConv2dSpec spec, Tensor x, Tensor off, Tensor m, Tensor wt,
@@ -96,18 +103,18 @@ final class PhaseProfile {
         StringBuilder head = new StringBuilder("\n| " + shape + " |");
         StringBuilder rule = new StringBuilder("|---|");
         for (int t : threadCounts) {
-            head.append(' ').append(t).append(t == 1 ? " thread |" : " threads |");
-            rule.append("---|");
+            head.append(' ').append(t).append(t == 1 ? " thread | phases or items per call |" : " threads | phases or items per call |");
+            rule.append("---|---|");
         }
         System.out.println(head);
         System.out.println(rule);
-        row("forward call (wall)", threadCounts, t -> totals[t][0]);
+        row("forward call (wall)", threadCounts, t -> totals[t][0], null);
         PhaseTimes.Slot[] slots = PhaseTimes.Slot.values();
         for (int i = 0; i < slots.length; i++) {
             PhaseTimes.Slot slot = slots[i];
-            if (slot == PhaseTimes.Slot.BACKWARD_PAD_PHASE) row("backward call (wall)", threadCounts, t -> totals[t][1]);
+            if (slot == PhaseTimes.Slot.BACKWARD_PAD_PHASE) row("backward call (wall)", threadCounts, t -> totals[t][1], null);
             int at = i;
-            row(slot.label, threadCounts, t -> perSlot[t][at]);
+            row(slot.label, threadCounts, t -> perSlot[t][at], t -> perSlot[t][slots.length + at]);
             if (slot.wall) {
                 // The phase's items follow it; waiting = threads * wall - their busy time.
                 int end = i + 1;
@@ -117,7 +124,7 @@ final class PhaseProfile {
                     double busy = 0;
                     for (int k = from; k < to; k++) busy += perSlot[t][k];
                     return threadCounts[t] * perSlot[t][at] - busy;
-                });
+                }, null);
             }
         }
     }
@@ -126,9 +133,13 @@ final class PhaseProfile {
         double of(int threadIndex);
     }
 
-    private static void row(String label, int[] threadCounts, Value v) {
+    /** A row: per thread count, ms per call and ({@code count} not null) how many per call. */
+    private static void row(String label, int[] threadCounts, Value ms, Value count) {
         StringBuilder line = new StringBuilder("| " + label + " |");
-        for (int t = 0; t < threadCounts.length; t++) line.append(String.format(Locale.ROOT, " %.3f |", v.of(t)));
+        for (int t = 0; t < threadCounts.length; t++) {
+            line.append(String.format(Locale.ROOT, " %.3f |", ms.of(t)));
+            line.append(count == null ? "  |" : String.format(Locale.ROOT, " %.1f |", count.of(t)));
+        }
         System.out.println(line);
     }
 }

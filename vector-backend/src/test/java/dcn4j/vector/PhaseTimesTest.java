@@ -46,20 +46,26 @@ class PhaseTimesTest {
         VectorWidthTest.Result r = VectorWidthTest.runChild(PhaseProfile.class,
                 List.of("-Ddcn4j.phaseProfile.warmUp=0.5"), List.of("20", "1,2", "1,16,12,12,8"));
         assertEquals(0, r.exit(), r.output());
+        // Rows: | label | ms on 1 thread | per call | ms on 2 threads | per call |
         Map<String, double[]> rows = new HashMap<>();
         for (String line : r.output().split("\n")) {
             String[] cells = line.split("\\|");
-            if (cells.length != 4 || !cells[2].trim().matches("-?[0-9.]+")) continue;
+            if (cells.length != 6 || !cells[2].trim().matches("-?[0-9.]+")) continue;
             String label = cells[1].strip();
-            double[] v = {Double.parseDouble(cells[2].trim()), Double.parseDouble(cells[3].trim())};
-            // "waiting" repeats under every phase: keep each under its phase's label.
+            double[] v = {Double.parseDouble(cells[2].trim()), Double.parseDouble(cells[4].trim()),
+                    cells[3].isBlank() ? -1 : Double.parseDouble(cells[3].trim()),
+                    cells[5].isBlank() ? -1 : Double.parseDouble(cells[5].trim())};
+            // "waiting" repeats under every phase: keep each under its own key.
             rows.put(label.startsWith("waiting") ? "waiting after " + rows.size() : label, v);
         }
         int[] threads = {1, 2};
         for (PhaseTimes.Slot slot : PhaseTimes.Slot.values()) {
             double[] v = rows.get(slot.label.strip());
             assertTrue(v != null, "no row for " + slot.label + " in:\n" + r.output());
-            for (int t = 0; t < 2; t++) assertTrue(v[t] > 0, slot.label + " recorded nothing on " + threads[t] + " threads:\n" + r.output());
+            for (int t = 0; t < 2; t++) {
+                assertTrue(v[2 + t] > 0, slot.label + " recorded nothing on " + threads[t] + " threads:\n" + r.output());
+                assertTrue(v[t] >= 0, slot.label + ": negative time:\n" + r.output());
+            }
         }
         for (Map.Entry<String, double[]> e : rows.entrySet()) {
             // 20 us of slack per call for the clock reads themselves.
