@@ -16,14 +16,21 @@ import org.junit.jupiter.api.TestInstance;
  * garbage collections while temporaries are read back and passed inline to operations. Before the fix,
  * CI failed once with "tensor [3, 6, 9, 8] is closed (its device buffer was released)" in
  * {@code result.toFloatArray()} ({@link OpenClBackendTest#fourThreadsGetBitIdenticalResults}). Without
- * the fences this test failed in 1 of 1 runs with 20,000 reads (0 of 1 with 10,000): the JIT must have
- * compiled the read path first. If this fails, check that every path from a tensor to its buffer ends
- * with a reachability fence on the tensor.
+ * the fences this test failed in 1 of 1 runs with 20,000 reads under collection (0 of 1 with 10,000): the JIT
+ * must have compiled the read path first. So the reads are first made without collections, until C2 has
+ * compiled them, and only then under collection, {@link #COLLECTED_READS} of them or {@link #BUDGET_SECONDS}
+ * (a full collection per request made the old form take 6-11 minutes of CI on a busy machine). If this
+ * fails, check that every path from a tensor to its buffer ends with a reachability fence on the tensor.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenClTensorReachabilityTest {
 
-    private static final int READS = Integer.getInteger("reads", 20_000);
+    /** Reads made before the collections start, so that the JIT compiles the read path. */
+    private static final int WARM_READS = Integer.getInteger("reads", 20_000);
+    /** Reads made under constant collection requests (at most: see {@link #BUDGET_SECONDS}). */
+    private static final int COLLECTED_READS = 20_000;
+    /** Time after which the reads under collection stop (at least 1,000 are made). */
+    private static final long BUDGET_SECONDS = 60;
 
     private OpenClBackend cl;
 
@@ -44,6 +51,11 @@ class OpenClTensorReachabilityTest {
         weight[0] = 1;
         weight[1] = -1;
         DeformConv2dSpec spec = new DeformConv2dSpec(1, 1, 0, 0, 1, 1, 1, 1);
+        // Reads first, without collections, so that the JIT compiles the read path (interpreted code keeps
+        // every local alive; compiled code may drop the tensor after fetching its buffer).
+        for (int i = 0; i < WARM_READS; i++) {
+            assertArrayEquals(data, cl.tensor(new int[] {6}, data).toFloatArray(), "warm-up read " + i);
+        }
         AtomicBoolean done = new AtomicBoolean();
         Thread collector = new Thread(() -> {
             while (!done.get()) System.gc();
@@ -51,9 +63,8 @@ class OpenClTensorReachabilityTest {
         collector.setDaemon(true);
         collector.start();
         try {
-            // Reads first, many of them, so that the JIT compiles the read path (interpreted code keeps
-            // every local alive; compiled code may drop the tensor after fetching its buffer).
-            for (int i = 0; i < READS; i++) {
+            long deadline = System.nanoTime() + BUDGET_SECONDS * 1_000_000_000L;
+            for (int i = 0; i < COLLECTED_READS && (i < 1_000 || System.nanoTime() < deadline); i++) {
                 // No local variable holds the tensor: only the call itself keeps it reachable.
                 assertArrayEquals(data, cl.tensor(new int[] {6}, data).toFloatArray(), "read " + i);
             }
