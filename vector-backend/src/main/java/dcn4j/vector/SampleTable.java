@@ -290,20 +290,9 @@ final class SampleTable {
             if (!(Math.abs(m) <= Float.MAX_VALUE)) nonFinite |= 1L << l;
             boolean inl = (inside >>> l & 1) != 0;
             float hym = hy * m, lym = ly * m;
-            int el = e + l;
-            weight[el] = inl ? hym * hx : 0f;
-            weight[plane + el] = inl ? hym * lx : 0f;
-            weight[2 * plane + el] = inl ? lym * hx : 0f;
-            weight[3 * plane + el] = inl ? lym * lx : 0f;
-            if (withFrac) {
-                frac[el] = ly;
-                frac[plane + el] = lx;
-                frac[2 * plane + el] = m;
-                frac[3 * plane + el] = hy;
-                frac[4 * plane + el] = hx;
-                frac[5 * plane + el] = 1f;
-                frac[6 * plane + el] = 1f;
-            }
+            if (inl) setWeights(e + l, hym * hx, hym * lx, lym * hx, lym * lx);
+            else setWeights(e + l, 0f, 0f, 0f, 0f);
+            if (withFrac) setFrac(e + l, ly, lx, m, hy, hx, true, true);
         }
         return nonFinite;
     }
