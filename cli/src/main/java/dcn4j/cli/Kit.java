@@ -111,12 +111,16 @@ final class Kit {
                   case "$target" in /*) self="$target" ;; *) self="$(dirname "$self")/$target" ;; esac
                 done
                 kit="$(cd "$(dirname "$self")/.." && pwd -P)"
-                java="$kit/%s/bin/java"
+                java="$kit/%1$s/bin/java"
                 [ -x "$java" ] || { echo "dcn4j: this kit's runtime is missing ($java)" >&2; exit 1; }
+                # Signal chaining, as ./dcn4j: the JVM's SIGSEGV at safepoints must not reach the handler with
+                # which the LLVM inside PoCL and Mesa deletes its temporary files (docs/DESIGN.md "OpenCL runtime").
+                preload="${LD_PRELOAD:-}"
+                [ ! -f "$kit/%1$s/lib/libjsig.so" ] || preload="$kit/%1$s/lib/libjsig.so${preload:+:$preload}"
                 # stdout goes straight to fd 3 (our stdout); only stderr passes the filter.
                 {
-                  "$java" %s -Ddcn4j.home="$kit" ${DCN4J_JAVA_OPTS:-} \\
-                    -cp "$kit/%s/*" dcn4j.cli.Main "$@" 2>&1 1>&3 3>&- \\
+                  LD_PRELOAD="$preload" "$java" %2$s -Ddcn4j.home="$kit" ${DCN4J_JAVA_OPTS:-} \\
+                    -cp "$kit/%3$s/*" dcn4j.cli.Main "$@" 2>&1 1>&3 3>&- \\
                     | grep --line-buffered -v -x -F 'WARNING: Using incubator modules: jdk.incubator.vector' >&2
                 } 3>&1
                 exit "${PIPESTATUS[0]}"

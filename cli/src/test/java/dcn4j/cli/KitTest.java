@@ -83,5 +83,8 @@ class KitTest {
         assertTrue(launcher.contains("--add-modules jdk.incubator.vector"), launcher);
         assertTrue(launcher.contains("-Ddcn4j.home=\"$kit\""), launcher);
         assertFalse(launcher.contains("JAVA_HOME"), "the launcher never looks for another Java");
+        // Signal chaining with the runtime's own libjsig (docs/DESIGN.md "OpenCL runtime").
+        assertTrue(launcher.contains("preload=\"$kit/runtime/lib/libjsig.so${preload:+:$preload}\""), launcher);
+        assertTrue(launcher.contains("LD_PRELOAD=\"$preload\" \"$java\""), launcher);
     }
 }

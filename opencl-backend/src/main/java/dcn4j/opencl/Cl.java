@@ -5,6 +5,7 @@ import static org.jocl.CL.CL_SUCCESS;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -253,27 +254,35 @@ final class Cl {
     // ---- programs and kernels ----
 
     /**
+     * How many times a build is attempted when the compiler's temporary file was removed under it
+     * ({@link #temporaryRemoved}); any other build failure is reported at once.
+     */
+    static final int BUILD_ATTEMPTS = 4;
+
+    /**
      * Compiles {@code source} for {@code device}; a build failure throws with the build log in
-     * the message.
+     * the message. A build whose only fault is a compiler temporary removed under it is attempted
+     * again, {@link #BUILD_ATTEMPTS} times in all (docs/DESIGN.md "OpenCL runtime", signal chaining).
      */
     static cl_program buildProgram(cl_context context, cl_device_id device, String name, String source,
                                    String options) {
-        int[] status = new int[1];
-        cl_program program;
-        try {
-            program = CL.clCreateProgramWithSource(context, 1, new String[] {source}, null,
-                    status);
-            check(status[0], "clCreateProgramWithSource(" + name + ")");
-        } catch (CLException e) {
-            throw wrap(e, "clCreateProgramWithSource(" + name + ")");
-        }
-        int built;
-        try {
-            built = CL.clBuildProgram(program, 1, new cl_device_id[] {device}, options, null, null);
-        } catch (CLException e) {
-            built = e.getStatus();
-        }
-        if (built != CL_SUCCESS) {
+        for (int attempt = 1; ; attempt++) {
+            int[] status = new int[1];
+            cl_program program;
+            try {
+                program = CL.clCreateProgramWithSource(context, 1, new String[] {source}, null,
+                        status);
+                check(status[0], "clCreateProgramWithSource(" + name + ")");
+            } catch (CLException e) {
+                throw wrap(e, "clCreateProgramWithSource(" + name + ")");
+            }
+            int built;
+            try {
+                built = CL.clBuildProgram(program, 1, new cl_device_id[] {device}, options, null, null);
+            } catch (CLException e) {
+                built = e.getStatus();
+            }
+            if (built == CL_SUCCESS) return program;
             String log;
             try {
                 log = buildLog(program, device);
@@ -281,9 +290,35 @@ final class Cl {
                 log = "(build log unavailable: " + e.getMessage() + ")";
             }
             release(program);
-            throw new OpenClException("clBuildProgram(" + name + ")", built, "build log:\n" + log);
+            if (!temporaryRemoved(log)) {
+                throw new OpenClException("clBuildProgram(" + name + ")", built, "build log:\n" + log);
+            }
+            if (attempt == BUILD_ATTEMPTS) {
+                throw new OpenClException("clBuildProgram(" + name + ")", built, "build log:\n" + log
+                        + "\n" + temporaryRemovedAdvice(attempt));
+            }
         }
-        return program;
+    }
+
+    /**
+     * Whether a build log says that the compiler's temporary output file vanished before it was renamed.
+     * LLVM, which PoCL and Mesa compile with, deletes the temporary files it registered when the process
+     * takes a fatal-looking signal (SIGSEGV, SIGBUS, ...), then hands the signal on. The JVM takes SIGSEGV on
+     * purpose at every safepoint a compiled thread polls, so a garbage collection during a build removes the
+     * compiler's file and fails the build, unless {@code libjsig} chains LLVM's handler behind the JVM's.
+     */
+    static boolean temporaryRemoved(String buildLog) {
+        return buildLog.contains("unable to rename temporary");
+    }
+
+    /** What a user can do about {@link #temporaryRemoved} failures. */
+    static String temporaryRemovedAdvice(int attempts) {
+        String libjsig = Path.of(System.getProperty("java.home"), "lib", "libjsig.so").toString();
+        return "The OpenCL compiler's temporary file was removed during the build, " + attempts + " times in a"
+                + " row: LLVM-based compilers (PoCL, Mesa) delete it when the process takes a signal, and the JVM"
+                + " takes one at every safepoint (garbage collections). Start the JVM with LD_PRELOAD=" + libjsig
+                + " (the JDK's signal chaining; ./dcn4j and the kit's bin/dcn4j do) so that the JVM's signals"
+                + " never reach the compiler's handler; docs/DESIGN.md \"OpenCL runtime\".";
     }
 
     static String buildLog(cl_program program, cl_device_id device) {
