@@ -89,7 +89,7 @@ class SampleTableTest {
     }
 
     /** Offsets that land on the edges where a floor or a comparison could part, and ordinary ones. */
-    private static float offsetValue(SplittableRandom r, int t) {
+    static float offsetValue(SplittableRandom r, int t) {
         return switch (r.nextInt(t % 5 == 0 ? 12 : 9)) {
             case 0 -> r.nextInt(-4, 5);                         // integer: a cell corner
             case 1 -> r.nextInt(-8, 9) * 0.5f;                  // half-integer: a rounding tie
@@ -104,7 +104,7 @@ class SampleTableTest {
         };
     }
 
-    private static float maskValue(SplittableRandom r, int t) {
+    static float maskValue(SplittableRandom r, int t) {
         return switch (r.nextInt(t % 7 == 0 ? 10 : 6)) {
             case 0 -> 0f;
             case 1 -> -0f;

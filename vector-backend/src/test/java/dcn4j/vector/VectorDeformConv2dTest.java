@@ -120,6 +120,11 @@ class VectorDeformConv2dTest {
         c.add(named("dcnv1-pads-0-2-2-1", 1, 4, 6, 5, 3, 3, 3,
                 DeformConv2dSpec.defaults().withPadding(0, 2, 2, 1).withBorder(dcnv1), OffsetStyle.MIXED, true, false,
                 32));
+        // Whole vectors of channels at every width (64 = 4 x 16 lanes): the one-segment loops of Col2im.
+        c.add(named("modulated-64-channels-whole-vectors", 1, 64, 6, 7, 8, 3, 3, pad1, OffsetStyle.MIXED, true, true,
+                33));
+        c.add(named("dcnv1-32-channels-whole-vectors-far", 2, 32, 5, 6, 4, 3, 3, pad1.withBorder(dcnv1),
+                OffsetStyle.FAR_OUTSIDE, true, false, 34));
         return c.stream();
     }
 

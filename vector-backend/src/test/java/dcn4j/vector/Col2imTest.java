@@ -1,0 +1,123 @@
+package dcn4j.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dcn4j.DeformConv2dSpec;
+import dcn4j.spi.DeformConv2dShape;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Col2im#offsetMaskGrads} and {@link Col2im#scatter} take their one-segment loops for one group, one offset
+ * group and whole vectors of channels; those must give the bits of the general loops, on the inputs
+ * where the two could part: samples outside the image, on its lines {@code p = -1} and {@code p = size}, NaN and
+ * infinite offsets, masks, pixels and gradient columns, both borders, strides, dilations, chunks that start mid-row.
+ * (The general loop is checked against the reference by the conformance suite.) If this fails, check the order of
+ * the additions in the one-segment loop and where it reads the gradient columns.
+ */
+class Col2imTest {
+
+    @Test
+    void oneSegmentOffsetAndMaskGradientsEqualTheGeneralLoopBitForBit() {
+        SplittableRandom r = new SplittableRandom(2027);
+        int cases = 0;
+        for (int t = 0; t < 300; t++) {
+            Case k = randomCase(r, t);
+            if (k == null) continue;
+            ConvGeometry g = k.g;
+            float[] offOne = marked(k.offset.length), offGeneral = marked(k.offset.length);
+            float[] maskOne = k.mask != null ? marked(k.mask.length) : null;
+            float[] maskGeneral = k.mask != null ? marked(k.mask.length) : null;
+            int q0 = r.nextInt(k.count), len = 1 + r.nextInt(k.count - q0);
+            Col2im.offsetMaskGradsOneSegment(g, k.table, k.padded, k.gradCols, k.item, k.p0, q0, len, offOne, maskOne);
+            Col2im.offsetMaskGradsGeneral(g, k.table, k.padded, k.gradCols, k.count, k.item, k.p0, q0, len, offGeneral,
+                    maskGeneral);
+            String what = k.what + ", pixels " + q0 + ".." + (q0 + len);
+            same(offGeneral, offOne, what + ": offset gradient");
+            if (k.mask != null) same(maskGeneral, maskOne, what + ": mask gradient");
+            cases++;
+        }
+        assertTrue(cases > 200, "cases run: " + cases);
+    }
+
+    @Test
+    void oneSegmentScatterEqualsTheGeneralLoopBitForBit() {
+        SplittableRandom r = new SplittableRandom(2028);
+        int cases = 0;
+        for (int t = 0; t < 300; t++) {
+            Case k = randomCase(r, t);
+            if (k == null) continue;
+            ConvGeometry g = k.g;
+            int vectors = g.channels / Sgemm.L, v0 = r.nextInt(vectors), v1 = v0 + 1 + r.nextInt(vectors - v0);
+            float[] one = new float[(int) g.paddedSize];
+            for (int i = 0; i < one.length; i++) one[i] = (float) r.nextDouble(-1, 1);
+            float[] general = one.clone();
+            Col2im.scatterOneSegment(g, k.table, k.gradCols, k.count, v0 * Sgemm.L, v1 * Sgemm.L, one);
+            Col2im.scatterGeneral(g, k.table, k.gradCols, k.count, k.count, v0 * Sgemm.L, v1 * Sgemm.L, general);
+            same(general, one, k.what + ", channels " + v0 * Sgemm.L + ".." + v1 * Sgemm.L + ": input gradient");
+            cases++;
+        }
+        assertTrue(cases > 200, "cases run: " + cases);
+    }
+
+    /** A one-group, one-offset-group layer of 1-3 vectors of channels and its sample table for a chunk of pixels. */
+    private record Case(ConvGeometry g, float[] offset, float[] mask, SampleTable table, float[] padded,
+                        float[] gradCols, int item, int p0, int count, String what) {
+    }
+
+    private static Case randomCase(SplittableRandom r, int t) {
+        int h = 1 + r.nextInt(9), w = 1 + r.nextInt(23), kh = 1 + r.nextInt(3), kw = 1 + r.nextInt(3);
+        int sh = 1 + r.nextInt(2), sw = 1 + r.nextInt(3), dh = 1 + r.nextInt(2), dw = 1 + r.nextInt(2);
+        int ph = r.nextInt(3), pw = r.nextInt(3);
+        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        if (oh < 1 || ow < 1) return null;
+        boolean hasMask = r.nextBoolean(), special = r.nextInt(4) == 0;
+        DeformConv2dSpec.Border border = r.nextInt(3) == 0 ? DeformConv2dSpec.Border.DCNV1 : DeformConv2dSpec.Border.TORCHVISION;
+        DeformConv2dSpec spec = new DeformConv2dSpec(sh, sw, ph, pw, dh, dw, 1, 1).withBorder(border);
+        int n = 2, c = Sgemm.L * (1 + r.nextInt(3));
+        ConvGeometry g = new ConvGeometry(new DeformConv2dShape(spec, dcn4j.DType.F32, n, c, h, w, 5, kh, kw, oh, ow,
+                true, hasMask, false));
+        float[] input = new float[n * c * h * w], offset = new float[n * 2 * kh * kw * g.pixels];
+        float[] mask = hasMask ? new float[n * kh * kw * g.pixels] : null;
+        for (int i = 0; i < input.length; i++) input[i] = special && r.nextInt(50) == 0 ? pick(r) : (float) r.nextDouble(-1, 1);
+        // Special cases draw NaN and infinite offsets and masks too (a non-finite mask inside makes unmodulated entries).
+        for (int i = 0; i < offset.length; i++) offset[i] = SampleTableTest.offsetValue(r, special ? 5 : 1);
+        if (mask != null) for (int i = 0; i < mask.length; i++) mask[i] = SampleTableTest.maskValue(r, special ? 7 : 1);
+        int item = r.nextInt(n), p0 = r.nextInt(g.pixels), count = 1 + r.nextInt(g.pixels - p0);
+        float[] padded = new float[(int) g.paddedSize];
+        boolean finite = BilinearIm2col.padNhwc(g, input, item, padded, 0, g.height + 2);
+        int entries = SampleTable.entries(g, count);
+        SampleTable table = new SampleTable(g, count, new int[entries], new float[4 * entries],
+                new float[SampleTable.FRAC * entries], finite);
+        table.fill(g, offset, mask, item, p0, count, 0, true);
+        float[] gradCols = new float[count * g.groupK + Sgemm.NR];
+        for (int i = 0; i < gradCols.length; i++) gradCols[i] = special && r.nextInt(200) == 0 ? pick(r) : (float) r.nextDouble(-1, 1);
+        String what = "case " + t + " (" + c + " channels, " + h + "x" + w + ", kernel " + kh + "x" + kw + ", " + spec
+                + ", p0 " + p0 + ", " + count + " pixels)";
+        return new Case(g, offset, mask, table, padded, gradCols, item, p0, count, what);
+    }
+
+    private static float pick(SplittableRandom r) {
+        return switch (r.nextInt(3)) {
+            case 0 -> Float.NaN;
+            case 1 -> Float.POSITIVE_INFINITY;
+            default -> Float.NEGATIVE_INFINITY;
+        };
+    }
+
+    private static float[] marked(int length) {
+        float[] a = new float[length];
+        Arrays.fill(a, -7.25f);
+        return a;
+    }
+
+    /** Bit for bit, except that every NaN is one value: the sign and payload of a NaN vary with the JIT's state. */
+    private static void same(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]),
+                    what + " at " + i + " (" + expected[i] + " vs " + actual[i] + ")");
+        }
+    }
+}

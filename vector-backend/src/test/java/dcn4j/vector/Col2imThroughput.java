@@ -1,0 +1,90 @@
+package dcn4j.vector;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * {@link Col2im#offsetMaskGrads} and {@link Col2im#scatter} in isolation (a measurement, not a test;
+ * benchmarks/README.md): nanoseconds of thread CPU time per (pixel, kernel point) entry over one chunk of each
+ * shape, offsets uniform in [-2, 2], with a mask, the offset gradients in pixel blocks as the backward splits them,
+ * the scatter over all channels; the one-segment loops the backward takes for these shapes and the general loops,
+ * measured in turns in one JVM. Arguments: {@code reps} (default 9), then shapes {@code C,H,W} (default 64,56,56
+ * and 128,100,168).
+ */
+final class Col2imThroughput {
+
+    private Col2imThroughput() {
+    }
+
+    public static void main(String[] args) {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 9;
+        String[] shapes = args.length > 1 ? Arrays.copyOfRange(args, 1, args.length) : new String[] {"64,56,56", "128,100,168"};
+        System.out.println("Col2im.offsetMaskGrads and Col2im.scatter, 1 thread, " + VectorWidth.describe()
+                + "; ns of thread CPU time per entry, median of " + reps);
+        for (String shape : shapes) {
+            ConvGeometry g = SampleTableThroughput.geometry(shape);
+            SplittableRandom r = new SplittableRandom(3);
+            float[] input = new float[g.channels * g.planeSize];
+            for (int i = 0; i < input.length; i++) input[i] = (float) r.nextDouble(-1, 1);
+            float[] offset = new float[2 * 9 * g.pixels], mask = new float[9 * g.pixels];
+            for (int i = 0; i < offset.length; i++) offset[i] = (float) r.nextDouble(-2, 2);
+            for (int i = 0; i < mask.length; i++) mask[i] = (float) r.nextDouble(0, 1);
+            float[] padded = new float[(int) g.paddedSize];
+            BilinearIm2col.padNhwc(g, input, 0, padded, 0, g.height + 2);
+            int rows = Math.min(g.pixels, 1488), block = 48;
+            float[] gradCols = new float[rows * g.groupK + Sgemm.NR];
+            for (int i = 0; i < gradCols.length; i++) gradCols[i] = (float) r.nextDouble(-1, 1);
+            int entries = SampleTable.entries(g, rows);
+            SampleTable table = new SampleTable(g, rows, new int[entries], new float[4 * entries],
+                    new float[SampleTable.FRAC * entries], true);
+            table.fill(g, offset, mask, 0, 0, rows, 0, true);
+            float[] gOff = new float[2 * 9 * g.pixels], gMask = new float[9 * g.pixels];
+            float[] gradPadded = new float[(int) g.paddedSize];
+            // [kernel: offsets, scatter][loop: one-segment, general][rep]
+            double[][][] ns = new double[2][2][reps];
+            long until = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < until) {
+                for (int general = 0; general < 2; general++) {
+                    offsets(g, table, padded, gradCols, rows, block, gOff, gMask, general == 1);
+                    scatter(g, table, gradCols, rows, gradPadded, general == 1);
+                }
+            }
+            for (int rep = 0; rep < reps; rep++) {
+                for (int kernel = 0; kernel < 2; kernel++) {
+                    for (int general = 0; general < 2; general++) {
+                        long t0 = SampleTableThroughput.CPU.getCurrentThreadCpuTime();
+                        for (int it = 0; it < 5; it++) {
+                            if (kernel == 0) offsets(g, table, padded, gradCols, rows, block, gOff, gMask, general == 1);
+                            else scatter(g, table, gradCols, rows, gradPadded, general == 1);
+                        }
+                        ns[kernel][general][rep] = (SampleTableThroughput.CPU.getCurrentThreadCpuTime() - t0) / (5.0 * rows * 9);
+                    }
+                }
+            }
+            for (int kernel = 0; kernel < 2; kernel++) {
+                Arrays.sort(ns[kernel][0]);
+                Arrays.sort(ns[kernel][1]);
+                System.out.println(String.format(Locale.ROOT,
+                        "%-14s %-8s one-segment %6.2f ns/entry (fastest %6.2f), general %6.2f (fastest %6.2f)", shape,
+                        kernel == 0 ? "offsets" : "scatter", ns[kernel][0][reps / 2], ns[kernel][0][0],
+                        ns[kernel][1][reps / 2], ns[kernel][1][0]));
+            }
+        }
+    }
+
+    private static void offsets(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols, int rows, int block,
+                              float[] gOff, float[] gMask, boolean general) {
+        for (int q0 = 0; q0 < rows; q0 += block) {
+            int len = Math.min(block, rows - q0);
+            if (general) Col2im.offsetMaskGradsGeneral(g, table, padded, gradCols, rows, 0, 0, q0, len, gOff, gMask);
+            else Col2im.offsetMaskGradsOneSegment(g, table, padded, gradCols, 0, 0, q0, len, gOff, gMask);
+        }
+    }
+
+    private static void scatter(ConvGeometry g, SampleTable table, float[] gradCols, int rows, float[] gradPadded,
+                                boolean general) {
+        if (general) Col2im.scatterGeneral(g, table, gradCols, rows, rows, 0, g.channels, gradPadded);
+        else Col2im.scatterOneSegment(g, table, gradCols, rows, 0, g.channels, gradPadded);
+    }
+}
