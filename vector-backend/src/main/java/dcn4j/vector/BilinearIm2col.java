@@ -82,6 +82,16 @@ final class BilinearIm2col {
      */
     static void sample(ConvGeometry g, SampleTable table, float[] padded, int q0, int count, float[] cols,
                        int rows, boolean panelMajor) {
+        if (panelMajor && g.groups == 1 && g.offsetGroups == 1 && g.hasOffset && g.channels % L == 0) {
+            samplePanelsOneSegment(g, table, padded, q0, count, cols, rows);
+        } else {
+            sampleGeneral(g, table, padded, q0, count, cols, rows, panelMajor);
+        }
+    }
+
+    /** {@link #sample} for any groups, offset groups, channel count and either layout. */
+    static void sampleGeneral(ConvGeometry g, SampleTable table, float[] padded, int q0, int count, float[] cols,
+                              int rows, boolean panelMajor) {
         int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int groupBlock = panelMajor ? (kg + NR - 1) / NR * rows * NR : rows * kg;
@@ -153,6 +163,57 @@ final class BilinearIm2col {
                             }
                             store(v, m, cols, panelMajor, block, rows, kg, q, kOff + ch);
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #sample} into the panel-major layout for one group, one offset group and whole vectors of channels (the
+     * weight gradient's B operand of the common layer): the same arithmetic, so the same bits, with the out-of-image
+     * and special cases out of the channel loop and the destination advanced along its panel (a vector never
+     * straddles two panels: {@code NR} is a multiple of {@code L}, and so is every {@code k} of a vector).
+     */
+    static void samplePanelsOneSegment(ConvGeometry g, SampleTable table, float[] padded, int q0, int count,
+                                               float[] cols, int rows) {
+        int kk = g.kernelSize, c = g.channels;
+        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int[] base = table.base;
+        float[] wt = table.weight;
+        int pl = table.plane, cap = table.capacity;
+        for (int q = q0; q < q0 + count; q++) {
+            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry).
+            int e = q;
+            for (int kpt = 0; kpt < kk; kpt++, e += cap) {
+                int b = base[e], k0 = kpt * c;
+                // Element (q, k) lives at ((k/NR)*rows + q)*NR + k%NR.
+                int kp = k0 / NR, kr = k0 - kp * NR, at = (kp * rows + q) * NR + kr;
+                if (b < 0) {
+                    for (int ch = 0; ch < c; ch++) {
+                        int k = k0 + ch;
+                        cols[((k / NR) * rows + q) * NR + (k & (NR - 1))] = b == SampleTable.OUTSIDE ? 0f
+                                : specialValue(g, table, e, padded, ch, d01, d10, d11);
+                    }
+                    continue;
+                }
+                FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
+                FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
+                FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
+                FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
+                for (int ch = 0; ch < c; ch += L) {
+                    int src = b + ch;
+                    FloatVector v = FloatVector.fromArray(SPECIES, padded, src).mul(w00);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d01), w01, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d10), w10, v);
+                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d11), w11, v);
+                    v.intoArray(cols, at);
+                    kr += L;
+                    at += L;
+                    if (kr == NR) {
+                        kp++;
+                        kr = 0;
+                        at = (kp * rows + q) * NR;
                     }
                 }
             }

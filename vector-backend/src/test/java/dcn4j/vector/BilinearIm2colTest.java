@@ -10,16 +10,26 @@ import org.junit.jupiter.api.Test;
 /**
  * The forward's sampler writes, for every (pixel, kernel point, channel), the blend of the four corners of its
  * {@link SampleTable} entry ({@code ((p00*w00 + p01*w01) + p10*w10) + p11*w11}, fused multiply-adds, as the
- * vector lanes do) at {@link Sgemm#blockedIndex}. Checked element by element against that formula, on channel
- * counts that make vectors end exactly on a KC block, straddle one ({@code C = 40}: kernel point 7 starts 8
- * floats before a block's end) or end in a masked tail, on samples outside the image (zeros) and on non-finite
- * entries. If this fails, check the running destination of {@code BilinearIm2col.sampleRowsOneSegment} (block,
- * offset in block).
+ * vector lanes do) at {@link Sgemm#blockedIndex}; the backward's, the same blend in {@code NR}-wide column panels.
+ * Checked element by element against that formula, on channel counts that make vectors end exactly on a KC block
+ * or a panel, straddle one ({@code C = 40}: kernel point 7 starts 8 floats before a block's end) or end in a
+ * masked tail, on samples outside the image (zeros) and on non-finite entries. If this fails, check the running
+ * destination of {@code BilinearIm2col.sampleRowsOneSegment} (block, offset in block) or of
+ * {@code samplePanelsOneSegment} (panel, offset in panel).
  */
 class BilinearIm2colTest {
 
     @Test
     void sampleRowsWriteTheBlendOfEachEntryAtItsBlockMajorPlace() {
+        everySampleIsTheBlendOfItsEntryAtItsPlace(false);
+    }
+
+    @Test
+    void samplePanelsWriteTheBlendOfEachEntryAtItsPanelMajorPlace() {
+        everySampleIsTheBlendOfItsEntryAtItsPlace(true);
+    }
+
+    private static void everySampleIsTheBlendOfItsEntryAtItsPlace(boolean panelMajor) {
         SplittableRandom r = new SplittableRandom(5);
         for (int c : new int[] {1, 5, VectorWidth.L, 32, 40, 64, 100, 128, Sgemm.KC + 3, 9 * VectorWidth.L}) {
             int h = 7, w = 9, rows = 30;
@@ -41,12 +51,16 @@ class BilinearIm2colTest {
             SampleTable table = new SampleTable(g, rows, new int[entries], new float[4 * entries],
                     new float[SampleTable.FRAC * entries], true);
             int p0 = 17, count = 23;
-            table.fill(g, offset, mask, 0, p0, count, 0, false);
-            float[] cols = new float[(int) Sgemm.blockedSize(rows, g.groupK)];
+            // The backward fills its table with the slopes and samples chunks from a pixel q0 > 0 on.
+            int q0 = panelMajor ? 3 : 0;
+            table.fill(g, offset, mask, 0, p0, count, 0, panelMajor);
+            int kPanels = (g.groupK + Sgemm.NR - 1) / Sgemm.NR;
+            float[] cols = new float[panelMajor ? kPanels * rows * Sgemm.NR : (int) Sgemm.blockedSize(rows, g.groupK)];
             java.util.Arrays.fill(cols, Float.NaN);
-            BilinearIm2col.sampleRows(g, table, padded, count, cols, rows);
+            if (panelMajor) BilinearIm2col.sample(g, table, padded, q0, count - q0, cols, rows, true);
+            else BilinearIm2col.sampleRows(g, table, padded, count, cols, rows);
             int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
-            for (int q = 0; q < count; q++) {
+            for (int q = q0; q < count; q++) {
                 for (int kpt = 0; kpt < 9; kpt++) {
                     int e = table.entry(g, q, 0, kpt), b = table.base[e];
                     for (int ch = 0; ch < c; ch++) {
@@ -60,9 +74,11 @@ class BilinearIm2colTest {
                             expected = VectorWidth.fma(padded[at + d10], table.weight(e, 2), expected);
                             expected = VectorWidth.fma(padded[at + d11], table.weight(e, 3), expected);
                         }
-                        float actual = cols[Sgemm.blockedIndex(rows, q, kpt * c + ch)];
+                        int k = kpt * c + ch;
+                        float actual = cols[panelMajor ? ((k / Sgemm.NR) * rows + q) * Sgemm.NR + k % Sgemm.NR
+                                : Sgemm.blockedIndex(rows, q, k)];
                         assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
-                                "C " + c + ", pixel " + q + ", kernel point " + kpt + ", channel " + ch + ": " + expected
+                                (panelMajor ? "panels, C " : "rows, C ") + c + ", pixel " + q + ", kernel point " + kpt + ", channel " + ch + ": " + expected
                                         + " vs " + actual);
                     }
                 }
