@@ -54,15 +54,17 @@ final class Col2im {
 
     /**
      * Adds, for channels {@code [cFrom, cTo)}, the gradient of every sample of local pixels
-     * {@code 0 .. count-1} to the four corners it was read from, in the padded NHWC gradient
-     * {@code gradPadded}: corner weight times {@code gradCols} (the weights include the mask).
+     * {@code qFrom .. qFrom+count-1}, in that order, to the four corners it was read from, in the padded NHWC
+     * gradient {@code gradPadded}: corner weight times {@code gradCols} (the weights include the mask). Element
+     * {@code (q, k)} of group {@code grp} of the gradient columns is at {@code gcOff + (grp*rowsPerGroup + q)*Kg + k}
+     * (the offset lets a block of rows live apart from the chunk's, {@code VectorDeformConv2d} "pipelined").
      */
-    static void scatter(ConvGeometry g, SampleTable table, float[] gradCols, int rowsPerGroup, int count,
-                        int cFrom, int cTo, float[] gradPadded) {
+    static void scatter(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff, int rowsPerGroup, int qFrom,
+                        int count, int cFrom, int cTo, float[] gradPadded) {
         if (g.groups == 1 && g.offsetGroups == 1 && cFrom % L == 0 && (cTo - cFrom) % L == 0) {
-            scatterOneSegment(g, table, gradCols, count, cFrom, cTo, gradPadded);
+            scatterOneSegment(g, table, gradCols, gcOff, qFrom, count, cFrom, cTo, gradPadded);
         } else {
-            scatterGeneral(g, table, gradCols, rowsPerGroup, count, cFrom, cTo, gradPadded);
+            scatterGeneral(g, table, gradCols, gcOff, rowsPerGroup, qFrom, count, cFrom, cTo, gradPadded);
         }
     }
 
@@ -71,22 +73,22 @@ final class Col2im {
      * same order as {@link #scatterGeneral}, so the same bits, without the segment loop and the masked tail: 2-8%
      * less time per entry at 512 bits, 9-22% at 256 ({@code Col2imThroughput}).
      */
-    static void scatterOneSegment(ConvGeometry g, SampleTable table, float[] gradCols, int count, int cFrom, int cTo,
-                                  float[] gradPadded) {
+    static void scatterOneSegment(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff, int qFrom, int count,
+                                  int cFrom, int cTo, float[] gradPadded) {
         int kk = g.kernelSize, c = g.channels, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int[] base = table.base;
         float[] wt = table.weight, frac = table.frac;
         int pl = table.plane, cap = table.capacity;
-        for (int q = 0; q < count; q++) {
-            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry); its gradient columns: q*Kg + kpt*C + ch.
-            int e = q, src = q * kg;
+        for (int q = qFrom; q < qFrom + count; q++) {
+            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry); its gradient columns: gcOff + q*Kg + kpt*C + ch.
+            int e = q, src = gcOff + q * kg;
             for (int kpt = 0; kpt < kk; kpt++, e += cap, src += c) {
                 int b = base[e];
                 if (b == SampleTable.OUTSIDE || b == SampleTable.NAN_SAMPLE) continue;
                 boolean right = frac[pl + e] != 0f, down = frac[e] != 0f;
                 if (SampleTable.unmodulated(b)) {
-                    scatterUnmodulated(g, table, e, gradCols, 0, q, 0, kpt, cFrom, cTo, gradPadded, right, down);
+                    scatterUnmodulated(g, table, e, gradCols, gcOff, 0, q, 0, kpt, cFrom, cTo, gradPadded, right, down);
                     continue;
                 }
                 FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
@@ -108,15 +110,15 @@ final class Col2im {
     }
 
     /** {@link #scatter} for any groups, offset groups and channel range. */
-    static void scatterGeneral(ConvGeometry g, SampleTable table, float[] gradCols, int rowsPerGroup, int count,
-                               int cFrom, int cTo, float[] gradPadded) {
+    static void scatterGeneral(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff, int rowsPerGroup,
+                               int qFrom, int count, int cFrom, int cTo, float[] gradPadded) {
         int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int ogFrom = cFrom / g.channelsPerOffsetGroup, ogTo = (cTo - 1) / g.channelsPerOffsetGroup;
         int[] base = table.base;
         float[] wt = table.weight, frac = table.frac;
         int pl = table.plane, cap = table.capacity;
-        for (int q = 0; q < count; q++) {
+        for (int q = qFrom; q < qFrom + count; q++) {
             for (int og = ogFrom; og <= ogTo; og++) {
                 int e = table.entry(g, q, og, 0);
                 for (int kpt = 0; kpt < kk; kpt++, e += cap) {
@@ -126,7 +128,7 @@ final class Col2im {
                     // values"): a non-finite gradient must not reach a corner the sample does not read.
                     boolean right = frac[1 * pl + e] != 0f, down = frac[e] != 0f;
                     if (SampleTable.unmodulated(b)) {
-                        scatterUnmodulated(g, table, e, gradCols, rowsPerGroup, q, og, kpt, cFrom, cTo, gradPadded,
+                        scatterUnmodulated(g, table, e, gradCols, gcOff, rowsPerGroup, q, og, kpt, cFrom, cTo, gradPadded,
                                 right, down);
                         continue;
                     }
@@ -137,7 +139,7 @@ final class Col2im {
                     for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                         int grp = g.segGroup[s];
                         int cs = Math.max(g.segStart[s], cFrom), ce = Math.min(g.segEnd[s], cTo);
-                        int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+                        int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
                         int ch = cs;
                         for (; ch <= ce - L; ch += L) {
                             FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
@@ -181,7 +183,7 @@ final class Col2im {
     }
 
     /** {@link #scatter} of one {@link SampleTable#unmodulated} entry, channel by channel: {@code (mask*weight)*grad}. */
-    private static void scatterUnmodulated(ConvGeometry g, SampleTable table, int e, float[] gradCols,
+    private static void scatterUnmodulated(ConvGeometry g, SampleTable table, int e, float[] gradCols, int gcOff,
                                            int rowsPerGroup, int q, int og, int kpt, int cFrom, int cTo,
                                            float[] gradPadded, boolean right, boolean down) {
         int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
@@ -193,7 +195,7 @@ final class Col2im {
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s];
             int cs = Math.max(g.segStart[s], cFrom), ce = Math.min(g.segEnd[s], cTo);
-            int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+            int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
             for (int ch = cs; ch < ce; ch++) {
                 float gc = gradCols[src + ch];
                 int at = b + ch;
@@ -210,15 +212,16 @@ final class Col2im {
      * for local {@code q}) of batch item {@code n}: for each (offset group, kernel point),
      * {@code d/d offset_y = mask * sum_c gradCols * dBilinear/dpy} (and x), and
      * {@code d/d mask = sum_c gradCols * bilinear}, with the slopes of the cell {@code [floor p, floor p + 1]}.
-     * A point that reads nothing gets 0. Either output may be {@code null}.
+     * A point that reads nothing gets 0. Either output may be {@code null}. {@code gcOff}: as for {@link #scatter}.
      */
-    static void offsetMaskGrads(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols,
+    static void offsetMaskGrads(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols, int gcOff,
                                 int rowsPerGroup, int n, int p0, int q0, int count, float[] gradOffset,
                                 float[] gradMask) {
         if (g.groups == 1 && g.offsetGroups == 1 && g.channels % L == 0) {
-            offsetMaskGradsOneSegment(g, table, padded, gradCols, n, p0, q0, count, gradOffset, gradMask);
+            offsetMaskGradsOneSegment(g, table, padded, gradCols, gcOff, n, p0, q0, count, gradOffset, gradMask);
         } else {
-            offsetMaskGradsGeneral(g, table, padded, gradCols, rowsPerGroup, n, p0, q0, count, gradOffset, gradMask);
+            offsetMaskGradsGeneral(g, table, padded, gradCols, gcOff, rowsPerGroup, n, p0, q0, count, gradOffset,
+                    gradMask);
         }
     }
 
@@ -228,8 +231,9 @@ final class Col2im {
      * segment loop and the masked tail: 11-22% less time per entry at 64 and 128 channels, 512 and 256 bits
      * ({@code Col2imThroughput}; benchmarks/RESULTS.md "Issue 10, seventh pass").
      */
-    static void offsetMaskGradsOneSegment(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols, int n,
-                                          int p0, int q0, int count, float[] gradOffset, float[] gradMask) {
+    static void offsetMaskGradsOneSegment(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols,
+                                          int gcOff, int n, int p0, int q0, int count, float[] gradOffset,
+                                          float[] gradMask) {
         int kk = g.kernelSize, c = g.channels, pixels = g.pixels;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int offBase = n * 2 * kk * pixels, maskBase = n * kk * pixels;
@@ -241,12 +245,12 @@ final class Col2im {
         for (int q = q0; q < q0 + count; q++) {
             int p = p0 + q;
             // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry); its gradient columns: (q*Kg + kpt*C ...).
-            int e = q, src = q * g.groupK;
+            int e = q, src = gcOff + q * g.groupK;
             for (int kpt = 0; kpt < kk; kpt++, e += cap, src += c) {
                 int b = base[e];
                 float gy, gx, gm = 0f;
                 if (b < 0) {
-                    float[] r = specialGrads(g, table, e, padded, gradCols, 0, q, 0, kpt, withMask);
+                    float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, 0, q, 0, kpt, withMask);
                     gy = r[0];
                     gx = r[1];
                     gm = r[2];
@@ -291,8 +295,8 @@ final class Col2im {
 
     /** {@link #offsetMaskGrads} for any groups, offset groups and channel count. */
     static void offsetMaskGradsGeneral(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols,
-                                       int rowsPerGroup, int n, int p0, int q0, int count, float[] gradOffset,
-                                       float[] gradMask) {
+                                       int gcOff, int rowsPerGroup, int n, int p0, int q0, int count,
+                                       float[] gradOffset, float[] gradMask) {
         int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int pixels = g.pixels;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
@@ -310,7 +314,8 @@ final class Col2im {
                     int b = base[e];
                     float gy = 0f, gx = 0f, gm = 0f;
                     if (b < 0) {
-                        float[] r = specialGrads(g, table, e, padded, gradCols, rowsPerGroup, q, og, kpt, withMask);
+                        float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, rowsPerGroup, q, og, kpt,
+                                withMask);
                         gy = r[0];
                         gx = r[1];
                         gm = r[2];
@@ -332,7 +337,7 @@ final class Col2im {
                         FloatVector accY = FloatVector.zero(SPECIES), accX = accY, accM = accY;
                         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
-                            int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+                            int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
                             int ch = cs;
                             for (; ch <= ce - L; ch += L) {
                                 int at = b + ch;
@@ -403,7 +408,7 @@ final class Col2im {
      * {@code sum grad * value}.
      */
     private static float[] specialGrads(ConvGeometry g, SampleTable table, int e, float[] padded, float[] gradCols,
-                                        int rowsPerGroup, int q, int og, int kpt, boolean withMask) {
+                                        int gcOff, int rowsPerGroup, int q, int og, int kpt, boolean withMask) {
         int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int b = table.base[e];
@@ -415,7 +420,7 @@ final class Col2im {
         float gy = 0f, gx = 0f, gm = 0f;
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
-            int src = (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+            int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
             for (int ch = cs; ch < ce; ch++) {
                 float gc = gradCols[src + ch];
                 if (!unmodulated) {

@@ -1,5 +1,6 @@
 package dcn4j.vector;
 
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -33,6 +34,9 @@ final class PhaseTimes {
         BACKWARD_SAMPLE_PHASE("backward: table, columns, gradOut panels (wall)", true),
         BACKWARD_SAMPLE("  table + bilinear sampling items", false),
         BACKWARD_PACK("  gradOut packing items", false),
+        /** Up to {@link VectorDeformConv2d#PIPELINE_MAX_THREADS} workers; otherwise the next two phases. */
+        BACKWARD_PIPELINE_PHASE("backward: column gradient + scatter, offsets/mask, weight gradient, pipelined (wall)",
+                true),
         BACKWARD_GRAD_COLUMNS_PHASE("backward: column gradient (wall)", true),
         BACKWARD_GRAD_COLUMNS("  column-gradient product items (GEMM)", false),
         BACKWARD_CONSUMERS_PHASE("backward: scatter, offsets/mask, weight gradient (wall)", true),
@@ -49,6 +53,21 @@ final class PhaseTimes {
         Slot(String label, boolean wall) {
             this.label = label;
             this.wall = wall;
+        }
+
+        /** The kinds of item a phase runs: its waiting time is threads x wall minus their busy time. */
+        List<Slot> items() {
+            return switch (this) {
+                case FORWARD_PHASES -> List.of(FORWARD_PAD, FORWARD_TABLE, FORWARD_SAMPLE, FORWARD_GEMM, FORWARD_STORE);
+                case BACKWARD_PAD_PHASE -> List.of(BACKWARD_PAD);
+                case BACKWARD_SAMPLE_PHASE -> List.of(BACKWARD_SAMPLE, BACKWARD_PACK);
+                case BACKWARD_PIPELINE_PHASE -> List.of(BACKWARD_GRAD_COLUMNS, BACKWARD_SCATTER, BACKWARD_OFFSET,
+                        BACKWARD_WEIGHT);
+                case BACKWARD_GRAD_COLUMNS_PHASE -> List.of(BACKWARD_GRAD_COLUMNS);
+                case BACKWARD_CONSUMERS_PHASE -> List.of(BACKWARD_SCATTER, BACKWARD_OFFSET, BACKWARD_WEIGHT);
+                case BACKWARD_UNPAD_PHASE -> List.of(BACKWARD_UNPAD);
+                default -> List.of();
+            };
         }
     }
 

@@ -6,6 +6,8 @@ import static dcn4j.vector.Sgemm.NR;
 import static dcn4j.vector.Sgemm.SPECIES;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -30,6 +32,13 @@ final class VectorDeformConv2d {
     static final int MAX_PIXEL_BLOCK = 8 * MR;
     /** Pixel block of a column-gradient item (its packed gradOut panels, {@code Og x GC_PIXELS}, stay in L2). */
     static final int GC_PIXELS = 32 * MR;
+    /**
+     * Most workers for which the backward pipelines the column gradient with its consumers (see
+     * {@code Backward.pipelinedBlock}): its scatter takes one block at a time, in pixel order, so many workers
+     * would wait on it; above this the column gradient goes through memory, chunk-wide, and the scatter is split by
+     * channels. Measured on 1 and 2 workers only (benchmarks/RESULTS.md, seventh pass), hence 2.
+     */
+    static final int PIPELINE_MAX_THREADS = 2;
     /**
      * Default budget of one forward worker's column chunk. Only a {@code KC}-deep block of it needs to stay
      * in L2 at a time; a bigger chunk means fewer passes over the weights.
@@ -113,6 +122,21 @@ final class VectorDeformConv2d {
             return (long) g.groups * rowsPerGroup * g.groupK + NR;
         }
 
+        /** Whether a backward with {@code threads} workers pipelines the column gradient ({@code Backward.pipelinedBlock}). */
+        static boolean pipelined(int threads) {
+            return threads <= PIPELINE_MAX_THREADS;
+        }
+
+        /** One pipelined block's column gradient, {@code [groups][GC_PIXELS][Kg]}. */
+        static int slotSize(ConvGeometry g) {
+            return g.groups * GC_PIXELS * g.groupK;
+        }
+
+        /** The pipelined blocks in flight: one slot more than the workers. */
+        static long ringSize(ConvGeometry g, int threads) {
+            return (long) (threads + 1) * slotSize(g) + NR;
+        }
+
         /** Panel-major columns (packed B of the weight gradient): {@code [groups][kPanels][rows][NR]}. */
         long columnsSize(ConvGeometry g) {
             return (long) g.groups * kPanels * rowsPerGroup * NR;
@@ -142,7 +166,8 @@ final class VectorDeformConv2d {
         /** Bytes of every array a backward call with {@code threads} workers holds (as {@link Backward} asks for them). */
         long bytes(ConvGeometry g, int threads, boolean wantInput, boolean wantWeight) {
             long shared = g.paddedSize + (wantInput ? g.paddedSize : 0)
-                    + (gradColumns ? gradColumnsSize(g) : 0) + (columns ? columnsSize(g) : 0)
+                    + (!gradColumns ? 0 : pipelined(threads) ? ringSize(g, threads) : gradColumnsSize(g))
+                    + (columns ? columnsSize(g) : 0)
                     + (5L + SampleTable.FRAC) * SampleTable.entries(g, rowsPerGroup)
                     + (wantWeight ? (long) g.outChannels * g.groupK + gradOutPanelsSize(g) : 0);
             long perWorker = cTilesSize(g) + aPanelSize(g);
@@ -368,6 +393,13 @@ final class VectorDeformConv2d {
         final float[] gradOut, input, offset, mask;
         final float[] gIn, gOff, gMask, gW;
         final float[] padded, gradPadded, cols, gradCols, packedW, gradWeightAcc, gradOutPanels;
+        /** Pipelined: the column gradient of the blocks in flight, {@code slots} blocks of {@code slotSize}. */
+        final boolean pipelined;
+        final int slots, slotSize;
+        /** Pipelined: blocks of the current chunk whose consumers are done, in pixel order. */
+        final AtomicInteger retired = new AtomicInteger();
+        /** Pipelined: an item failed, so that items waiting for its block stop waiting. */
+        volatile boolean failed;
         final SampleTable table;
         final float[][] cTiles, aPanels;
         final int threads, pixelBlock, rowBlocks, channelBlocks, oPanels;
@@ -389,7 +421,12 @@ final class VectorDeformConv2d {
             padded = ws.floats("padded", g.paddedSize);
             gradPadded = gIn != null ? ws.floats("gradPadded", g.paddedSize) : null;
             cols = plan.columns() ? ws.floats("cols", plan.columnsSize(g)) : null;
-            gradCols = plan.gradColumns() ? ws.floats("gradCols", plan.gradColumnsSize(g)) : null;
+            pipelined = plan.gradColumns() && BackwardPlan.pipelined(threads);
+            slots = threads + 1;
+            slotSize = BackwardPlan.slotSize(g);
+            gradCols = !plan.gradColumns() ? null
+                    : pipelined ? ws.floats("gradColsRing", BackwardPlan.ringSize(g, threads))
+                    : ws.floats("gradCols", plan.gradColumnsSize(g));
             this.packedW = plan.gradColumns() ? packedW : null;
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             gradOutPanels = gW != null ? ws.floats("gradOutPanels", plan.gradOutPanelsSize(g)) : null;
@@ -484,6 +521,25 @@ final class VectorDeformConv2d {
                 }
             });
             phaseStart = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SAMPLE_PHASE, phaseStart);
+            if (pipelined) {
+                int qBlocks = ceilDiv(count, GC_PIXELS);
+                int weightItems = gW != null ? g.groups * plan.kPanels() : 0;
+                retired.set(0);
+                // Blocks first, in pixel order (the pool hands items out in ascending order, so the block a
+                // worker waits for has been taken by a running worker), then the weight panels.
+                pool.forEach(qBlocks + weightItems, (it, w) -> {
+                    if (it < qBlocks) {
+                        pipelinedBlock(n, p0, count, it, w);
+                    } else {
+                        long t = PhaseTimes.start();
+                        int wi = it - qBlocks;
+                        weightGradient(count, wi / plan.kPanels(), wi % plan.kPanels(), cTiles[w]);
+                        PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
+                    }
+                });
+                PhaseTimes.add(PhaseTimes.Slot.BACKWARD_PIPELINE_PHASE, phaseStart);
+                return;
+            }
             if (gradCols != null) {
                 // Items: (group, block of GC_PIXELS pixels, range of k panels). A k range keeps its weight
                 // panels in cache while every pixel of the block passes over them.
@@ -494,7 +550,7 @@ final class VectorDeformConv2d {
                     int grp = it / (qBlocks * kr), rest = it % (qBlocks * kr);
                     int q0 = (rest / kr) * GC_PIXELS;
                     gradColumns(n, p0, grp, q0, Math.min(GC_PIXELS, count - q0),
-                            blockRange(plan.kPanels(), kr, rest % kr), cTiles[w], aPanels[w]);
+                            blockRange(plan.kPanels(), kr, rest % kr), cTiles[w], aPanels[w], 0, plan.rowsPerGroup());
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS, t);
                 });
                 phaseStart = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS_PHASE, phaseStart);
@@ -508,7 +564,7 @@ final class VectorDeformConv2d {
                 long t = PhaseTimes.start();
                 if (it < scatterItems) {
                     int[] r = channelRange(channelBlocks, it);
-                    Col2im.scatter(g, table, gradCols, plan.rowsPerGroup(), count, r[0], r[1], gradPadded);
+                    Col2im.scatter(g, table, gradCols, 0, plan.rowsPerGroup(), 0, count, r[0], r[1], gradPadded);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
                 } else if (it >= scatterItems + offsetItems) {
                     int wi = it - scatterItems - offsetItems;
@@ -516,7 +572,7 @@ final class VectorDeformConv2d {
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
                 } else {
                     int q0 = (it - scatterItems) * pixelBlock;
-                    Col2im.offsetMaskGrads(g, table, padded, gradCols, plan.rowsPerGroup(), n, p0, q0,
+                    Col2im.offsetMaskGrads(g, table, padded, gradCols, 0, plan.rowsPerGroup(), n, p0, q0,
                             Math.min(pixelBlock, count - q0), gOff, gMask);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_OFFSET, t);
                 }
@@ -525,14 +581,64 @@ final class VectorDeformConv2d {
         }
 
         /**
+         * Block {@code b} of {@code GC_PIXELS} pixels of the chunk, pipelined: its column gradient (every group, every
+         * k panel) into a ring slot, its offset and mask gradients, then, when the blocks before it are done, its
+         * input-gradient scatter. The column gradient never leaves the worker's caches for memory (chunk-wide it
+         * was written once and read twice: a third of the column-gradient product's time, benchmarks/RESULTS.md
+         * sixth pass). The same arithmetic as the chunk-wide phases, and the scatter adds to every element in the
+         * same order (blocks in pixel order, pixels in order), so the same bits. A block waits only for blocks
+         * before it, which running workers took before it: no deadlock, whatever the pool's other callers do.
+         */
+        private void pipelinedBlock(int n, int p0, int count, int b, int w) {
+            try {
+                int q0 = b * GC_PIXELS, len = Math.min(GC_PIXELS, count - q0);
+                int slot = b % slots, kg = g.groupK;
+                // The slot's previous block (b - slots) must be done; slots exceed the workers, so it is.
+                awaitRetired(b - slots + 1);
+                // Element (q, k) of group grp at gcOff + (grp*GC_PIXELS + q)*Kg + k, for local pixels q of the block.
+                int gcOff = slot * slotSize - q0 * kg;
+                long t = PhaseTimes.start();
+                for (int grp = 0; grp < g.groups; grp++) {
+                    gradColumns(n, p0, grp, q0, len, new int[] {0, plan.kPanels()}, cTiles[w], aPanels[w], gcOff,
+                            GC_PIXELS);
+                }
+                t = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS, t);
+                if (gOff != null || gMask != null) {
+                    Col2im.offsetMaskGrads(g, table, padded, gradCols, gcOff, GC_PIXELS, n, p0, q0, len, gOff, gMask);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_OFFSET, t);
+                }
+                awaitRetired(b);
+                if (gIn != null) {
+                    t = PhaseTimes.start();
+                    Col2im.scatter(g, table, gradCols, gcOff, GC_PIXELS, q0, len, 0, g.channels, gradPadded);
+                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
+                }
+                retired.set(b + 1);
+            } catch (Throwable e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        /** Waits until {@code blocks} blocks of the chunk are done (spinning, then parking briefly). */
+        private void awaitRetired(int blocks) {
+            for (int spins = 0; retired.get() < blocks; spins++) {
+                if (failed) throw new IllegalStateException("internal: a block of this backward call failed");
+                if (spins < 2_000) Thread.onSpinWait();
+                else LockSupport.parkNanos(20_000);
+            }
+        }
+
+        /**
          * {@code gradCols_g[q][k] = sum_o gradOut[n][g*Og + o][p0+q] * W_g[o][k]} for local pixels
          * {@code [q0, q0+len)} and the k panels {@code [kRange[0], kRange[1])}: the gradient of the sample
-         * rows (the transposed forward product). The gradOut panels of the block are packed once, then
-         * every k panel of the range passes over them.
+         * rows (the transposed forward product), element {@code (q, k)} at {@code gcOff + (grp*rpg + q)*Kg + k} of
+         * {@code gradCols}. The gradOut panels of the block are packed once, then every k panel of the range
+         * passes over them.
          */
         private void gradColumns(int n, int p0, int grp, int q0, int len, int[] kRange, float[] cTiles,
-                                 float[] aPanel) {
-            int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup(), kPanels = plan.kPanels();
+                                 float[] aPanel, int gcOff, int rpg) {
+            int kg = g.groupK, og = g.outPerGroup, kPanels = plan.kPanels();
             int pixels = g.pixels, qPanels = ceilDiv(len, MR);
             for (int qp = 0; qp < qPanels; qp++) {
                 int rows = Math.min(MR, len - qp * MR);
@@ -558,7 +664,7 @@ final class VectorDeformConv2d {
                 for (int qp = 0; qp < qPanels; qp++) {
                     int q = q0 + qp * MR;
                     Sgemm.storeRows(cTiles, qp * MR * NR, Math.min(MR, len - qp * MR), width, gradCols,
-                            (grp * rpg + q) * kg + kp * NR, kg, false);
+                            gcOff + (grp * rpg + q) * kg + kp * NR, kg, false);
                 }
             }
         }

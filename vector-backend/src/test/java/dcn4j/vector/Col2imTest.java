@@ -31,8 +31,8 @@ class Col2imTest {
             float[] maskOne = k.mask != null ? marked(k.mask.length) : null;
             float[] maskGeneral = k.mask != null ? marked(k.mask.length) : null;
             int q0 = r.nextInt(k.count), len = 1 + r.nextInt(k.count - q0);
-            Col2im.offsetMaskGradsOneSegment(g, k.table, k.padded, k.gradCols, k.item, k.p0, q0, len, offOne, maskOne);
-            Col2im.offsetMaskGradsGeneral(g, k.table, k.padded, k.gradCols, k.count, k.item, k.p0, q0, len, offGeneral,
+            Col2im.offsetMaskGradsOneSegment(g, k.table, k.padded, k.gradCols, 0, k.item, k.p0, q0, len, offOne, maskOne);
+            Col2im.offsetMaskGradsGeneral(g, k.table, k.padded, k.gradCols, 0, k.count, k.item, k.p0, q0, len, offGeneral,
                     maskGeneral);
             String what = k.what + ", pixels " + q0 + ".." + (q0 + len);
             same(offGeneral, offOne, what + ": offset gradient");
@@ -54,8 +54,8 @@ class Col2imTest {
             float[] one = new float[(int) g.paddedSize];
             for (int i = 0; i < one.length; i++) one[i] = (float) r.nextDouble(-1, 1);
             float[] general = one.clone();
-            Col2im.scatterOneSegment(g, k.table, k.gradCols, k.count, v0 * Sgemm.L, v1 * Sgemm.L, one);
-            Col2im.scatterGeneral(g, k.table, k.gradCols, k.count, k.count, v0 * Sgemm.L, v1 * Sgemm.L, general);
+            Col2im.scatterOneSegment(g, k.table, k.gradCols, 0, 0, k.count, v0 * Sgemm.L, v1 * Sgemm.L, one);
+            Col2im.scatterGeneral(g, k.table, k.gradCols, 0, k.count, 0, k.count, v0 * Sgemm.L, v1 * Sgemm.L, general);
             same(general, one, k.what + ", channels " + v0 * Sgemm.L + ".." + v1 * Sgemm.L + ": input gradient");
             cases++;
         }

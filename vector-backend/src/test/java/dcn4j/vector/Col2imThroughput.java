@@ -77,14 +77,14 @@ final class Col2imThroughput {
                               float[] gOff, float[] gMask, boolean general) {
         for (int q0 = 0; q0 < rows; q0 += block) {
             int len = Math.min(block, rows - q0);
-            if (general) Col2im.offsetMaskGradsGeneral(g, table, padded, gradCols, rows, 0, 0, q0, len, gOff, gMask);
-            else Col2im.offsetMaskGradsOneSegment(g, table, padded, gradCols, 0, 0, q0, len, gOff, gMask);
+            if (general) Col2im.offsetMaskGradsGeneral(g, table, padded, gradCols, 0, rows, 0, 0, q0, len, gOff, gMask);
+            else Col2im.offsetMaskGradsOneSegment(g, table, padded, gradCols, 0, 0, 0, q0, len, gOff, gMask);
         }
     }
 
     private static void scatter(ConvGeometry g, SampleTable table, float[] gradCols, int rows, float[] gradPadded,
                                 boolean general) {
-        if (general) Col2im.scatterGeneral(g, table, gradCols, rows, rows, 0, g.channels, gradPadded);
-        else Col2im.scatterOneSegment(g, table, gradCols, rows, 0, g.channels, gradPadded);
+        if (general) Col2im.scatterGeneral(g, table, gradCols, 0, rows, 0, rows, 0, g.channels, gradPadded);
+        else Col2im.scatterOneSegment(g, table, gradCols, 0, 0, rows, 0, g.channels, gradPadded);
     }
 }

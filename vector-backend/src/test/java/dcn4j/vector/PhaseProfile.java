@@ -116,13 +116,12 @@ final class PhaseProfile {
             int at = i;
             row(slot.label, threadCounts, t -> perSlot[t][at], t -> perSlot[t][slots.length + at]);
             if (slot.wall) {
-                // The phase's items follow it; waiting = threads * wall - their busy time.
-                int end = i + 1;
-                while (end < slots.length && !slots[end].wall) end++;
-                int from = i + 1, to = end;
+                // waiting = threads * wall - the busy time of the phase's items (0 where the phase did not run:
+                // the backward runs either its pipelined phase or the two chunk-wide ones).
                 row("  waiting (threads x wall - busy)", threadCounts, t -> {
+                    if (perSlot[t][slots.length + at] == 0) return 0;
                     double busy = 0;
-                    for (int k = from; k < to; k++) busy += perSlot[t][k];
+                    for (PhaseTimes.Slot item : slot.items()) busy += perSlot[t][item.ordinal()];
                     return threadCounts[t] * perSlot[t][at] - busy;
                 }, null);
             }
