@@ -396,6 +396,8 @@ final class VectorDeformConv2d {
         /** Pipelined: the column gradient of the blocks in flight, {@code slots} blocks of {@code slotSize}. */
         final boolean pipelined;
         final int slots, slotSize;
+        /** Pipelined: a block's k-panel range, every panel. */
+        final int[] allKPanels;
         /** Pipelined: blocks of the current chunk whose consumers are done, in pixel order. */
         final AtomicInteger retired = new AtomicInteger();
         /** Pipelined: an item failed, so that items waiting for its block stop waiting. */
@@ -424,6 +426,7 @@ final class VectorDeformConv2d {
             pipelined = plan.gradColumns() && BackwardPlan.pipelined(threads);
             slots = threads + 1;
             slotSize = BackwardPlan.slotSize(g);
+            allKPanels = new int[] {0, plan.kPanels()};
             gradCols = !plan.gradColumns() ? null
                     : pipelined ? ws.floats("gradColsRing", BackwardPlan.ringSize(g, threads))
                     : ws.floats("gradCols", plan.gradColumnsSize(g));
@@ -599,8 +602,7 @@ final class VectorDeformConv2d {
                 int gcOff = slot * slotSize - q0 * kg;
                 long t = PhaseTimes.start();
                 for (int grp = 0; grp < g.groups; grp++) {
-                    gradColumns(n, p0, grp, q0, len, new int[] {0, plan.kPanels()}, cTiles[w], aPanels[w], gcOff,
-                            GC_PIXELS);
+                    gradColumns(n, p0, grp, q0, len, allKPanels, cTiles[w], aPanels[w], gcOff, GC_PIXELS);
                 }
                 t = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS, t);
                 if (gOff != null || gMask != null) {
