@@ -6,7 +6,9 @@ import static dcn4j.vector.Sgemm.NR;
 import static dcn4j.vector.Sgemm.SPECIES;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -398,10 +400,16 @@ final class VectorDeformConv2d {
         final int slots, slotSize;
         /** Pipelined: a block's k-panel range, every panel. */
         final int[] allKPanels;
-        /** Pipelined: blocks of the current chunk whose consumers are done, in pixel order. */
+        /** Pipelined: blocks of the current chunk scattered (their slots free), in pixel order. */
         final AtomicInteger retired = new AtomicInteger();
         /** Pipelined: an item failed, so that items waiting for its block stop waiting. */
         volatile boolean failed;
+        /** Pipelined: blocks of the chunk whose column gradient and offsets are done (1), awaiting the scatter. */
+        final AtomicIntegerArray ready;
+        /** Pipelined: held by the worker that scatters ready blocks in order. */
+        final AtomicBoolean draining = new AtomicBoolean();
+        /** Pipelined: blocks in the current chunk. */
+        int chunkBlocks;
         final SampleTable table;
         final float[][] cTiles, aPanels;
         final int threads, pixelBlock, rowBlocks, channelBlocks, oPanels;
@@ -427,6 +435,7 @@ final class VectorDeformConv2d {
             slots = threads + 1;
             slotSize = BackwardPlan.slotSize(g);
             allKPanels = new int[] {0, plan.kPanels()};
+            ready = new AtomicIntegerArray(pipelined ? ceilDiv(plan.chunkPixels(), GC_PIXELS) : 0);
             gradCols = !plan.gradColumns() ? null
                     : pipelined ? ws.floats("gradColsRing", BackwardPlan.ringSize(g, threads))
                     : ws.floats("gradCols", plan.gradColumnsSize(g));
@@ -528,6 +537,8 @@ final class VectorDeformConv2d {
                 int qBlocks = ceilDiv(count, GC_PIXELS);
                 int weightItems = gW != null ? g.groups * plan.kPanels() : 0;
                 retired.set(0);
+                chunkBlocks = qBlocks;
+                for (int i = 0; i < qBlocks; i++) ready.set(i, 0);
                 // Blocks first, in pixel order (the pool hands items out in ascending order, so the block a
                 // worker waits for has been taken by a running worker), then the weight panels.
                 pool.forEach(qBlocks + weightItems, (it, w) -> {
@@ -540,6 +551,11 @@ final class VectorDeformConv2d {
                         PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
                     }
                 });
+                if (retired.get() != qBlocks) {
+                    // Never seen: the flag protocol of drain() leaves no ready block behind.
+                    throw new IllegalStateException("internal: " + retired.get() + " of " + qBlocks
+                            + " pipelined blocks scattered at the end of the phase");
+                }
                 PhaseTimes.add(PhaseTimes.Slot.BACKWARD_PIPELINE_PHASE, phaseStart);
                 return;
             }
@@ -585,19 +601,23 @@ final class VectorDeformConv2d {
 
         /**
          * Block {@code b} of {@code GC_PIXELS} pixels of the chunk, pipelined: its column gradient (every group, every
-         * k panel) into a ring slot, its offset and mask gradients, then, when the blocks before it are done, its
-         * input-gradient scatter. The column gradient never leaves the worker's caches for memory (chunk-wide it
-         * was written once and read twice: a third of the column-gradient product's time, benchmarks/RESULTS.md
-         * sixth pass). The same arithmetic as the chunk-wide phases, and the scatter adds to every element in the
-         * same order (blocks in pixel order, pixels in order), so the same bits. A block waits only for blocks
-         * before it, which running workers took before it: no deadlock, whatever the pool's other callers do.
+         * k panel) into a ring slot and its offset and mask gradients; then it is ready, and the ready blocks are
+         * scattered into the input gradient in pixel order by whichever worker holds {@link #draining} (no worker
+         * waits for its turn; runs of blocks are scattered on one core). The column gradient never leaves the
+         * caches for memory (chunk-wide it was written once and read twice: a third of the column-gradient
+         * product's time, benchmarks/RESULTS.md sixth pass). The same arithmetic as the chunk-wide phases, and the
+         * scatter adds to every element in the same order (blocks in pixel order, pixels in order), so the same
+         * bits. A block waits only for its slot, i.e. for blocks before it, which running workers took before it
+         * and which the waiter scatters itself when they are ready: no deadlock, whatever the pool's other callers
+         * do. Every item ends only when nothing ready is left unscattered, or another worker, still in its item,
+         * holds the flag and looks again after letting it go; so the phase ends with every block scattered.
          */
         private void pipelinedBlock(int n, int p0, int count, int b, int w) {
             try {
                 int q0 = b * GC_PIXELS, len = Math.min(GC_PIXELS, count - q0);
                 int slot = b % slots, kg = g.groupK;
                 // The slot's previous block (b - slots) must be done; slots exceed the workers, so it is.
-                awaitRetired(b - slots + 1);
+                awaitRetired(b - slots + 1, count);
                 // Element (q, k) of group grp at gcOff + (grp*GC_PIXELS + q)*Kg + k, for local pixels q of the block.
                 int gcOff = slot * slotSize - q0 * kg;
                 long t = PhaseTimes.start();
@@ -609,26 +629,50 @@ final class VectorDeformConv2d {
                     Col2im.offsetMaskGrads(g, table, padded, gradCols, gcOff, GC_PIXELS, n, p0, q0, len, gOff, gMask);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_OFFSET, t);
                 }
-                awaitRetired(b);
-                if (gIn != null) {
-                    t = PhaseTimes.start();
-                    Col2im.scatter(g, table, gradCols, gcOff, GC_PIXELS, q0, len, 0, g.channels, gradPadded);
-                    PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
-                }
-                retired.set(b + 1);
+                ready.set(b, 1);
+                drain(count);
             } catch (Throwable e) {
                 failed = true;
                 throw e;
             }
         }
 
-        /** Waits until {@code blocks} blocks of the chunk are done (spinning, then parking briefly). */
-        private void awaitRetired(int blocks) {
+        /** Waits until {@code blocks} blocks of the chunk are scattered, scattering ready ones meanwhile. */
+        private void awaitRetired(int blocks, int count) {
             for (int spins = 0; retired.get() < blocks; spins++) {
                 if (failed) throw new IllegalStateException("internal: a block of this backward call failed");
+                drain(count);
                 if (spins < 2_000) Thread.onSpinWait();
                 else LockSupport.parkNanos(20_000);
             }
+        }
+
+        /**
+         * Scatters the ready blocks in pixel order, if no other worker is doing so: whoever holds {@link #draining}
+         * scatters every block that is ready next, then looks once more after letting go (a block made ready
+         * while it held the flag, by a worker that found the flag taken, is then seen).
+         */
+        private void drain(int count) {
+            while (draining.compareAndSet(false, true)) {
+                int k = retired.get();
+                try {
+                    while (k < chunkBlocks && ready.get(k) == 1) {
+                        if (gIn != null) scatterBlock(k, count);
+                        retired.set(++k);
+                    }
+                } finally {
+                    draining.set(false);
+                }
+                if (k >= chunkBlocks || ready.get(k) == 0) return;
+            }
+        }
+
+        private void scatterBlock(int b, int count) {
+            long t = PhaseTimes.start();
+            int q0 = b * GC_PIXELS, len = Math.min(GC_PIXELS, count - q0);
+            int gcOff = (b % slots) * slotSize - q0 * g.groupK;
+            Col2im.scatter(g, table, gradCols, gcOff, GC_PIXELS, q0, len, 0, g.channels, gradPadded);
+            PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
         }
 
         /**
