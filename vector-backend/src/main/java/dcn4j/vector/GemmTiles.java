@@ -40,8 +40,7 @@ final class GemmTiles {
         void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 2 * L, ak = ao + k * 4;
+            for (int ak = ao, bk = bo, end = ao + kLen * 4; ak < end; ak += 4, bk += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector x;
@@ -83,8 +82,7 @@ final class GemmTiles {
         void multiplyBlock(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 2 * L, ak = ao + k;
+            for (int ak = ao, bk = bo, end = ao + kLen; ak < end; ak++, bk += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector x;
@@ -134,8 +132,7 @@ final class GemmTiles {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 2 * L, ak = ao + k * 6;
+            for (int ak = ao, bk = bo, end = ao + kLen * 6; ak < end; ak += 6, bk += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector x;
@@ -192,8 +189,7 @@ final class GemmTiles {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 2 * L, ak = ao + k;
+            for (int ak = ao, bk = bo, end = ao + kLen; ak < end; ak++, bk += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector x;
@@ -257,8 +253,7 @@ final class GemmTiles {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 2 * L, ak = ao + k * 8;
+            for (int ak = ao, bk = bo, end = ao + kLen * 8; ak < end; ak += 8, bk += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector x;
@@ -329,8 +324,7 @@ final class GemmTiles {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 2 * L, ak = ao + k;
+            for (int ak = ao, bk = bo, end = ao + kLen; ak < end; ak++, bk += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector x;
@@ -409,8 +403,7 @@ final class GemmTiles {
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
             FloatVector c8_0 = z, c8_1 = z, c9_0 = z, c9_1 = z, c10_0 = z, c10_1 = z, c11_0 = z, c11_1 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 2 * L, ak = ao + k * 12;
+            for (int ak = ao, bk = bo, end = ao + kLen * 12; ak < end; ak += 12, bk += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector x;
@@ -510,8 +503,7 @@ final class GemmTiles {
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
             FloatVector c8_0 = z, c8_1 = z, c9_0 = z, c9_1 = z, c10_0 = z, c10_1 = z, c11_0 = z, c11_1 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 2 * L, ak = ao + k;
+            for (int ak = ao, bk = bo, end = ao + kLen; ak < end; ak++, bk += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector x;
@@ -617,8 +609,7 @@ final class GemmTiles {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z, c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
             FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z, c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 4 * L, ak = ao + k * 4;
+            for (int ak = ao, bk = bo, end = ao + kLen * 4; ak < end; ak += 4, bk += 4 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(SPECIES, b, bk + 2 * L);
@@ -687,8 +678,7 @@ final class GemmTiles {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z, c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
             FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z, c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 4 * L, ak = ao + k;
+            for (int ak = ao, bk = bo, end = ao + kLen; ak < end; ak++, bk += 4 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(SPECIES, b, bk + 2 * L);
@@ -765,8 +755,7 @@ final class GemmTiles {
             FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z, c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
             FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z, c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
             FloatVector c4_0 = z, c4_1 = z, c4_2 = z, c4_3 = z, c5_0 = z, c5_1 = z, c5_2 = z, c5_3 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 4 * L, ak = ao + k * 6;
+            for (int ak = ao, bk = bo, end = ao + kLen * 6; ak < end; ak += 6, bk += 4 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(SPECIES, b, bk + 2 * L);
@@ -862,8 +851,7 @@ final class GemmTiles {
             FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z, c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
             FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z, c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
             FloatVector c4_0 = z, c4_1 = z, c4_2 = z, c4_3 = z, c5_0 = z, c5_1 = z, c5_2 = z, c5_3 = z;
-            for (int k = 0; k < kLen; k++) {
-                int bk = bo + k * 4 * L, ak = ao + k;
+            for (int ak = ao, bk = bo, end = ao + kLen; ak < end; ak++, bk += 4 * L) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bk);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(SPECIES, b, bk + 2 * L);
