@@ -4,8 +4,9 @@
 #   benchmarks/side-by-side.sh --avx2     dcn4j with -XX:UseAVX=2, PyTorch with DNNL_MAX_CPU_ISA=AVX2
 #   benchmarks/side-by-side.sh --both     both, one after the other
 # Options after the mode go to both halves' repetition settings: REPS=5 TV_REPS=2 THREADS=2 SHAPES="1,64,56,56,64;..."
-# (environment variables). Prints a markdown table per width; torchvision and dense conv2d come from
-# side_by_side_torch.py (/usr/bin/python3 with python3-torchvision), dcn4j and ONNX Runtime from SideBySide (one JVM).
+# (environment variables). Prints a markdown table per width: dcn4j and ONNX Runtime from SideBySide (one JVM),
+# PyTorch's dense conv2d from a child of it (side_by_side_torch.py --serve) timed between dcn4j's repetitions,
+# torchvision from side_by_side_torch.py run before it (/usr/bin/python3 with python3-torchvision).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/.ci/jdk.sh"
@@ -25,16 +26,17 @@ run_width() {
   local label="$1" jvm_opts="$2" dnnl="$3"
   local torch_out
   torch_out="$(mktemp)"
-  echo "side-by-side: $label: PyTorch (uptime: $(uptime | sed 's/.*load/load/'))" >&2
-  if [ -n "$dnnl" ]; then
-    DNNL_MAX_CPU_ISA="$dnnl" "$py" benchmarks/side_by_side_torch.py --threads "$THREADS" --reps "$REPS" --tv-reps "$TV_REPS" --shapes "$SHAPES" > "$torch_out"
-  else
-    "$py" benchmarks/side_by_side_torch.py --threads "$THREADS" --reps "$REPS" --tv-reps "$TV_REPS" --shapes "$SHAPES" > "$torch_out"
-  fi
-  echo "side-by-side: $label: dcn4j and ONNX Runtime" >&2
+  # torchvision first, in its own process (seconds per call; not a goal column). Dense conv2d is timed by a
+  # child of SideBySide (side_by_side_torch.py --serve), one call between each of dcn4j's repetitions.
+  echo "side-by-side: $label: torchvision (uptime: $(uptime | sed 's/.*load/load/'))" >&2
+  env ${dnnl:+DNNL_MAX_CPU_ISA="$dnnl"} "$py" benchmarks/side_by_side_torch.py --no-dense --threads "$THREADS" \
+      --reps "$REPS" --tv-reps "$TV_REPS" --shapes "$SHAPES" > "$torch_out"
+  echo "side-by-side: $label: dcn4j, ONNX Runtime and dense conv2d, interleaved" >&2
   # shellcheck disable=SC2086
-  java $jvm_opts --add-modules jdk.incubator.vector -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
+  env ${dnnl:+DNNL_MAX_CPU_ISA="$dnnl"} java $jvm_opts --add-modules jdk.incubator.vector \
+      -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
       dcn4j.benchmarks.SideBySide --torch "$torch_out" --reps "$REPS" --threads "$THREADS" --shapes "$SHAPES" \
+      --dense-server "$py benchmarks/side_by_side_torch.py --serve --threads $THREADS" \
       --label "$label, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')" 2> >(grep -v '^WARNING' >&2)
   rm -f "$torch_out"
 }

@@ -32,15 +32,24 @@ import java.util.regex.Pattern;
  * The side-by-side table of issue 10 in one JVM: for each shape {@code N,C,H,W,O} (3x3, padding 1,
  * stride 1, offsets uniform in [-2, 2]), with and without mask, the dcn4j {@code vector} forward and
  * backward (all gradients) and ONNX Runtime Java's {@code DeformConv} forward (opset 19, CPU, intra-op
- * threads as dcn4j's, spinning off) on the same operands, interleaved repetition by repetition; joined
- * with PyTorch's numbers (dense conv2d forward and backward, torchvision deform_conv2d) that
- * {@code side_by_side_torch.py} wrote as JSON lines. Run through {@code benchmarks/side-by-side.sh}.
+ * threads as dcn4j's, spinning off) on the same operands, and PyTorch's dense conv2d forward and backward
+ * (a {@link DenseConvServer} child process), interleaved repetition by repetition; joined with torchvision's
+ * deform_conv2d times that {@code side_by_side_torch.py} wrote as JSON lines. Run through
+ * {@code benchmarks/side-by-side.sh}.
  *
- * <p>Arguments: {@code --torch FILE} (JSON lines, optional), {@code --reps R} (default 5),
- * {@code --threads T} (default 2), {@code --shapes N,C,H,W,O;...} (default: the seven of issue 10),
- * {@code --label TEXT}.
+ * <p>Arguments: {@code --torch FILE} (JSON lines, optional; its dense times are used only without a server),
+ * {@code --dense-server "COMMAND ARGS"} (the child's command line, split at spaces; optional),
+ * {@code --reps R} (default 5), {@code --threads T} (default 2), {@code --shapes N,C,H,W,O;...} (default: the
+ * seven of issue 10), {@code --label TEXT}.
  */
 public final class SideBySide {
+
+    /**
+     * Idle time before each call that follows another process's call: a process that has just finished may
+     * still spin its threads (dcn4j's helpers for 50 us, OpenMP's for up to milliseconds), which would steal
+     * a core from the next call.
+     */
+    static final long SWITCH_PAUSE_MS = 20;
 
     static final String[] DEFAULT_SHAPES = {"1,64,56,56,64", "8,64,28,28,64", "1,256,28,28,256", "2,512,14,14,512",
             "1,128,100,168,128", "1,256,50,84,256", "1,512,25,42,512"};
@@ -60,34 +69,42 @@ public final class SideBySide {
         boolean[] boxed = {false};
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         String description;
-        try (Backend vector = Backends.open("vector", new BackendOptions(-1, threads))) {
+        String denseDescription = "from " + opt.getOrDefault("--torch", "nowhere") + ", measured before this JVM started";
+        try (Backend vector = Backends.open("vector", new BackendOptions(-1, threads));
+             DenseConvServer dense = opt.containsKey("--dense-server")
+                     ? new DenseConvServer(List.of(opt.get("--dense-server").trim().split(" +"))) : null) {
             description = vector.description();
-            System.err.println("side-by-side: " + description + "; ONNX Runtime " + env.getVersion());
+            if (dense != null) denseDescription = dense.description + ", interleaved with dcn4j's repetitions";
+            System.err.println("side-by-side: " + description + "; ONNX Runtime " + env.getVersion()
+                    + "; dense conv2d: " + denseDescription);
             // JIT warm-up of every code path (with and without mask) before the first measured row: the
             // backward's many methods take several seconds to reach C2 (the first row used to include it).
             long warmEnd = System.nanoTime() + (long) (Double.parseDouble(opt.getOrDefault("--jit-warmup-seconds", "8")) * 1e9);
             while (System.nanoTime() < warmEnd) {
                 for (boolean mask : new boolean[] {false, true}) {
-                    measure(env, vector, threads, new int[] {1, 64, 28, 28, 64}, mask, 1, 0.2);
+                    measure(env, vector, null, threads, new int[] {1, 64, 28, 28, 64}, mask, 1, 0.2);
                 }
             }
             for (String shape : shapes) {
                 for (boolean mask : new boolean[] {false, true}) {
                     int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
-                    Row r = measure(env, vector, threads, s, mask, reps, 1);
+                    Row r = measure(env, vector, dense, threads, s, mask, reps, 1);
                     boxed[0] |= r.boxed();
                     Map<String, Double> t = torch.getOrDefault(shape + (mask ? "+mask" : ""), Map.of());
                     rows.add(format(shape, mask, r, t));
-                    System.err.println("side-by-side: " + rows.get(rows.size() - 1));
+                    System.err.println("side-by-side: " + rows.get(rows.size() - 1)
+                            + (dense != null ? " (dense calls repeated so far because this JVM was busy: " + dense.disturbed + ")" : ""));
                 }
             }
         }
         System.out.println();
         System.out.println("### " + opt.getOrDefault("--label", "side by side") + " (" + threads + " threads, medians of "
-                + reps + " interleaved repetitions)");
+                + reps + " interleaved repetitions; " + (denseDescription.startsWith("from ")
+                ? "ORT ratio: median of the repetitions' ratios, dense ratios: ratios of medians)"
+                : "ratios: medians of the repetitions' ratios)"));
         System.out.println();
         System.out.println("dcn4j: " + description + "; ONNX Runtime Java " + env.getVersion()
-                + " DeformConv (opset 19, CPU, intra-op spinning off)");
+                + " DeformConv (opset 19, CPU, intra-op spinning off); PyTorch dense conv2d: " + denseDescription);
         System.out.println();
         System.out.println("| shape N,C,H,W,O | mask | dcn4j fwd ms | ORT fwd ms | ORT/dcn4j fwd (goal >= 1.1) "
                 + "| dense conv2d fwd ms | dcn4j vs dense fwd speed (goal >= 0.75; 0.7 AVX2) | dcn4j bwd ms "
@@ -109,7 +126,8 @@ public final class SideBySide {
      * registers (the per-call bookkeeping and the special samples' small arrays); megabytes more when a kernel
      * boxes them, which makes that row 1.3-12x slower (DESIGN.md "Vector boxing in some JVMs").
      */
-    record Row(double fwd, double ort, double bwd, double maxDiff, long heapBytesPerCall, boolean boxed) {
+    record Row(double fwd, double ort, double bwd, double denseFwd, double denseBwd, double ortRatio,
+               double denseFwdRatio, double denseBwdRatio, double maxDiff, long heapBytesPerCall, boolean boxed) {
     }
 
     /** Heap bytes per dcn4j forward + backward above which a row is reported as run with boxed kernels. */
@@ -120,9 +138,12 @@ public final class SideBySide {
     static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
-    /** Medians of {@code reps} interleaved calls, after about {@code warmScale} x 3.5 s of warm-up calls. */
-    static Row measure(OrtEnvironment env, Backend b, int threads, int[] s, boolean withMask, int reps, double warmScale)
-            throws OrtException {
+    /**
+     * Medians of {@code reps} interleaved calls, after about {@code warmScale} x 3.5 s of warm-up calls; the dense
+     * ones NaN without a {@code dense} server.
+     */
+    static Row measure(OrtEnvironment env, Backend b, DenseConvServer dense, int threads, int[] s, boolean withMask,
+                       int reps, double warmScale) throws OrtException, IOException, InterruptedException {
         int n = s[0], c = s[1], h = s[2], w = s[3], o = s[4], k = 3;
         SplittableRandom r = new SplittableRandom(1);
         float[] x = uniform(r, (long) n * c * h * w, 1);
@@ -182,18 +203,41 @@ public final class SideBySide {
                 warm(fwd, 3, 1.5 * warmScale);
                 warm(ort, 2, 0.5 * warmScale);
                 warm(bwd, 2, 1.5 * warmScale);
+                if (dense != null) dense.prepare(String.join(",", Arrays.stream(s).mapToObj(String::valueOf).toList()), warmScale);
                 double[] tf = new double[reps], to = new double[reps], tb = new double[reps];
+                double[] df = new double[reps], db = new double[reps];
                 long heap = 0;
                 for (int i = 0; i < reps; i++) {
+                    Thread.sleep(SWITCH_PAUSE_MS);
                     long before = THREADS.getTotalThreadAllocatedBytes();
                     tf[i] = fwd.ms();
                     heap += THREADS.getTotalThreadAllocatedBytes() - before;
                     to[i] = ort.ms();
+                    if (dense != null) {
+                        Thread.sleep(SWITCH_PAUSE_MS);
+                        df[i] = dense.forwardMs();
+                        Thread.sleep(SWITCH_PAUSE_MS);
+                    }
                     before = THREADS.getTotalThreadAllocatedBytes();
                     tb[i] = bwd.ms();
                     heap += THREADS.getTotalThreadAllocatedBytes() - before;
+                    if (dense != null) {
+                        Thread.sleep(SWITCH_PAUSE_MS);
+                        db[i] = dense.backwardMs();
+                    }
                 }
-                return new Row(median(tf), median(to), median(tb), maxDiff, heap / reps, heap / reps > boxingBytes(s));
+                // The goal columns are medians of each repetition's own ratio: the calls of one repetition ran
+                // within a second of each other, so a change in the machine's speed between repetitions cancels.
+                double[] ortRatio = new double[reps], fwdRatio = new double[reps], bwdRatio = new double[reps];
+                for (int i = 0; i < reps; i++) {
+                    ortRatio[i] = to[i] / tf[i];
+                    fwdRatio[i] = df[i] / tf[i];
+                    bwdRatio[i] = tb[i] / db[i];
+                }
+                boolean d = dense != null;
+                return new Row(median(tf), median(to), median(tb), d ? median(df) : Double.NaN, d ? median(db) : Double.NaN,
+                        median(ortRatio), d ? median(fwdRatio) : Double.NaN, d ? median(bwdRatio) : Double.NaN, maxDiff,
+                        heap / reps, heap / reps > boxingBytes(s));
             } finally {
                 for (OnnxTensor t : inputs.values()) t.close();
             }
@@ -218,11 +262,17 @@ public final class SideBySide {
     }
 
     static String format(String shape, boolean mask, Row r, Map<String, Double> t) {
-        Double dense = t.get("dense_fwd_ms"), denseB = t.get("dense_bwd_ms"), tvF = t.get("tv_fwd_ms"),
+        boolean server = !Double.isNaN(r.denseFwd);
+        Double dense = server ? Double.valueOf(r.denseFwd) : t.get("dense_fwd_ms");
+        Double denseB = server ? Double.valueOf(r.denseBwd) : t.get("dense_bwd_ms");
+        // With the server, each ratio is the median of the repetitions' ratios; from a file, a ratio of medians.
+        String fwdRatio = dense == null ? "-" : ratio(server ? r.denseFwdRatio : dense / r.fwd);
+        String bwdRatio = denseB == null ? "-" : ratio(server ? r.denseBwdRatio : r.bwd / denseB);
+        Double tvF = t.get("tv_fwd_ms"),
                 tvB = t.get("tv_bwd_ms");
         return String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %s | %s | %.2f | %s | %s | %s | %s | %.1e | %d%s |",
-                shape, mask ? "yes" : "no", r.fwd, r.ort, r.ort / r.fwd, num(dense), dense == null ? "-" : ratio(dense / r.fwd),
-                r.bwd, num(denseB), denseB == null ? "-" : ratio(r.bwd / denseB), num(tvF), num(tvB), r.maxDiff,
+                shape, mask ? "yes" : "no", r.fwd, r.ort, r.ortRatio, num(dense), fwdRatio,
+                r.bwd, num(denseB), bwdRatio, num(tvF), num(tvB), r.maxDiff,
                 r.heapBytesPerCall / 1024, r.boxed ? " (boxed)" : "");
     }
 
