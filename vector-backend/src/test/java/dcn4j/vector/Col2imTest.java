@@ -62,6 +62,58 @@ class Col2imTest {
         assertTrue(cases > 200, "cases run: " + cases);
     }
 
+    /**
+     * A sample more than a pixel outside the image reads nothing: its slope terms are {@code (gc*m)*0} and its value
+     * terms {@code gc*0}, so each gradient is +0 unless one of those products is NaN ({@code gc} or {@code gc*m} not
+     * finite: an infinite gradient column, or a finite one times a mask that overflows). Expected values from that
+     * rule, channel by channel; the vector loop of {@code Col2im.outsideGrads} must give them bit for bit.
+     */
+    @Test
+    void samplesOutsideTheImageHaveZeroGradientsUnlessAProductIsNotFinite() {
+        SplittableRandom r = new SplittableRandom(2029);
+        for (int t = 0; t < 200; t++) {
+            int h = 1 + r.nextInt(6), w = 1 + r.nextInt(9), c = Sgemm.L * (1 + r.nextInt(3)) - r.nextInt(2) * (1 + r.nextInt(3));
+            DeformConv2dSpec spec = DeformConv2dSpec.defaults().withPadding(1, 1);
+            ConvGeometry g = new ConvGeometry(new DeformConv2dShape(spec, dcn4j.DType.F32, 1, c, h, w, 3, 3, 3, h, w,
+                    true, true, false));
+            float[] input = new float[c * h * w], offset = new float[18 * g.pixels], mask = new float[9 * g.pixels];
+            for (int i = 0; i < offset.length; i++) offset[i] = (r.nextBoolean() ? 1 : -1) * (20 + r.nextInt(100));
+            // Finite masks (a non-finite one outside the image is a NaN sample, not this kind), some huge.
+            for (int i = 0; i < mask.length; i++) mask[i] = r.nextInt(5) == 0 ? 3e38f : (float) r.nextDouble(-2, 2);
+            float[] padded = new float[(int) g.paddedSize];
+            BilinearIm2col.padNhwc(g, input, 0, padded, 0, g.height + 2);
+            SampleTable table = new SampleTable(g, g.pixels, new int[SampleTable.entries(g, g.pixels)],
+                    new float[4 * SampleTable.entries(g, g.pixels)], new float[SampleTable.FRAC * SampleTable.entries(g, g.pixels)],
+                    true);
+            table.fill(g, offset, mask, 0, 0, g.pixels, 0, true);
+            float[] gradCols = new float[g.pixels * g.groupK + Sgemm.NR];
+            for (int i = 0; i < gradCols.length; i++) {
+                gradCols[i] = r.nextInt(300) == 0 ? pick(r) : (float) (r.nextDouble(-1, 1) * (r.nextInt(4) == 0 ? 1e10 : 1));
+            }
+            float[] gOff = marked(offset.length), gMask = marked(mask.length);
+            Col2im.offsetMaskGrads(g, table, padded, gradCols, 0, g.pixels, 0, 0, 0, g.pixels, gOff, gMask);
+            float[] expectedOff = new float[offset.length], expectedMask = new float[mask.length];
+            for (int q = 0; q < g.pixels; q++) {
+                for (int kpt = 0; kpt < 9; kpt++) {
+                    assertEquals(SampleTable.OUTSIDE, table.base[kpt * table.capacity + q], "case " + t + ": an outside sample");
+                    float m = mask[kpt * g.pixels + q];
+                    boolean slopeNaN = false, valueNaN = false;
+                    for (int ch = 0; ch < c; ch++) {
+                        float gc = gradCols[q * g.groupK + kpt * c + ch];
+                        slopeNaN |= !Float.isFinite(gc * m);
+                        valueNaN |= !Float.isFinite(gc);
+                    }
+                    expectedOff[2 * kpt * g.pixels + q] = slopeNaN ? Float.NaN : 0f;
+                    expectedOff[(2 * kpt + 1) * g.pixels + q] = slopeNaN ? Float.NaN : 0f;
+                    expectedMask[kpt * g.pixels + q] = valueNaN ? Float.NaN : 0f;
+                }
+            }
+            String what = "case " + t + " (" + c + " channels, " + h + "x" + w + ")";
+            same(expectedOff, gOff, what + ": offset gradient");
+            same(expectedMask, gMask, what + ": mask gradient");
+        }
+    }
+
     /** A one-group, one-offset-group layer of 1-3 vectors of channels and its sample table for a chunk of pixels. */
     private record Case(ConvGeometry g, float[] offset, float[] mask, SampleTable table, float[] padded,
                         float[] gradCols, int item, int p0, int count, String what) {
