@@ -182,6 +182,7 @@ final class BilinearIm2col {
         int[] base = table.base;
         float[] wt = table.weight;
         int pl = table.plane, cap = table.capacity;
+        FloatVector zeros = FloatVector.zero(SPECIES);
         for (int q = q0; q < q0 + count; q++) {
             // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry).
             int e = q;
@@ -189,11 +190,25 @@ final class BilinearIm2col {
                 int b = base[e], k0 = kpt * c;
                 // Element (q, k) lives at ((k/NR)*rows + q)*NR + k%NR.
                 int kp = k0 / NR, kr = k0 - kp * NR, at = (kp * rows + q) * NR + kr;
+                if (b == SampleTable.OUTSIDE) {
+                    // Zeros, a vector at a time along the panels (many entries where offsets are large).
+                    for (int ch = 0; ch < c; ch += L) {
+                        zeros.intoArray(cols, at);
+                        kr += L;
+                        at += L;
+                        if (kr == NR) {
+                            kp++;
+                            kr = 0;
+                            at = (kp * rows + q) * NR;
+                        }
+                    }
+                    continue;
+                }
                 if (b < 0) {
                     for (int ch = 0; ch < c; ch++) {
                         int k = k0 + ch;
-                        cols[((k / NR) * rows + q) * NR + (k & (NR - 1))] = b == SampleTable.OUTSIDE ? 0f
-                                : specialValue(g, table, e, padded, ch, d01, d10, d11);
+                        cols[((k / NR) * rows + q) * NR + (k & (NR - 1))] = specialValue(g, table, e, padded, ch, d01,
+                                d10, d11);
                     }
                     continue;
                 }
