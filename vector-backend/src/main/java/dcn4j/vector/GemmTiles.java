@@ -13,8 +13,8 @@ import jdk.incubator.vector.FloatVector;
  * {@code T[i][j] = sum_{k < kLen} A[k][i] * B[k][j]} from zero, in the order k = 0, 1, ..., where
  * {@code A[k][i] = a[ao + k*MR + i]} and {@code B[k][j] = b[bo + k*NR + j]} are packed panels, and stores
  * {@code T} row-major ({@code MR x NR}) at {@code t[to..]} or adds it there; {@code multiplyBlock} reads A from
- * {@code MR} rows of stride {@link Sgemm#KC} instead, {@code A[k][i] = a[ao + i*KC + k]}. Index expressions linear
- * in k let C2 hoist the bounds checks.
+ * {@code MR} rows of stride {@link Sgemm#KC} instead, {@code A[k][i] = a[ao + i*KC + k]}. The loop runs over A's
+ * index and B's follows it (one induction variable); index expressions linear in it let C2 hoist the bounds checks.
  */
 final class GemmTiles {
 
