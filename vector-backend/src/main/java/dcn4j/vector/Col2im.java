@@ -56,16 +56,26 @@ final class Col2im {
      * Adds, for channels {@code [cFrom, cTo)}, the gradient of every sample of local pixels
      * {@code qFrom .. qFrom+count-1}, in that order, to the four corners it was read from, in the padded NHWC
      * gradient {@code gradPadded}: corner weight times {@code gradCols} (the weights include the mask). Element
-     * {@code (q, k)} of group {@code grp} of the gradient columns is at {@code gcOff + (grp*rowsPerGroup + q)*Kg + k}
-     * (the offset lets a block of rows live apart from the chunk's, {@code VectorDeformConv2d} "pipelined").
+     * {@code (q, k)} of group {@code grp} of the gradient columns is at {@code layout.at(gcOff, grp, q, k)} (the
+     * offset lets a block of rows live apart from the chunk's, {@code VectorDeformConv2d} "pipelined"); a
+     * panel-major layout needs the one-segment case (whole vectors of channels).
      */
-    static void scatter(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff, int rowsPerGroup, int qFrom,
-                        int count, int cFrom, int cTo, float[] gradPadded) {
+    static void scatter(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff, GradColumnsLayout layout,
+                        int qFrom, int count, int cFrom, int cTo, float[] gradPadded) {
         if (g.groups == 1 && g.offsetGroups == 1 && cFrom % L == 0 && (cTo - cFrom) % L == 0) {
-            scatterOneSegment(g, table, gradCols, gcOff, qFrom, count, cFrom, cTo, gradPadded);
+            scatterOneSegment(g, table, gradCols, gcOff, layout, qFrom, count, cFrom, cTo, gradPadded);
         } else {
-            scatterGeneral(g, table, gradCols, gcOff, rowsPerGroup, qFrom, count, cFrom, cTo, gradPadded);
+            scatterGeneral(g, table, gradCols, gcOff, requireRowMajor(layout), qFrom, count, cFrom, cTo, gradPadded);
         }
+    }
+
+    /** {@code layout}, which the general loops (vectors of channels at any offset) can read only row-major. */
+    private static GradColumnsLayout requireRowMajor(GradColumnsLayout layout) {
+        if (!layout.rowMajor()) {
+            throw new IllegalStateException("internal: panel-major gradient columns need one group, one offset group "
+                    + "and whole vectors of channels");
+        }
+        return layout;
     }
 
     /**
@@ -73,22 +83,25 @@ final class Col2im {
      * same order as {@link #scatterGeneral}, so the same bits, without the segment loop and the masked tail: 2-8%
      * less time per entry at 512 bits, 9-22% at 256 ({@code Col2imThroughput}).
      */
-    static void scatterOneSegment(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff, int qFrom, int count,
-                                  int cFrom, int cTo, float[] gradPadded) {
-        int kk = g.kernelSize, c = g.channels, kg = g.groupK;
+    static void scatterOneSegment(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff,
+                                  GradColumnsLayout layout, int qFrom, int count, int cFrom, int cTo,
+                                  float[] gradPadded) {
+        int kk = g.kernelSize, c = g.channels, kptStride = layout.kernelPointStride(g);
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int[] base = table.base;
         float[] wt = table.weight, frac = table.frac;
         int pl = table.plane, cap = table.capacity;
         for (int q = qFrom; q < qFrom + count; q++) {
-            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry); its gradient columns: gcOff + q*Kg + kpt*C + ch.
-            int e = q, src = gcOff + q * kg;
-            for (int kpt = 0; kpt < kk; kpt++, e += cap, src += c) {
+            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry); its gradient columns: C floats from
+            // layout.at(gcOff, 0, q, kpt*C) (GradColumnsLayout.kernelPointStride).
+            int e = q, src = layout.at(gcOff, 0, q, 0);
+            for (int kpt = 0; kpt < kk; kpt++, e += cap, src += kptStride) {
                 int b = base[e];
                 if (b == SampleTable.OUTSIDE || b == SampleTable.NAN_SAMPLE) continue;
                 boolean right = frac[pl + e] != 0f, down = frac[e] != 0f;
                 if (SampleTable.unmodulated(b)) {
-                    scatterUnmodulated(g, table, e, gradCols, gcOff, 0, q, 0, kpt, cFrom, cTo, gradPadded, right, down);
+                    scatterUnmodulated(g, table, e, gradCols, gcOff, layout, q, 0, kpt, cFrom, cTo, gradPadded, right,
+                            down);
                     continue;
                 }
                 FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
@@ -110,9 +123,10 @@ final class Col2im {
     }
 
     /** {@link #scatter} for any groups, offset groups and channel range. */
-    static void scatterGeneral(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff, int rowsPerGroup,
-                               int qFrom, int count, int cFrom, int cTo, float[] gradPadded) {
-        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+    static void scatterGeneral(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff,
+                               GradColumnsLayout layout, int qFrom, int count, int cFrom, int cTo, float[] gradPadded) {
+        requireRowMajor(layout);
+        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int ogFrom = cFrom / g.channelsPerOffsetGroup, ogTo = (cTo - 1) / g.channelsPerOffsetGroup;
         int[] base = table.base;
@@ -128,7 +142,7 @@ final class Col2im {
                     // values"): a non-finite gradient must not reach a corner the sample does not read.
                     boolean right = frac[1 * pl + e] != 0f, down = frac[e] != 0f;
                     if (SampleTable.unmodulated(b)) {
-                        scatterUnmodulated(g, table, e, gradCols, gcOff, rowsPerGroup, q, og, kpt, cFrom, cTo, gradPadded,
+                        scatterUnmodulated(g, table, e, gradCols, gcOff, layout, q, og, kpt, cFrom, cTo, gradPadded,
                                 right, down);
                         continue;
                     }
@@ -139,7 +153,8 @@ final class Col2im {
                     for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                         int grp = g.segGroup[s];
                         int cs = Math.max(g.segStart[s], cFrom), ce = Math.min(g.segEnd[s], cTo);
-                        int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+                        // Row-major: channel ch of group grp at src + ch.
+                        int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg);
                         int ch = cs;
                         for (; ch <= ce - L; ch += L) {
                             FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
@@ -184,9 +199,9 @@ final class Col2im {
 
     /** {@link #scatter} of one {@link SampleTable#unmodulated} entry, channel by channel: {@code (mask*weight)*grad}. */
     private static void scatterUnmodulated(ConvGeometry g, SampleTable table, int e, float[] gradCols, int gcOff,
-                                           int rowsPerGroup, int q, int og, int kpt, int cFrom, int cTo,
+                                           GradColumnsLayout layout, int q, int og, int kpt, int cFrom, int cTo,
                                            float[] gradPadded, boolean right, boolean down) {
-        int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        int c = g.channels, cg = g.channelsPerGroup;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         float[] wt = table.weight;
         int pl = table.plane;
@@ -195,9 +210,8 @@ final class Col2im {
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s];
             int cs = Math.max(g.segStart[s], cFrom), ce = Math.min(g.segEnd[s], cTo);
-            int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
             for (int ch = cs; ch < ce; ch++) {
-                float gc = gradCols[src + ch];
+                float gc = gradCols[layout.at(gcOff, grp, q, kpt * cg - grp * cg + ch)];
                 int at = b + ch;
                 gradPadded[at] += m * wt[e] * gc;
                 if (right) gradPadded[at + d01] += m * wt[pl + e] * gc;
@@ -215,13 +229,13 @@ final class Col2im {
      * A point that reads nothing gets 0. Either output may be {@code null}. {@code gcOff}: as for {@link #scatter}.
      */
     static void offsetMaskGrads(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols, int gcOff,
-                                int rowsPerGroup, int n, int p0, int q0, int count, float[] gradOffset,
+                                GradColumnsLayout layout, int n, int p0, int q0, int count, float[] gradOffset,
                                 float[] gradMask) {
         if (g.groups == 1 && g.offsetGroups == 1 && g.channels % L == 0) {
-            offsetMaskGradsOneSegment(g, table, padded, gradCols, gcOff, n, p0, q0, count, gradOffset, gradMask);
+            offsetMaskGradsOneSegment(g, table, padded, gradCols, gcOff, layout, n, p0, q0, count, gradOffset, gradMask);
         } else {
-            offsetMaskGradsGeneral(g, table, padded, gradCols, gcOff, rowsPerGroup, n, p0, q0, count, gradOffset,
-                    gradMask);
+            offsetMaskGradsGeneral(g, table, padded, gradCols, gcOff, requireRowMajor(layout), n, p0, q0, count,
+                    gradOffset, gradMask);
         }
     }
 
@@ -232,9 +246,9 @@ final class Col2im {
      * ({@code Col2imThroughput}; benchmarks/RESULTS.md "Issue 10, seventh pass").
      */
     static void offsetMaskGradsOneSegment(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols,
-                                          int gcOff, int n, int p0, int q0, int count, float[] gradOffset,
-                                          float[] gradMask) {
-        int kk = g.kernelSize, c = g.channels, pixels = g.pixels;
+                                          int gcOff, GradColumnsLayout layout, int n, int p0, int q0, int count,
+                                          float[] gradOffset, float[] gradMask) {
+        int kk = g.kernelSize, c = g.channels, pixels = g.pixels, kptStride = layout.kernelPointStride(g);
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int offBase = n * 2 * kk * pixels, maskBase = n * kk * pixels;
         int[] base = table.base;
@@ -244,13 +258,13 @@ final class Col2im {
         FloatVector zero = FloatVector.zero(SPECIES);
         for (int q = q0; q < q0 + count; q++) {
             int p = p0 + q;
-            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry); its gradient columns: (q*Kg + kpt*C ...).
-            int e = q, src = gcOff + q * g.groupK;
-            for (int kpt = 0; kpt < kk; kpt++, e += cap, src += c) {
+            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry); its gradient columns as in scatterOneSegment.
+            int e = q, src = layout.at(gcOff, 0, q, 0);
+            for (int kpt = 0; kpt < kk; kpt++, e += cap, src += kptStride) {
                 int b = base[e];
                 float gy, gx, gm = 0f;
                 if (b < 0) {
-                    float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, 0, q, 0, kpt, withMask);
+                    float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, layout, q, 0, kpt, withMask);
                     gy = r[0];
                     gx = r[1];
                     gm = r[2];
@@ -295,9 +309,10 @@ final class Col2im {
 
     /** {@link #offsetMaskGrads} for any groups, offset groups and channel count. */
     static void offsetMaskGradsGeneral(ConvGeometry g, SampleTable table, float[] padded, float[] gradCols,
-                                       int gcOff, int rowsPerGroup, int n, int p0, int q0, int count,
+                                       int gcOff, GradColumnsLayout layout, int n, int p0, int q0, int count,
                                        float[] gradOffset, float[] gradMask) {
-        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+        requireRowMajor(layout);
+        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup;
         int pixels = g.pixels;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int offBase = n * 2 * ogs * kk * pixels, maskBase = n * ogs * kk * pixels;
@@ -314,8 +329,7 @@ final class Col2im {
                     int b = base[e];
                     float gy = 0f, gx = 0f, gm = 0f;
                     if (b < 0) {
-                        float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, rowsPerGroup, q, og, kpt,
-                                withMask);
+                        float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, layout, q, og, kpt, withMask);
                         gy = r[0];
                         gx = r[1];
                         gm = r[2];
@@ -337,7 +351,8 @@ final class Col2im {
                         FloatVector accY = FloatVector.zero(SPECIES), accX = accY, accM = accY;
                         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
-                            int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
+                            // Row-major: channel ch of group grp at src + ch.
+                            int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg);
                             int ch = cs;
                             for (; ch <= ce - L; ch += L) {
                                 int at = b + ch;
@@ -408,22 +423,21 @@ final class Col2im {
      * {@code sum grad * value}.
      */
     private static float[] specialGrads(ConvGeometry g, SampleTable table, int e, float[] padded, float[] gradCols,
-                                        int gcOff, int rowsPerGroup, int q, int og, int kpt, boolean withMask) {
-        int c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
+                                        int gcOff, GradColumnsLayout layout, int q, int og, int kpt, boolean withMask) {
+        int c = g.channels, cg = g.channelsPerGroup;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int b = table.base[e];
         float ly = table.frac(e, 0), lx = table.frac(e, 1), m = table.frac(e, 2), hy = table.frac(e, 3);
         float hx = table.frac(e, 4);
         boolean slopeY = table.frac(e, 5) != 0f, slopeX = table.frac(e, 6) != 0f;
-        if (b == SampleTable.OUTSIDE) return outsideGrads(g, gradCols, gcOff, rowsPerGroup, q, og, kpt, m);
+        if (b == SampleTable.OUTSIDE) return outsideGrads(g, gradCols, gcOff, layout, q, og, kpt, m);
         boolean unmodulated = SampleTable.unmodulated(b), reads = unmodulated && table.readsValue(g, e);
         int at0 = unmodulated ? SampleTable.unmodulatedBase(b) : 0;
         float gy = 0f, gx = 0f, gm = 0f;
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
-            int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
             for (int ch = cs; ch < ce; ch++) {
-                float gc = gradCols[src + ch];
+                float gc = gradCols[layout.at(gcOff, grp, q, kpt * cg - grp * cg + ch)];
                 if (!unmodulated) {
                     // Outside: slope 0 and value 0; a NaN sample: NaN slopes, value NaN (ly holds it).
                     float slope = b == SampleTable.NAN_SAMPLE ? Float.NaN : 0f;
@@ -454,18 +468,18 @@ final class Col2im {
      * entry than one channel at a time (with offsets in [-2, 2], few samples outside, no difference beyond noise;
      * benchmarks/RESULTS.md, eighth pass).
      */
-    private static float[] outsideGrads(ConvGeometry g, float[] gradCols, int gcOff, int rowsPerGroup, int q, int og,
-                                        int kpt, float m) {
-        int cg = g.channelsPerGroup, kg = g.groupK;
+    private static float[] outsideGrads(ConvGeometry g, float[] gradCols, int gcOff, GradColumnsLayout layout, int q,
+                                        int og, int kpt, float m) {
+        int cg = g.channelsPerGroup;
         FloatVector vm = FloatVector.broadcast(SPECIES, m), zero = FloatVector.zero(SPECIES);
         FloatVector slopeTerms = zero, valueTerms = zero;
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
-            int src = gcOff + (grp * rowsPerGroup + q) * kg + kpt * cg - grp * cg;
             for (int ch = cs; ch < ce; ch += L) {
-                // Masked-off lanes load 0 and add +0.
+                // Masked-off lanes load 0 and add +0. Panel-major only with whole vectors in whole panels.
                 VectorMask<Float> in = SPECIES.indexInRange(ch, ce);
-                FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, in);
+                int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg + ch);
+                FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src, in);
                 slopeTerms = slopeTerms.add(gs.mul(vm).mul(zero));
                 valueTerms = valueTerms.add(gs.mul(zero));
             }

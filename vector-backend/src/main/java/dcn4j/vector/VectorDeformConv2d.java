@@ -416,6 +416,8 @@ final class VectorDeformConv2d {
         final float[] padded, gradPadded, cols, gradCols, packedW, gradWeightAcc, gradOutPanels;
         /** Pipelined: the column gradient of the blocks in flight, {@code slots} blocks of {@code slotSize}. */
         final boolean pipelined;
+        /** Where a block of the column gradient keeps element (q, k): panel-major where it fits, else row-major. */
+        final GradColumnsLayout gcLayout;
         final int slots, slotSize;
         /** Pipelined: a block's k-panel range, every panel. */
         final int[] allKPanels;
@@ -458,6 +460,10 @@ final class VectorDeformConv2d {
             gradCols = !plan.gradColumns() ? null
                     : pipelined ? ws.floats("gradColsRing", BackwardPlan.ringSize(g, threads))
                     : ws.floats("gradCols", plan.gradColumnsSize(g));
+            // Panel-major lets the column-gradient product write its tiles in place (GradColumnsLayout).
+            int gcRows = pipelined ? GC_PIXELS : plan.rowsPerGroup();
+            gcLayout = GradColumnsLayout.panelMajorFits(g) ? GradColumnsLayout.panelMajor(g, gcRows)
+                    : GradColumnsLayout.rowMajor(g, gcRows);
             this.packedW = plan.gradColumns() ? packedW : null;
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
             gradOutPanels = gW != null ? ws.floats("gradOutPanels", plan.gradOutPanelsSize(g)) : null;
@@ -588,7 +594,7 @@ final class VectorDeformConv2d {
                     int grp = it / (qBlocks * kr), rest = it % (qBlocks * kr);
                     int q0 = (rest / kr) * GC_PIXELS;
                     gradColumns(n, p0, grp, q0, Math.min(GC_PIXELS, count - q0),
-                            blockRange(plan.kPanels(), kr, rest % kr), cTiles[w], aPanels[w], 0, plan.rowsPerGroup());
+                            blockRange(plan.kPanels(), kr, rest % kr), cTiles[w], aPanels[w], 0);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS, t);
                 });
                 phaseStart = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS_PHASE, phaseStart);
@@ -602,7 +608,7 @@ final class VectorDeformConv2d {
                 long t = PhaseTimes.start();
                 if (it < scatterItems) {
                     int[] r = channelRange(channelBlocks, it);
-                    Col2im.scatter(g, table, gradCols, 0, plan.rowsPerGroup(), 0, count, r[0], r[1], gradPadded);
+                    Col2im.scatter(g, table, gradCols, 0, gcLayout, 0, count, r[0], r[1], gradPadded);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
                 } else if (it >= scatterItems + offsetItems) {
                     int wi = it - scatterItems - offsetItems;
@@ -610,7 +616,7 @@ final class VectorDeformConv2d {
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
                 } else {
                     int q0 = (it - scatterItems) * pixelBlock;
-                    Col2im.offsetMaskGrads(g, table, padded, gradCols, 0, plan.rowsPerGroup(), n, p0, q0,
+                    Col2im.offsetMaskGrads(g, table, padded, gradCols, 0, gcLayout, n, p0, q0,
                             Math.min(pixelBlock, count - q0), gOff, gMask);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_OFFSET, t);
                 }
@@ -634,18 +640,18 @@ final class VectorDeformConv2d {
         private void pipelinedBlock(int n, int p0, int count, int b, int w) {
             try {
                 int q0 = b * GC_PIXELS, len = Math.min(GC_PIXELS, count - q0);
-                int slot = b % slots, kg = g.groupK;
+                int slot = b % slots;
                 // The slot's previous block (b - slots) must be done; slots exceed the workers, so it is.
                 awaitRetired(b - slots + 1, count);
-                // Element (q, k) of group grp at gcOff + (grp*GC_PIXELS + q)*Kg + k, for local pixels q of the block.
-                int gcOff = slot * slotSize - q0 * kg;
+                // Element (q, k) of group grp at gcLayout.at(gcOff, grp, q, k), for local pixels q of the block.
+                int gcOff = slot * slotSize - gcLayout.at(0, 0, q0, 0);
                 long t = PhaseTimes.start();
                 for (int grp = 0; grp < g.groups; grp++) {
-                    gradColumns(n, p0, grp, q0, len, allKPanels, cTiles[w], aPanels[w], gcOff, GC_PIXELS);
+                    gradColumns(n, p0, grp, q0, len, allKPanels, cTiles[w], aPanels[w], gcOff);
                 }
                 t = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS, t);
                 if (gOff != null || gMask != null) {
-                    Col2im.offsetMaskGrads(g, table, padded, gradCols, gcOff, GC_PIXELS, n, p0, q0, len, gOff, gMask);
+                    Col2im.offsetMaskGrads(g, table, padded, gradCols, gcOff, gcLayout, n, p0, q0, len, gOff, gMask);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_OFFSET, t);
                 }
                 ready.set(b, 1);
@@ -689,20 +695,20 @@ final class VectorDeformConv2d {
         private void scatterBlock(int b, int count) {
             long t = PhaseTimes.start();
             int q0 = b * GC_PIXELS, len = Math.min(GC_PIXELS, count - q0);
-            int gcOff = (b % slots) * slotSize - q0 * g.groupK;
-            Col2im.scatter(g, table, gradCols, gcOff, GC_PIXELS, q0, len, 0, g.channels, gradPadded);
+            int gcOff = (b % slots) * slotSize - gcLayout.at(0, 0, q0, 0);
+            Col2im.scatter(g, table, gradCols, gcOff, gcLayout, q0, len, 0, g.channels, gradPadded);
             PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
         }
 
         /**
          * {@code gradCols_g[q][k] = sum_o gradOut[n][g*Og + o][p0+q] * W_g[o][k]} for local pixels
          * {@code [q0, q0+len)} and the k panels {@code [kRange[0], kRange[1])}: the gradient of the sample
-         * rows (the transposed forward product), element {@code (q, k)} at {@code gcOff + (grp*rpg + q)*Kg + k} of
+         * rows (the transposed forward product), element {@code (q, k)} at {@code gcLayout.at(gcOff, grp, q, k)} of
          * {@code gradCols}. The gradOut panels of the block are packed once, then every k panel of the range
          * passes over them.
          */
         private void gradColumns(int n, int p0, int grp, int q0, int len, int[] kRange, float[] cTiles,
-                                 float[] aPanel, int gcOff, int rpg) {
+                                 float[] aPanel, int gcOff) {
             int kg = g.groupK, og = g.outPerGroup, kPanels = plan.kPanels();
             int pixels = g.pixels, qPanels = ceilDiv(len, MR);
             for (int qp = 0; qp < qPanels; qp++) {
@@ -712,24 +718,32 @@ final class VectorDeformConv2d {
             }
             // The reduction over the output channels in KC-deep blocks: a block of a weight panel (KC x NR,
             // half of L1) stays there while every pixel tile of the item passes over it; the tiles' sums
-            // wait in cTiles (one MR x NR tile per pixel tile) until the last block. Near-equal blocks of at
-            // most KC (128 = 64 + 64, not 96 + 32: a short block pays a whole tile's set-up and store for
-            // few multiply-adds).
+            // wait in place (panel-major: a tile is MR*NR contiguous floats of gradCols, rows past len are the
+            // block's spare rows) or in cTiles (row-major, one MR x NR tile per pixel tile, copied into the rows
+            // after the last block). Near-equal blocks of at most KC (128 = 64 + 64, not 96 + 32: a short block
+            // pays a whole tile's set-up and store for few multiply-adds).
+            boolean inPlace = !gcLayout.rowMajor();
             int oBlocks = ceilDiv(og, Sgemm.KC);
             for (int kp = kRange[0]; kp < kRange[1]; kp++) {
-                int width = Math.min(NR, kg - kp * NR);
                 int bo = (grp * kPanels + kp) * og * NR;
                 for (int ob = 0; ob < oBlocks; ob++) {
                     int o0 = blockStart(og, oBlocks, ob), ol = blockStart(og, oBlocks, ob + 1) - o0;
                     for (int qp = 0; qp < qPanels; qp++) {
-                        Sgemm.TILE.multiply(aPanel, (qp * og + o0) * MR, packedW, bo + o0 * NR, ol, cTiles,
-                                qp * MR * NR, o0 > 0);
+                        int ao = (qp * og + o0) * MR, bko = bo + o0 * NR;
+                        if (inPlace) {
+                            Sgemm.TILE.multiply(aPanel, ao, packedW, bko, ol, gradCols,
+                                    gcLayout.at(gcOff, grp, q0 + qp * MR, kp * NR), o0 > 0);
+                        } else {
+                            Sgemm.TILE.multiply(aPanel, ao, packedW, bko, ol, cTiles, qp * MR * NR, o0 > 0);
+                        }
                     }
                 }
+                if (inPlace) continue;
+                int width = Math.min(NR, kg - kp * NR);
                 for (int qp = 0; qp < qPanels; qp++) {
                     int q = q0 + qp * MR;
                     Sgemm.storeRows(cTiles, qp * MR * NR, Math.min(MR, len - qp * MR), width, gradCols,
-                            gcOff + (grp * rpg + q) * kg + kp * NR, kg, false);
+                            gcLayout.at(gcOff, grp, q, kp * NR), kg, false);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dcn4j.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dcn4j.DeformConv2dSpec;
@@ -14,8 +15,10 @@ import org.junit.jupiter.api.Test;
  * group and whole vectors of channels; those must give the bits of the general loops, on the inputs
  * where the two could part: samples outside the image, on its lines {@code p = -1} and {@code p = size}, NaN and
  * infinite offsets, masks, pixels and gradient columns, both borders, strides, dilations, chunks that start mid-row.
- * (The general loop is checked against the reference by the conformance suite.) If this fails, check the order of
- * the additions in the one-segment loop and where it reads the gradient columns.
+ * (The general loop is checked against the reference by the conformance suite.) The one-segment loops read
+ * panel-major gradient columns ({@link GradColumnsLayout}) too, where the channels are one panel, with the bits
+ * they give row-major. If this fails, check the order of the additions in the one-segment loop and where it reads
+ * the gradient columns ({@link GradColumnsLayout#at}, {@link GradColumnsLayout#kernelPointStride}).
  */
 class Col2imTest {
 
@@ -24,16 +27,18 @@ class Col2imTest {
         SplittableRandom r = new SplittableRandom(2027);
         int cases = 0;
         for (int t = 0; t < 300; t++) {
-            Case k = randomCase(r, t);
+            Case k = randomCase(r, t, Sgemm.L, 3);
             if (k == null) continue;
             ConvGeometry g = k.g;
+            GradColumnsLayout rowMajor = GradColumnsLayout.rowMajor(g, k.count);
             float[] offOne = marked(k.offset.length), offGeneral = marked(k.offset.length);
             float[] maskOne = k.mask != null ? marked(k.mask.length) : null;
             float[] maskGeneral = k.mask != null ? marked(k.mask.length) : null;
             int q0 = r.nextInt(k.count), len = 1 + r.nextInt(k.count - q0);
-            Col2im.offsetMaskGradsOneSegment(g, k.table, k.padded, k.gradCols, 0, k.item, k.p0, q0, len, offOne, maskOne);
-            Col2im.offsetMaskGradsGeneral(g, k.table, k.padded, k.gradCols, 0, k.count, k.item, k.p0, q0, len, offGeneral,
-                    maskGeneral);
+            Col2im.offsetMaskGradsOneSegment(g, k.table, k.padded, k.gradCols, 0, rowMajor, k.item, k.p0, q0, len, offOne,
+                    maskOne);
+            Col2im.offsetMaskGradsGeneral(g, k.table, k.padded, k.gradCols, 0, rowMajor, k.item, k.p0, q0, len,
+                    offGeneral, maskGeneral);
             String what = k.what + ", pixels " + q0 + ".." + (q0 + len);
             same(offGeneral, offOne, what + ": offset gradient");
             if (k.mask != null) same(maskGeneral, maskOne, what + ": mask gradient");
@@ -47,19 +52,80 @@ class Col2imTest {
         SplittableRandom r = new SplittableRandom(2028);
         int cases = 0;
         for (int t = 0; t < 300; t++) {
-            Case k = randomCase(r, t);
+            Case k = randomCase(r, t, Sgemm.L, 3);
             if (k == null) continue;
             ConvGeometry g = k.g;
+            GradColumnsLayout rowMajor = GradColumnsLayout.rowMajor(g, k.count);
             int vectors = g.channels / Sgemm.L, v0 = r.nextInt(vectors), v1 = v0 + 1 + r.nextInt(vectors - v0);
             float[] one = new float[(int) g.paddedSize];
             for (int i = 0; i < one.length; i++) one[i] = (float) r.nextDouble(-1, 1);
             float[] general = one.clone();
-            Col2im.scatterOneSegment(g, k.table, k.gradCols, 0, 0, k.count, v0 * Sgemm.L, v1 * Sgemm.L, one);
-            Col2im.scatterGeneral(g, k.table, k.gradCols, 0, k.count, 0, k.count, v0 * Sgemm.L, v1 * Sgemm.L, general);
+            Col2im.scatterOneSegment(g, k.table, k.gradCols, 0, rowMajor, 0, k.count, v0 * Sgemm.L, v1 * Sgemm.L, one);
+            Col2im.scatterGeneral(g, k.table, k.gradCols, 0, rowMajor, 0, k.count, v0 * Sgemm.L, v1 * Sgemm.L, general);
             same(general, one, k.what + ", channels " + v0 * Sgemm.L + ".." + v1 * Sgemm.L + ": input gradient");
             cases++;
         }
         assertTrue(cases > 200, "cases run: " + cases);
+    }
+
+    /**
+     * The same column gradient kept panel-major (a block offset, its rows rounded up to {@code MR}, spare rows
+     * garbage) gives the one-segment loops' row-major bits, whole vectors of channels and channel ranges alike, on
+     * the same special values as above. Channels: one panel ({@code NR}).
+     */
+    @Test
+    void panelMajorGradientColumnsGiveTheRowMajorBitsBitForBit() {
+        SplittableRandom r = new SplittableRandom(2030);
+        int cases = 0;
+        for (int t = 0; t < 120; t++) {
+            Case k = randomCase(r, t, Sgemm.NR, 1);
+            if (k == null) continue;
+            ConvGeometry g = k.g;
+            int rows = (k.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR, gcOff = 1 + r.nextInt(40);
+            GradColumnsLayout rowMajor = GradColumnsLayout.rowMajor(g, k.count);
+            GradColumnsLayout panelMajor = GradColumnsLayout.panelMajor(g, rows);
+            float[] panels = new float[gcOff + rows * g.groupK + Sgemm.NR];
+            Arrays.fill(panels, Float.NaN);
+            for (int q = 0; q < k.count; q++) {
+                for (int kk = 0; kk < g.groupK; kk++) {
+                    // Defined independently of GradColumnsLayout.at: panel kk/NR, row q, column kk%NR.
+                    panels[gcOff + (kk / Sgemm.NR * rows + q) * Sgemm.NR + kk % Sgemm.NR] = k.gradCols[q * g.groupK + kk];
+                }
+            }
+            int q0 = r.nextInt(k.count), len = 1 + r.nextInt(k.count - q0);
+            float[] offRow = marked(k.offset.length), offPanel = marked(k.offset.length);
+            float[] maskRow = k.mask != null ? marked(k.mask.length) : null;
+            float[] maskPanel = k.mask != null ? marked(k.mask.length) : null;
+            Col2im.offsetMaskGrads(g, k.table, k.padded, k.gradCols, 0, rowMajor, k.item, k.p0, q0, len, offRow, maskRow);
+            Col2im.offsetMaskGrads(g, k.table, k.padded, panels, gcOff, panelMajor, k.item, k.p0, q0, len, offPanel,
+                    maskPanel);
+            String what = k.what + ", pixels " + q0 + ".." + (q0 + len);
+            same(offRow, offPanel, what + ": offset gradient");
+            if (k.mask != null) same(maskRow, maskPanel, what + ": mask gradient");
+            int vectors = g.channels / Sgemm.L, v0 = r.nextInt(vectors), v1 = v0 + 1 + r.nextInt(vectors - v0);
+            float[] fromRows = new float[(int) g.paddedSize];
+            for (int i = 0; i < fromRows.length; i++) fromRows[i] = (float) r.nextDouble(-1, 1);
+            float[] fromPanels = fromRows.clone();
+            Col2im.scatter(g, k.table, k.gradCols, 0, rowMajor, q0, len, v0 * Sgemm.L, v1 * Sgemm.L, fromRows);
+            Col2im.scatter(g, k.table, panels, gcOff, panelMajor, q0, len, v0 * Sgemm.L, v1 * Sgemm.L, fromPanels);
+            same(fromRows, fromPanels, what + ", channels " + v0 * Sgemm.L + ".." + v1 * Sgemm.L + ": input gradient");
+            cases++;
+        }
+        assertTrue(cases > 80, "cases run: " + cases);
+    }
+
+    /** The general loops read vectors of channels anywhere in a row: given panel-major columns they refuse. */
+    @Test
+    void theGeneralLoopsRefusePanelMajorGradientColumns() {
+        Case k = null;
+        for (int t = 0; k == null; t++) k = randomCase(new SplittableRandom(2031 + t), t, Sgemm.NR, 1);
+        Case c = k;
+        GradColumnsLayout panelMajor = GradColumnsLayout.panelMajor(c.g, (c.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR);
+        float[] panels = new float[panelMajor.at(0, 0, 0, c.g.groupK) + Sgemm.NR * c.count];
+        assertThrows(IllegalStateException.class, () -> Col2im.scatterGeneral(c.g, c.table, panels, 0, panelMajor, 0,
+                c.count, 0, c.g.channels, new float[(int) c.g.paddedSize]));
+        assertThrows(IllegalStateException.class, () -> Col2im.offsetMaskGradsGeneral(c.g, c.table, c.padded, panels, 0,
+                panelMajor, c.item, c.p0, 0, c.count, new float[c.offset.length], null));
     }
 
     /**
@@ -91,7 +157,8 @@ class Col2imTest {
                 gradCols[i] = r.nextInt(300) == 0 ? pick(r) : (float) (r.nextDouble(-1, 1) * (r.nextInt(4) == 0 ? 1e10 : 1));
             }
             float[] gOff = marked(offset.length), gMask = marked(mask.length);
-            Col2im.offsetMaskGrads(g, table, padded, gradCols, 0, g.pixels, 0, 0, 0, g.pixels, gOff, gMask);
+            Col2im.offsetMaskGrads(g, table, padded, gradCols, 0, GradColumnsLayout.rowMajor(g, g.pixels), 0, 0, 0, g.pixels,
+                    gOff, gMask);
             float[] expectedOff = new float[offset.length], expectedMask = new float[mask.length];
             for (int q = 0; q < g.pixels; q++) {
                 for (int kpt = 0; kpt < 9; kpt++) {
@@ -114,12 +181,13 @@ class Col2imTest {
         }
     }
 
-    /** A one-group, one-offset-group layer of 1-3 vectors of channels and its sample table for a chunk of pixels. */
+    /** A one-group, one-offset-group layer and its sample table for a chunk of pixels. */
     private record Case(ConvGeometry g, float[] offset, float[] mask, SampleTable table, float[] padded,
                         float[] gradCols, int item, int p0, int count, String what) {
     }
 
-    private static Case randomCase(SplittableRandom r, int t) {
+    /** A {@link Case} of 1 to {@code units} times {@code channelUnit} channels. */
+    private static Case randomCase(SplittableRandom r, int t, int channelUnit, int units) {
         int h = 1 + r.nextInt(9), w = 1 + r.nextInt(23), kh = 1 + r.nextInt(3), kw = 1 + r.nextInt(3);
         int sh = 1 + r.nextInt(2), sw = 1 + r.nextInt(3), dh = 1 + r.nextInt(2), dw = 1 + r.nextInt(2);
         int ph = r.nextInt(3), pw = r.nextInt(3);
@@ -128,7 +196,7 @@ class Col2imTest {
         boolean hasMask = r.nextBoolean(), special = r.nextInt(4) == 0;
         DeformConv2dSpec.Border border = r.nextInt(3) == 0 ? DeformConv2dSpec.Border.DCNV1 : DeformConv2dSpec.Border.TORCHVISION;
         DeformConv2dSpec spec = new DeformConv2dSpec(sh, sw, ph, pw, dh, dw, 1, 1).withBorder(border);
-        int n = 2, c = Sgemm.L * (1 + r.nextInt(3));
+        int n = 2, c = channelUnit * (1 + r.nextInt(units));
         ConvGeometry g = new ConvGeometry(new DeformConv2dShape(spec, dcn4j.DType.F32, n, c, h, w, 5, kh, kw, oh, ow,
                 true, hasMask, false));
         float[] input = new float[n * c * h * w], offset = new float[n * 2 * kh * kw * g.pixels];
