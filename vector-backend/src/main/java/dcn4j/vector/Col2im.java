@@ -58,7 +58,7 @@ final class Col2im {
      * gradient {@code gradPadded}: corner weight times {@code gradCols} (the weights include the mask). Element
      * {@code (q, k)} of group {@code grp} of the gradient columns is at {@code layout.at(gcOff, grp, q, k)} (the
      * offset lets a block of rows live apart from the chunk's, {@code VectorDeformConv2d} "pipelined"); a
-     * panel-major layout needs the one-segment case (whole vectors of channels).
+     * kernel-point-major layout needs the one-segment case (whole vectors of channels).
      */
     static void scatter(ConvGeometry g, SampleTable table, float[] gradCols, int gcOff, GradColumnsLayout layout,
                         int qFrom, int count, int cFrom, int cTo, float[] gradPadded) {
@@ -72,8 +72,8 @@ final class Col2im {
     /** {@code layout}, which the general loops (vectors of channels at any offset) can read only row-major. */
     private static GradColumnsLayout requireRowMajor(GradColumnsLayout layout) {
         if (!layout.rowMajor()) {
-            throw new IllegalStateException("internal: panel-major gradient columns need one group, one offset group "
-                    + "and whole vectors of channels");
+            throw new IllegalStateException("internal: kernel-point-major gradient columns need one group, one offset "
+                    + "group and whole vectors of channels");
         }
         return layout;
     }
@@ -476,7 +476,7 @@ final class Col2im {
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
             for (int ch = cs; ch < ce; ch += L) {
-                // Masked-off lanes load 0 and add +0. Panel-major only with whole vectors in whole panels.
+                // Masked-off lanes load 0 and add +0 (kernel-point-major: one segment, whole vectors in a kernel point).
                 VectorMask<Float> in = SPECIES.indexInRange(ch, ce);
                 int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg + ch);
                 FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src, in);

@@ -416,7 +416,7 @@ final class VectorDeformConv2d {
         final float[] padded, gradPadded, cols, gradCols, packedW, gradWeightAcc, gradOutPanels;
         /** Pipelined: the column gradient of the blocks in flight, {@code slots} blocks of {@code slotSize}. */
         final boolean pipelined;
-        /** Where a block of the column gradient keeps element (q, k): panel-major where it fits, else row-major. */
+        /** Where a block of the column gradient keeps element (q, k): kernel-point-major where it fits, else row-major. */
         final GradColumnsLayout gcLayout;
         final int slots, slotSize;
         /** Pipelined: a block's k-panel range, every panel. */
@@ -460,9 +460,9 @@ final class VectorDeformConv2d {
             gradCols = !plan.gradColumns() ? null
                     : pipelined ? ws.floats("gradColsRing", BackwardPlan.ringSize(g, threads))
                     : ws.floats("gradCols", plan.gradColumnsSize(g));
-            // Panel-major lets the column-gradient product write its tiles in place (GradColumnsLayout).
+            // Kernel-point-major brings the column-gradient product's tile rows together (GradColumnsLayout).
             int gcRows = pipelined ? GC_PIXELS : plan.rowsPerGroup();
-            gcLayout = GradColumnsLayout.panelMajorFits(g) ? GradColumnsLayout.panelMajor(g, gcRows)
+            gcLayout = GradColumnsLayout.kernelPointMajorFits(g) ? GradColumnsLayout.kernelPointMajor(g, gcRows)
                     : GradColumnsLayout.rowMajor(g, gcRows);
             this.packedW = plan.gradColumns() ? packedW : null;
             gradWeightAcc = gW != null ? ws.floats("gradWeight", (long) g.outChannels * g.groupK) : null;
@@ -718,11 +718,11 @@ final class VectorDeformConv2d {
             }
             // The reduction over the output channels in KC-deep blocks: a block of a weight panel (KC x NR,
             // half of L1) stays there while every pixel tile of the item passes over it; the tiles' sums
-            // wait in place (panel-major: a tile is MR*NR contiguous floats of gradCols, rows past len are the
-            // block's spare rows) or in cTiles (row-major, one MR x NR tile per pixel tile, copied into the rows
-            // after the last block). Near-equal blocks of at most KC (128 = 64 + 64, not 96 + 32: a short block
-            // pays a whole tile's set-up and store for few multiply-adds).
-            boolean inPlace = !gcLayout.rowMajor();
+            // wait in place where a tile is MR*NR contiguous floats of gradCols (rows past len are the block's
+            // spare rows), else in cTiles (one MR x NR tile per pixel tile, copied into gradCols after the last
+            // block). Near-equal blocks of at most KC (128 = 64 + 64, not 96 + 32: a short block pays a whole
+            // tile's set-up and store for few multiply-adds).
+            boolean inPlace = gcLayout.tilesContiguous();
             int oBlocks = ceilDiv(og, Sgemm.KC);
             for (int kp = kRange[0]; kp < kRange[1]; kp++) {
                 int bo = (grp * kPanels + kp) * og * NR;
@@ -743,7 +743,7 @@ final class VectorDeformConv2d {
                 for (int qp = 0; qp < qPanels; qp++) {
                     int q = q0 + qp * MR;
                     Sgemm.storeRows(cTiles, qp * MR * NR, Math.min(MR, len - qp * MR), width, gradCols,
-                            gcLayout.at(gcOff, grp, q, kp * NR), kg, false);
+                            gcLayout.at(gcOff, grp, q, kp * NR), gcLayout.rowStride(), false);
                 }
             }
         }

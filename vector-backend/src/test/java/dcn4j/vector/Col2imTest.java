@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
  * where the two could part: samples outside the image, on its lines {@code p = -1} and {@code p = size}, NaN and
  * infinite offsets, masks, pixels and gradient columns, both borders, strides, dilations, chunks that start mid-row.
  * (The general loop is checked against the reference by the conformance suite.) The one-segment loops read
- * panel-major gradient columns ({@link GradColumnsLayout}) too, where the channels are one panel, with the bits
- * they give row-major. If this fails, check the order of the additions in the one-segment loop and where it reads
- * the gradient columns ({@link GradColumnsLayout#at}, {@link GradColumnsLayout#kernelPointStride}).
+ * kernel-point-major gradient columns ({@link GradColumnsLayout}) too, with the bits they give row-major. If this
+ * fails, check the order of the additions in the one-segment loop and where it reads the gradient columns
+ * ({@link GradColumnsLayout#at}, {@link GradColumnsLayout#kernelPointStride}).
  */
 class Col2imTest {
 
@@ -69,27 +69,27 @@ class Col2imTest {
     }
 
     /**
-     * The same column gradient kept panel-major (a block offset, its rows rounded up to {@code MR}, spare rows
-     * garbage) gives the one-segment loops' row-major bits, whole vectors of channels and channel ranges alike, on
-     * the same special values as above. Channels: one panel ({@code NR}).
+     * The same column gradient kept kernel-point-major (a block offset, its rows rounded up to {@code MR}, spare rows
+     * NaN) gives the one-segment loops' row-major bits, whole vectors of channels and channel ranges alike, on the
+     * same special values as above. Channels: 1-3 GEMM panels ({@code NR}).
      */
     @Test
-    void panelMajorGradientColumnsGiveTheRowMajorBitsBitForBit() {
+    void kernelPointMajorGradientColumnsGiveTheRowMajorBitsBitForBit() {
         SplittableRandom r = new SplittableRandom(2030);
         int cases = 0;
         for (int t = 0; t < 120; t++) {
-            Case k = randomCase(r, t, Sgemm.NR, 1);
+            Case k = randomCase(r, t, Sgemm.NR, 3);
             if (k == null) continue;
             ConvGeometry g = k.g;
-            int rows = (k.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR, gcOff = 1 + r.nextInt(40);
+            int rows = (k.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR, gcOff = 1 + r.nextInt(40), c = g.channels;
             GradColumnsLayout rowMajor = GradColumnsLayout.rowMajor(g, k.count);
-            GradColumnsLayout panelMajor = GradColumnsLayout.panelMajor(g, rows);
+            GradColumnsLayout panelMajor = GradColumnsLayout.kernelPointMajor(g, rows);
             float[] panels = new float[gcOff + rows * g.groupK + Sgemm.NR];
             Arrays.fill(panels, Float.NaN);
             for (int q = 0; q < k.count; q++) {
                 for (int kk = 0; kk < g.groupK; kk++) {
-                    // Defined independently of GradColumnsLayout.at: panel kk/NR, row q, column kk%NR.
-                    panels[gcOff + (kk / Sgemm.NR * rows + q) * Sgemm.NR + kk % Sgemm.NR] = k.gradCols[q * g.groupK + kk];
+                    // Defined independently of GradColumnsLayout.at: kernel point kk/C, row q, channel kk%C.
+                    panels[gcOff + (kk / c * rows + q) * c + kk % c] = k.gradCols[q * g.groupK + kk];
                 }
             }
             int q0 = r.nextInt(k.count), len = 1 + r.nextInt(k.count - q0);
@@ -114,13 +114,13 @@ class Col2imTest {
         assertTrue(cases > 80, "cases run: " + cases);
     }
 
-    /** The general loops read vectors of channels anywhere in a row: given panel-major columns they refuse. */
+    /** The general loops read vectors of channels anywhere in a row: given kernel-point-major columns they refuse. */
     @Test
-    void theGeneralLoopsRefusePanelMajorGradientColumns() {
+    void theGeneralLoopsRefuseKernelPointMajorGradientColumns() {
         Case k = null;
         for (int t = 0; k == null; t++) k = randomCase(new SplittableRandom(2031 + t), t, Sgemm.NR, 1);
         Case c = k;
-        GradColumnsLayout panelMajor = GradColumnsLayout.panelMajor(c.g, (c.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR);
+        GradColumnsLayout panelMajor = GradColumnsLayout.kernelPointMajor(c.g, (c.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR);
         float[] panels = new float[panelMajor.at(0, 0, 0, c.g.groupK) + Sgemm.NR * c.count];
         assertThrows(IllegalStateException.class, () -> Col2im.scatterGeneral(c.g, c.table, panels, 0, panelMajor, 0,
                 c.count, 0, c.g.channels, new float[(int) c.g.paddedSize]));

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * benchmarks/README.md): nanoseconds of thread CPU time per (pixel, kernel point) entry over one chunk of each
  * shape, offsets uniform in [-2, 2], with a mask, the offset gradients in pixel blocks as the backward splits them,
  * the scatter over all channels; the one-segment loops the backward takes for these shapes (reading row-major and,
- * where channels are whole panels, panel-major gradient columns, {@link GradColumnsLayout}) and the general loops,
+ * where it fits, kernel-point-major gradient columns, {@link GradColumnsLayout}) and the general loops,
  * measured in turns in one JVM. Arguments: {@code reps} (default 9), then shapes {@code C,H,W} (default 64,56,56
  * and 128,100,168).
  */
@@ -42,9 +42,11 @@ final class Col2imThroughput {
             table.fill(g, offset, mask, 0, 0, rows, 0, true);
             float[] gOff = new float[2 * 9 * g.pixels], gMask = new float[9 * g.pixels];
             float[] gradPadded = new float[(int) g.paddedSize];
-            // Loops: one-segment row-major, general (row-major), one-segment panel-major (same values, other places).
+            // Loops: one-segment row-major, general (row-major), one-segment kernel-point-major (the same values kept
+            // elsewhere: the timings only).
             GradColumnsLayout rowMajor = GradColumnsLayout.rowMajor(g, rows);
-            GradColumnsLayout panelMajor = GradColumnsLayout.panelMajorFits(g) ? GradColumnsLayout.panelMajor(g, rows) : null;
+            GradColumnsLayout panelMajor = GradColumnsLayout.kernelPointMajorFits(g)
+                    ? GradColumnsLayout.kernelPointMajor(g, rows) : null;
             int loops = panelMajor != null ? 3 : 2;
             // [kernel: offsets, scatter][loop][rep]
             double[][][] ns = new double[2][loops][reps];
@@ -75,7 +77,7 @@ final class Col2imThroughput {
                         "%-14s %-8s one-segment %6.2f ns/entry (fastest %6.2f), general %6.2f (fastest %6.2f)%s", shape,
                         kernel == 0 ? "offsets" : "scatter", ns[kernel][0][reps / 2], ns[kernel][0][0],
                         ns[kernel][1][reps / 2], ns[kernel][1][0], loops < 3 ? "" : String.format(Locale.ROOT,
-                                ", one-segment panel-major %6.2f (fastest %6.2f)", ns[kernel][2][reps / 2], ns[kernel][2][0])));
+                                ", one-segment kernel-point-major %6.2f (fastest %6.2f)", ns[kernel][2][reps / 2], ns[kernel][2][0])));
             }
         }
     }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link GradColumnsLayout}: where element {@code (q, k)} of the column gradient lives. Expected indices from the
- * definitions ({@code [rows][Kg]} and {@code [Kg/NR][rows][NR]}), not from {@code at}. If this fails, check
- * {@link GradColumnsLayout#PANEL_SHIFT} against {@code Sgemm.NR}.
+ * definitions ({@code [groups][rows][Kg]} and {@code [kernel points][rows][C]}), not from {@code at}. If this fails,
+ * check {@link GradColumnsLayout#at} and the fields the factories set.
  */
 class GradColumnsLayoutTest {
 
@@ -35,50 +35,55 @@ class GradColumnsLayoutTest {
                 }
             }
         }
-        assertEquals(6, layout.kernelPointStride(g));
+        ConvGeometry oneGroup = geometry(1, 1, 6);
+        assertEquals(6, GradColumnsLayout.rowMajor(oneGroup, 12).kernelPointStride(oneGroup));
     }
 
     @Test
-    void panelMajorPutsEachTileInOneContiguousRun() {
+    void kernelPointMajorPutsEachKernelPointOfAPixelInOnePlace() {
         int nr = Sgemm.NR, mr = Sgemm.MR, rows = 4 * mr;
-        ConvGeometry g = geometry(1, 1, nr);
-        GradColumnsLayout layout = GradColumnsLayout.panelMajor(g, rows);
-        assertFalse(layout.rowMajor());
-        boolean[] seen = new boolean[rows * g.groupK];
-        for (int q = 0; q < rows; q++) {
-            for (int k = 0; k < g.groupK; k++) {
-                int expected = 3 + (k / nr * rows + q) * nr + k % nr;
-                assertEquals(expected, layout.at(3, 0, q, k), "(" + q + ", " + k + ")");
-                assertFalse(seen[expected - 3], "two elements at " + expected);
-                seen[expected - 3] = true;
+        for (int panels = 1; panels <= 3; panels++) {
+            ConvGeometry g = geometry(1, 1, panels * nr);
+            int c = g.channels;
+            GradColumnsLayout layout = GradColumnsLayout.kernelPointMajor(g, rows);
+            assertFalse(layout.rowMajor());
+            assertEquals(panels == 1, layout.tilesContiguous(), "tiles contiguous with " + panels + " panels");
+            boolean[] seen = new boolean[rows * g.groupK];
+            for (int q = 0; q < rows; q++) {
+                for (int k = 0; k < g.groupK; k++) {
+                    int expected = 3 + (k / c * rows + q) * c + k % c;
+                    assertEquals(expected, layout.at(3, 0, q, k), "(" + q + ", " + k + ")");
+                    assertFalse(seen[expected - 3], "two elements at " + expected);
+                    seen[expected - 3] = true;
+                }
             }
-        }
-        // A tile (MR rows of one panel) is MR*NR floats in a row: the product writes it in place.
-        int tile = layout.at(0, 0, mr, 3 * nr);
-        for (int i = 0; i < mr; i++) {
-            for (int j = 0; j < nr; j++) assertEquals(tile + i * nr + j, layout.at(0, 0, mr + i, 3 * nr + j));
-        }
-        // Channel ch of kernel point kpt of a pixel: kpt kernel-point strides, then ch, from the pixel's start.
-        for (int kpt = 0; kpt < 9; kpt++) {
-            for (int ch = 0; ch < g.channels; ch++) {
-                assertEquals(layout.at(0, 0, 7, kpt * g.channels + ch), layout.at(0, 0, 7, 0) + kpt * layout.kernelPointStride(g) + ch);
+            assertEquals(rows * c, layout.kernelPointStride(g));
+            // A product tile (MR rows of panel kp): rows rowStride apart, NR columns each, in one kernel point.
+            for (int kp = 0; kp < g.groupK / nr; kp++) {
+                int tile = layout.at(0, 0, mr, kp * nr);
+                for (int i = 0; i < mr; i++) {
+                    for (int j = 0; j < nr; j++) {
+                        assertEquals(tile + i * layout.rowStride() + j, layout.at(0, 0, mr + i, kp * nr + j));
+                    }
+                }
             }
         }
     }
 
     @Test
-    void panelMajorServesOnlyOneGroupWithOnePanelOfChannels() {
+    void kernelPointMajorServesOnlyOneGroupAndWholePanelsOfChannels() {
         int nr = Sgemm.NR;
-        assertTrue(GradColumnsLayout.panelMajorFits(geometry(1, 1, nr)));
-        assertFalse(GradColumnsLayout.panelMajorFits(geometry(2, 1, 2 * nr)));
-        assertFalse(GradColumnsLayout.panelMajorFits(geometry(1, 2, nr)));
-        assertFalse(GradColumnsLayout.panelMajorFits(geometry(1, 1, nr + Sgemm.L)));
-        // Several panels per kernel point: right values, but measured slower to read (see the class comment).
-        assertFalse(GradColumnsLayout.panelMajorFits(geometry(1, 1, 2 * nr)));
+        assertTrue(GradColumnsLayout.kernelPointMajorFits(geometry(1, 1, nr)));
+        assertTrue(GradColumnsLayout.kernelPointMajorFits(geometry(1, 1, 3 * nr)));
+        assertFalse(GradColumnsLayout.kernelPointMajorFits(geometry(2, 1, 2 * nr)));
+        assertFalse(GradColumnsLayout.kernelPointMajorFits(geometry(1, 2, nr)));
+        if (nr > Sgemm.L) assertFalse(GradColumnsLayout.kernelPointMajorFits(geometry(1, 1, nr + Sgemm.L)));
+        assertFalse(GradColumnsLayout.kernelPointMajorFits(geometry(1, 1, nr + 1)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GradColumnsLayout.panelMajor(geometry(1, 1, nr + Sgemm.L), Sgemm.MR));
-        assertTrue(e.getMessage().contains("channels " + (nr + Sgemm.L)), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GradColumnsLayout.panelMajor(geometry(1, 1, nr), Sgemm.MR + 1));
+                () -> GradColumnsLayout.kernelPointMajor(geometry(1, 1, nr + 1), Sgemm.MR));
+        assertTrue(e.getMessage().contains("channels " + (nr + 1)), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> GradColumnsLayout.kernelPointMajor(geometry(1, 1, nr), Sgemm.MR + 1));
         assertTrue(e.getMessage().contains("rows " + (Sgemm.MR + 1)), e.getMessage());
     }
 }

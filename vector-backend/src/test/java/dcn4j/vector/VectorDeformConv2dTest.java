@@ -126,12 +126,14 @@ class VectorDeformConv2dTest {
         c.add(named("dcnv1-32-channels-whole-vectors-far", 2, 32, 5, 6, 4, 3, 3, pad1.withBorder(dcnv1),
                 OffsetStyle.FAR_OUTSIDE, true, false, 34));
         // More output channels than the deepest reduction block (KC <= 512): the column-gradient tiles are summed over
-        // several blocks, in cTiles (row-major columns) and, with one GEMM panel of channels (NR: 64 at 512 bits, 16
-        // at 256), in place (GradColumnsLayout panel-major).
-        c.add(named("64-channels-520-outputs-reduction-blocks", 1, 64, 4, 5, 520, 3, 3, pad1, OffsetStyle.MIXED, true,
-                true, 35));
+        // several blocks, in place where the channels are one GEMM panel (NR: 64 at 512 bits, 16 at 256), else in
+        // cTiles, then copied into kernel-point-major rows (GradColumnsLayout) or, with groups, row-major ones.
         c.add(named("one-panel-of-channels-" + Sgemm.NR + "-520-outputs-reduction-blocks", 2, Sgemm.NR, 3, 5, 520, 3, 3,
-                pad1, OffsetStyle.MIXED, true, true, 36));
+                pad1, OffsetStyle.MIXED, true, true, 35));
+        c.add(named("two-panels-of-channels-" + 2 * Sgemm.NR + "-520-outputs-reduction-blocks", 1, 2 * Sgemm.NR, 4, 3,
+                520, 3, 3, pad1, OffsetStyle.MIXED, true, true, 36));
+        c.add(named("groups2-" + 2 * Sgemm.NR + "-channels-1040-outputs-reduction-blocks", 1, 2 * Sgemm.NR, 3, 4, 1040,
+                3, 3, spec(1, 1, 1, 1, 1, 1, 2, 1), OffsetStyle.MIXED, true, false, 37));
         return c.stream();
     }
 
