@@ -31,7 +31,10 @@ def method(mr, nv, variant):
     out.append("        @Override")
     accs = [f"c{i}_{j}" for i in range(mr) for j in range(nv)]
     name = "multiply" if variant == "packed" else "multiplyBlock"
-    out.append(f"        void {name}(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {{")
+    # The packed variant stores row i of T at t[to + i*ldc ..] (the column gradient's rows lie C apart), the block
+    # variant at t[to + i*NR ..].
+    ldc = ", int ldc" if variant == "packed" else ""
+    out.append(f"        void {name}(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to{ldc}, boolean accumulate) {{")
     # Accumulators start from zero: loading them from t (or choosing between the two) makes C2 keep
     # 24 accumulators boxed (25x slower); the sum is added to t after the loop instead.
     out.append("            FloatVector z = FloatVector.zero(SPECIES);")
@@ -58,18 +61,23 @@ def method(mr, nv, variant):
         for j in range(nv):
             out.append(f"                c{i}_{j} = fma(x, b{j}, c{i}_{j});")
     out.append("            }")
+    def offset(i, j):
+        if variant == "packed":
+            row = "" if i == 0 else (" + ldc" if i == 1 else f" + {i} * ldc")
+            col = "" if j == 0 else (" + L" if j == 1 else f" + {j} * L")
+            return "to" + row + col
+        idx = i * nv + j
+        return "to" if idx == 0 else ("to + L" if idx == 1 else f"to + {idx} * L")
+
     out.append("            if (accumulate) {")
     for i in range(mr):
         for j in range(nv):
-            idx = i * nv + j
-            off = "to" if idx == 0 else ("to + L" if idx == 1 else f"to + {idx} * L")
+            off = offset(i, j)
             out.append(f"                c{i}_{j}.add(FloatVector.fromArray(SPECIES, t, {off})).intoArray(t, {off});")
     out.append("            } else {")
     for i in range(mr):
         for j in range(nv):
-            idx = i * nv + j
-            off = "to" if idx == 0 else ("to + L" if idx == 1 else f"to + {idx} * L")
-            out.append(f"                c{i}_{j}.intoArray(t, {off});")
+            out.append(f"                c{i}_{j}.intoArray(t, {offset(i, j)});")
     out.append("            }")
     out.append("        }")
     return out
@@ -89,8 +97,9 @@ import jdk.incubator.vector.FloatVector;
  * {@code tools/gen_sgemm_tiles.py}; edit the generator, not this file). Each computes
  * {@code T[i][j] = sum_{k < kLen} A[k][i] * B[k][j]} from zero, in the order k = 0, 1, ..., where
  * {@code A[k][i] = a[ao + k*MR + i]} and {@code B[k][j] = b[bo + k*NR + j]} are packed panels, and stores
- * {@code T} row-major ({@code MR x NR}) at {@code t[to..]} or adds it there; {@code multiplyBlock} reads A from
- * {@code MR} rows of stride {@link Sgemm#KC} instead, {@code A[k][i] = a[ao + i*KC + k]}. The loop runs over A's
+ * {@code T} row-major at {@code t[to + i*ldc + j]} or adds it there; {@code multiplyBlock} reads A from
+ * {@code MR} rows of stride {@link Sgemm#KC} instead, {@code A[k][i] = a[ao + i*KC + k]}, and stores at
+ * {@code t[to + i*NR + j]}. The loop runs over A's
  * index and B's follows it (one induction variable); index expressions linear in it let C2 hoist the bounds checks.
  */
 final class GemmTiles {

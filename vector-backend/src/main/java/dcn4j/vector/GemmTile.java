@@ -26,10 +26,12 @@ abstract class GemmTile {
     }
 
     /**
-     * {@code t[to + i*NR + j] (+)= sum_{k < kLen} a[ao + k*MR + i] * b[bo + k*NR + j]} (the sum from zero, k
-     * ascending, then stored, or added when {@code accumulate}): A from a packed panel.
+     * {@code t[to + i*ldc + j] (+)= sum_{k < kLen} a[ao + k*MR + i] * b[bo + k*NR + j]} (the sum from zero, k
+     * ascending, then stored, or added when {@code accumulate}): A from a packed panel; {@code ldc = NR} for a
+     * contiguous tile, {@code C} for the rows of a kernel-point-major column gradient ({@link GradColumnsLayout}).
      */
-    abstract void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate);
+    abstract void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, int ldc,
+                           boolean accumulate);
 
     /**
      * {@code t[to + i*NR + j] (+)= sum_{k < kLen} a[ao + i*KC + k] * b[bo + k*NR + j]}: A from {@code MR} rows of

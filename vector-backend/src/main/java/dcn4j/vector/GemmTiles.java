@@ -12,8 +12,9 @@ import jdk.incubator.vector.FloatVector;
  * {@code tools/gen_sgemm_tiles.py}; edit the generator, not this file). Each computes
  * {@code T[i][j] = sum_{k < kLen} A[k][i] * B[k][j]} from zero, in the order k = 0, 1, ..., where
  * {@code A[k][i] = a[ao + k*MR + i]} and {@code B[k][j] = b[bo + k*NR + j]} are packed panels, and stores
- * {@code T} row-major ({@code MR x NR}) at {@code t[to..]} or adds it there; {@code multiplyBlock} reads A from
- * {@code MR} rows of stride {@link Sgemm#KC} instead, {@code A[k][i] = a[ao + i*KC + k]}. The loop runs over A's
+ * {@code T} row-major at {@code t[to + i*ldc + j]} or adds it there; {@code multiplyBlock} reads A from
+ * {@code MR} rows of stride {@link Sgemm#KC} instead, {@code A[k][i] = a[ao + i*KC + k]}, and stores at
+ * {@code t[to + i*NR + j]}. The loop runs over A's
  * index and B's follows it (one induction variable); index expressions linear in it let C2 hoist the bounds checks.
  */
 final class GemmTiles {
@@ -37,7 +38,7 @@ final class GemmTiles {
         }
 
         @Override
-        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {
+        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, int ldc, boolean accumulate) {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             for (int ak = ao, bk = bo, end = ao + kLen * 4; ak < end; ak += 4, bk += 2 * L) {
@@ -60,21 +61,21 @@ final class GemmTiles {
             if (accumulate) {
                 c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
                 c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
-                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
-                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
-                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
-                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
-                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
-                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + ldc)).intoArray(t, to + ldc);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + ldc + L)).intoArray(t, to + ldc + L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc)).intoArray(t, to + 2 * ldc);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + L)).intoArray(t, to + 2 * ldc + L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc)).intoArray(t, to + 3 * ldc);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + L)).intoArray(t, to + 3 * ldc + L);
             } else {
                 c0_0.intoArray(t, to);
                 c0_1.intoArray(t, to + L);
-                c1_0.intoArray(t, to + 2 * L);
-                c1_1.intoArray(t, to + 3 * L);
-                c2_0.intoArray(t, to + 4 * L);
-                c2_1.intoArray(t, to + 5 * L);
-                c3_0.intoArray(t, to + 6 * L);
-                c3_1.intoArray(t, to + 7 * L);
+                c1_0.intoArray(t, to + ldc);
+                c1_1.intoArray(t, to + ldc + L);
+                c2_0.intoArray(t, to + 2 * ldc);
+                c2_1.intoArray(t, to + 2 * ldc + L);
+                c3_0.intoArray(t, to + 3 * ldc);
+                c3_1.intoArray(t, to + 3 * ldc + L);
             }
         }
 
@@ -128,7 +129,7 @@ final class GemmTiles {
         }
 
         @Override
-        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {
+        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, int ldc, boolean accumulate) {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z;
@@ -158,29 +159,29 @@ final class GemmTiles {
             if (accumulate) {
                 c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
                 c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
-                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
-                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
-                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
-                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
-                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
-                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
-                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
-                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
-                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
-                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + ldc)).intoArray(t, to + ldc);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + ldc + L)).intoArray(t, to + ldc + L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc)).intoArray(t, to + 2 * ldc);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + L)).intoArray(t, to + 2 * ldc + L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc)).intoArray(t, to + 3 * ldc);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + L)).intoArray(t, to + 3 * ldc + L);
+                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc)).intoArray(t, to + 4 * ldc);
+                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc + L)).intoArray(t, to + 4 * ldc + L);
+                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc)).intoArray(t, to + 5 * ldc);
+                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc + L)).intoArray(t, to + 5 * ldc + L);
             } else {
                 c0_0.intoArray(t, to);
                 c0_1.intoArray(t, to + L);
-                c1_0.intoArray(t, to + 2 * L);
-                c1_1.intoArray(t, to + 3 * L);
-                c2_0.intoArray(t, to + 4 * L);
-                c2_1.intoArray(t, to + 5 * L);
-                c3_0.intoArray(t, to + 6 * L);
-                c3_1.intoArray(t, to + 7 * L);
-                c4_0.intoArray(t, to + 8 * L);
-                c4_1.intoArray(t, to + 9 * L);
-                c5_0.intoArray(t, to + 10 * L);
-                c5_1.intoArray(t, to + 11 * L);
+                c1_0.intoArray(t, to + ldc);
+                c1_1.intoArray(t, to + ldc + L);
+                c2_0.intoArray(t, to + 2 * ldc);
+                c2_1.intoArray(t, to + 2 * ldc + L);
+                c3_0.intoArray(t, to + 3 * ldc);
+                c3_1.intoArray(t, to + 3 * ldc + L);
+                c4_0.intoArray(t, to + 4 * ldc);
+                c4_1.intoArray(t, to + 4 * ldc + L);
+                c5_0.intoArray(t, to + 5 * ldc);
+                c5_1.intoArray(t, to + 5 * ldc + L);
             }
         }
 
@@ -249,7 +250,7 @@ final class GemmTiles {
         }
 
         @Override
-        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {
+        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, int ldc, boolean accumulate) {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
@@ -285,37 +286,37 @@ final class GemmTiles {
             if (accumulate) {
                 c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
                 c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
-                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
-                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
-                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
-                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
-                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
-                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
-                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
-                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
-                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
-                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
-                c6_0.add(FloatVector.fromArray(SPECIES, t, to + 12 * L)).intoArray(t, to + 12 * L);
-                c6_1.add(FloatVector.fromArray(SPECIES, t, to + 13 * L)).intoArray(t, to + 13 * L);
-                c7_0.add(FloatVector.fromArray(SPECIES, t, to + 14 * L)).intoArray(t, to + 14 * L);
-                c7_1.add(FloatVector.fromArray(SPECIES, t, to + 15 * L)).intoArray(t, to + 15 * L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + ldc)).intoArray(t, to + ldc);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + ldc + L)).intoArray(t, to + ldc + L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc)).intoArray(t, to + 2 * ldc);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + L)).intoArray(t, to + 2 * ldc + L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc)).intoArray(t, to + 3 * ldc);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + L)).intoArray(t, to + 3 * ldc + L);
+                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc)).intoArray(t, to + 4 * ldc);
+                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc + L)).intoArray(t, to + 4 * ldc + L);
+                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc)).intoArray(t, to + 5 * ldc);
+                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc + L)).intoArray(t, to + 5 * ldc + L);
+                c6_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * ldc)).intoArray(t, to + 6 * ldc);
+                c6_1.add(FloatVector.fromArray(SPECIES, t, to + 6 * ldc + L)).intoArray(t, to + 6 * ldc + L);
+                c7_0.add(FloatVector.fromArray(SPECIES, t, to + 7 * ldc)).intoArray(t, to + 7 * ldc);
+                c7_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * ldc + L)).intoArray(t, to + 7 * ldc + L);
             } else {
                 c0_0.intoArray(t, to);
                 c0_1.intoArray(t, to + L);
-                c1_0.intoArray(t, to + 2 * L);
-                c1_1.intoArray(t, to + 3 * L);
-                c2_0.intoArray(t, to + 4 * L);
-                c2_1.intoArray(t, to + 5 * L);
-                c3_0.intoArray(t, to + 6 * L);
-                c3_1.intoArray(t, to + 7 * L);
-                c4_0.intoArray(t, to + 8 * L);
-                c4_1.intoArray(t, to + 9 * L);
-                c5_0.intoArray(t, to + 10 * L);
-                c5_1.intoArray(t, to + 11 * L);
-                c6_0.intoArray(t, to + 12 * L);
-                c6_1.intoArray(t, to + 13 * L);
-                c7_0.intoArray(t, to + 14 * L);
-                c7_1.intoArray(t, to + 15 * L);
+                c1_0.intoArray(t, to + ldc);
+                c1_1.intoArray(t, to + ldc + L);
+                c2_0.intoArray(t, to + 2 * ldc);
+                c2_1.intoArray(t, to + 2 * ldc + L);
+                c3_0.intoArray(t, to + 3 * ldc);
+                c3_1.intoArray(t, to + 3 * ldc + L);
+                c4_0.intoArray(t, to + 4 * ldc);
+                c4_1.intoArray(t, to + 4 * ldc + L);
+                c5_0.intoArray(t, to + 5 * ldc);
+                c5_1.intoArray(t, to + 5 * ldc + L);
+                c6_0.intoArray(t, to + 6 * ldc);
+                c6_1.intoArray(t, to + 6 * ldc + L);
+                c7_0.intoArray(t, to + 7 * ldc);
+                c7_1.intoArray(t, to + 7 * ldc + L);
             }
         }
 
@@ -398,7 +399,7 @@ final class GemmTiles {
         }
 
         @Override
-        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {
+        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, int ldc, boolean accumulate) {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
             FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
@@ -447,53 +448,53 @@ final class GemmTiles {
             if (accumulate) {
                 c0_0.add(FloatVector.fromArray(SPECIES, t, to)).intoArray(t, to);
                 c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
-                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
-                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
-                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
-                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
-                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
-                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
-                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
-                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
-                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
-                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
-                c6_0.add(FloatVector.fromArray(SPECIES, t, to + 12 * L)).intoArray(t, to + 12 * L);
-                c6_1.add(FloatVector.fromArray(SPECIES, t, to + 13 * L)).intoArray(t, to + 13 * L);
-                c7_0.add(FloatVector.fromArray(SPECIES, t, to + 14 * L)).intoArray(t, to + 14 * L);
-                c7_1.add(FloatVector.fromArray(SPECIES, t, to + 15 * L)).intoArray(t, to + 15 * L);
-                c8_0.add(FloatVector.fromArray(SPECIES, t, to + 16 * L)).intoArray(t, to + 16 * L);
-                c8_1.add(FloatVector.fromArray(SPECIES, t, to + 17 * L)).intoArray(t, to + 17 * L);
-                c9_0.add(FloatVector.fromArray(SPECIES, t, to + 18 * L)).intoArray(t, to + 18 * L);
-                c9_1.add(FloatVector.fromArray(SPECIES, t, to + 19 * L)).intoArray(t, to + 19 * L);
-                c10_0.add(FloatVector.fromArray(SPECIES, t, to + 20 * L)).intoArray(t, to + 20 * L);
-                c10_1.add(FloatVector.fromArray(SPECIES, t, to + 21 * L)).intoArray(t, to + 21 * L);
-                c11_0.add(FloatVector.fromArray(SPECIES, t, to + 22 * L)).intoArray(t, to + 22 * L);
-                c11_1.add(FloatVector.fromArray(SPECIES, t, to + 23 * L)).intoArray(t, to + 23 * L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + ldc)).intoArray(t, to + ldc);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + ldc + L)).intoArray(t, to + ldc + L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc)).intoArray(t, to + 2 * ldc);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + L)).intoArray(t, to + 2 * ldc + L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc)).intoArray(t, to + 3 * ldc);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + L)).intoArray(t, to + 3 * ldc + L);
+                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc)).intoArray(t, to + 4 * ldc);
+                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc + L)).intoArray(t, to + 4 * ldc + L);
+                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc)).intoArray(t, to + 5 * ldc);
+                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc + L)).intoArray(t, to + 5 * ldc + L);
+                c6_0.add(FloatVector.fromArray(SPECIES, t, to + 6 * ldc)).intoArray(t, to + 6 * ldc);
+                c6_1.add(FloatVector.fromArray(SPECIES, t, to + 6 * ldc + L)).intoArray(t, to + 6 * ldc + L);
+                c7_0.add(FloatVector.fromArray(SPECIES, t, to + 7 * ldc)).intoArray(t, to + 7 * ldc);
+                c7_1.add(FloatVector.fromArray(SPECIES, t, to + 7 * ldc + L)).intoArray(t, to + 7 * ldc + L);
+                c8_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * ldc)).intoArray(t, to + 8 * ldc);
+                c8_1.add(FloatVector.fromArray(SPECIES, t, to + 8 * ldc + L)).intoArray(t, to + 8 * ldc + L);
+                c9_0.add(FloatVector.fromArray(SPECIES, t, to + 9 * ldc)).intoArray(t, to + 9 * ldc);
+                c9_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * ldc + L)).intoArray(t, to + 9 * ldc + L);
+                c10_0.add(FloatVector.fromArray(SPECIES, t, to + 10 * ldc)).intoArray(t, to + 10 * ldc);
+                c10_1.add(FloatVector.fromArray(SPECIES, t, to + 10 * ldc + L)).intoArray(t, to + 10 * ldc + L);
+                c11_0.add(FloatVector.fromArray(SPECIES, t, to + 11 * ldc)).intoArray(t, to + 11 * ldc);
+                c11_1.add(FloatVector.fromArray(SPECIES, t, to + 11 * ldc + L)).intoArray(t, to + 11 * ldc + L);
             } else {
                 c0_0.intoArray(t, to);
                 c0_1.intoArray(t, to + L);
-                c1_0.intoArray(t, to + 2 * L);
-                c1_1.intoArray(t, to + 3 * L);
-                c2_0.intoArray(t, to + 4 * L);
-                c2_1.intoArray(t, to + 5 * L);
-                c3_0.intoArray(t, to + 6 * L);
-                c3_1.intoArray(t, to + 7 * L);
-                c4_0.intoArray(t, to + 8 * L);
-                c4_1.intoArray(t, to + 9 * L);
-                c5_0.intoArray(t, to + 10 * L);
-                c5_1.intoArray(t, to + 11 * L);
-                c6_0.intoArray(t, to + 12 * L);
-                c6_1.intoArray(t, to + 13 * L);
-                c7_0.intoArray(t, to + 14 * L);
-                c7_1.intoArray(t, to + 15 * L);
-                c8_0.intoArray(t, to + 16 * L);
-                c8_1.intoArray(t, to + 17 * L);
-                c9_0.intoArray(t, to + 18 * L);
-                c9_1.intoArray(t, to + 19 * L);
-                c10_0.intoArray(t, to + 20 * L);
-                c10_1.intoArray(t, to + 21 * L);
-                c11_0.intoArray(t, to + 22 * L);
-                c11_1.intoArray(t, to + 23 * L);
+                c1_0.intoArray(t, to + ldc);
+                c1_1.intoArray(t, to + ldc + L);
+                c2_0.intoArray(t, to + 2 * ldc);
+                c2_1.intoArray(t, to + 2 * ldc + L);
+                c3_0.intoArray(t, to + 3 * ldc);
+                c3_1.intoArray(t, to + 3 * ldc + L);
+                c4_0.intoArray(t, to + 4 * ldc);
+                c4_1.intoArray(t, to + 4 * ldc + L);
+                c5_0.intoArray(t, to + 5 * ldc);
+                c5_1.intoArray(t, to + 5 * ldc + L);
+                c6_0.intoArray(t, to + 6 * ldc);
+                c6_1.intoArray(t, to + 6 * ldc + L);
+                c7_0.intoArray(t, to + 7 * ldc);
+                c7_1.intoArray(t, to + 7 * ldc + L);
+                c8_0.intoArray(t, to + 8 * ldc);
+                c8_1.intoArray(t, to + 8 * ldc + L);
+                c9_0.intoArray(t, to + 9 * ldc);
+                c9_1.intoArray(t, to + 9 * ldc + L);
+                c10_0.intoArray(t, to + 10 * ldc);
+                c10_1.intoArray(t, to + 10 * ldc + L);
+                c11_0.intoArray(t, to + 11 * ldc);
+                c11_1.intoArray(t, to + 11 * ldc + L);
             }
         }
 
@@ -605,7 +606,7 @@ final class GemmTiles {
         }
 
         @Override
-        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {
+        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, int ldc, boolean accumulate) {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z, c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
             FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z, c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
@@ -641,35 +642,35 @@ final class GemmTiles {
                 c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
                 c0_2.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
                 c0_3.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
-                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
-                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
-                c1_2.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
-                c1_3.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
-                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
-                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
-                c2_2.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
-                c2_3.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
-                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 12 * L)).intoArray(t, to + 12 * L);
-                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 13 * L)).intoArray(t, to + 13 * L);
-                c3_2.add(FloatVector.fromArray(SPECIES, t, to + 14 * L)).intoArray(t, to + 14 * L);
-                c3_3.add(FloatVector.fromArray(SPECIES, t, to + 15 * L)).intoArray(t, to + 15 * L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + ldc)).intoArray(t, to + ldc);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + ldc + L)).intoArray(t, to + ldc + L);
+                c1_2.add(FloatVector.fromArray(SPECIES, t, to + ldc + 2 * L)).intoArray(t, to + ldc + 2 * L);
+                c1_3.add(FloatVector.fromArray(SPECIES, t, to + ldc + 3 * L)).intoArray(t, to + ldc + 3 * L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc)).intoArray(t, to + 2 * ldc);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + L)).intoArray(t, to + 2 * ldc + L);
+                c2_2.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + 2 * L)).intoArray(t, to + 2 * ldc + 2 * L);
+                c2_3.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + 3 * L)).intoArray(t, to + 2 * ldc + 3 * L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc)).intoArray(t, to + 3 * ldc);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + L)).intoArray(t, to + 3 * ldc + L);
+                c3_2.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + 2 * L)).intoArray(t, to + 3 * ldc + 2 * L);
+                c3_3.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + 3 * L)).intoArray(t, to + 3 * ldc + 3 * L);
             } else {
                 c0_0.intoArray(t, to);
                 c0_1.intoArray(t, to + L);
                 c0_2.intoArray(t, to + 2 * L);
                 c0_3.intoArray(t, to + 3 * L);
-                c1_0.intoArray(t, to + 4 * L);
-                c1_1.intoArray(t, to + 5 * L);
-                c1_2.intoArray(t, to + 6 * L);
-                c1_3.intoArray(t, to + 7 * L);
-                c2_0.intoArray(t, to + 8 * L);
-                c2_1.intoArray(t, to + 9 * L);
-                c2_2.intoArray(t, to + 10 * L);
-                c2_3.intoArray(t, to + 11 * L);
-                c3_0.intoArray(t, to + 12 * L);
-                c3_1.intoArray(t, to + 13 * L);
-                c3_2.intoArray(t, to + 14 * L);
-                c3_3.intoArray(t, to + 15 * L);
+                c1_0.intoArray(t, to + ldc);
+                c1_1.intoArray(t, to + ldc + L);
+                c1_2.intoArray(t, to + ldc + 2 * L);
+                c1_3.intoArray(t, to + ldc + 3 * L);
+                c2_0.intoArray(t, to + 2 * ldc);
+                c2_1.intoArray(t, to + 2 * ldc + L);
+                c2_2.intoArray(t, to + 2 * ldc + 2 * L);
+                c2_3.intoArray(t, to + 2 * ldc + 3 * L);
+                c3_0.intoArray(t, to + 3 * ldc);
+                c3_1.intoArray(t, to + 3 * ldc + L);
+                c3_2.intoArray(t, to + 3 * ldc + 2 * L);
+                c3_3.intoArray(t, to + 3 * ldc + 3 * L);
             }
         }
 
@@ -750,7 +751,7 @@ final class GemmTiles {
         }
 
         @Override
-        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, boolean accumulate) {
+        void multiply(float[] a, int ao, float[] b, int bo, int kLen, float[] t, int to, int ldc, boolean accumulate) {
             FloatVector z = FloatVector.zero(SPECIES);
             FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z, c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
             FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z, c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
@@ -797,51 +798,51 @@ final class GemmTiles {
                 c0_1.add(FloatVector.fromArray(SPECIES, t, to + L)).intoArray(t, to + L);
                 c0_2.add(FloatVector.fromArray(SPECIES, t, to + 2 * L)).intoArray(t, to + 2 * L);
                 c0_3.add(FloatVector.fromArray(SPECIES, t, to + 3 * L)).intoArray(t, to + 3 * L);
-                c1_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * L)).intoArray(t, to + 4 * L);
-                c1_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * L)).intoArray(t, to + 5 * L);
-                c1_2.add(FloatVector.fromArray(SPECIES, t, to + 6 * L)).intoArray(t, to + 6 * L);
-                c1_3.add(FloatVector.fromArray(SPECIES, t, to + 7 * L)).intoArray(t, to + 7 * L);
-                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 8 * L)).intoArray(t, to + 8 * L);
-                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 9 * L)).intoArray(t, to + 9 * L);
-                c2_2.add(FloatVector.fromArray(SPECIES, t, to + 10 * L)).intoArray(t, to + 10 * L);
-                c2_3.add(FloatVector.fromArray(SPECIES, t, to + 11 * L)).intoArray(t, to + 11 * L);
-                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 12 * L)).intoArray(t, to + 12 * L);
-                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 13 * L)).intoArray(t, to + 13 * L);
-                c3_2.add(FloatVector.fromArray(SPECIES, t, to + 14 * L)).intoArray(t, to + 14 * L);
-                c3_3.add(FloatVector.fromArray(SPECIES, t, to + 15 * L)).intoArray(t, to + 15 * L);
-                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 16 * L)).intoArray(t, to + 16 * L);
-                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 17 * L)).intoArray(t, to + 17 * L);
-                c4_2.add(FloatVector.fromArray(SPECIES, t, to + 18 * L)).intoArray(t, to + 18 * L);
-                c4_3.add(FloatVector.fromArray(SPECIES, t, to + 19 * L)).intoArray(t, to + 19 * L);
-                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 20 * L)).intoArray(t, to + 20 * L);
-                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 21 * L)).intoArray(t, to + 21 * L);
-                c5_2.add(FloatVector.fromArray(SPECIES, t, to + 22 * L)).intoArray(t, to + 22 * L);
-                c5_3.add(FloatVector.fromArray(SPECIES, t, to + 23 * L)).intoArray(t, to + 23 * L);
+                c1_0.add(FloatVector.fromArray(SPECIES, t, to + ldc)).intoArray(t, to + ldc);
+                c1_1.add(FloatVector.fromArray(SPECIES, t, to + ldc + L)).intoArray(t, to + ldc + L);
+                c1_2.add(FloatVector.fromArray(SPECIES, t, to + ldc + 2 * L)).intoArray(t, to + ldc + 2 * L);
+                c1_3.add(FloatVector.fromArray(SPECIES, t, to + ldc + 3 * L)).intoArray(t, to + ldc + 3 * L);
+                c2_0.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc)).intoArray(t, to + 2 * ldc);
+                c2_1.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + L)).intoArray(t, to + 2 * ldc + L);
+                c2_2.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + 2 * L)).intoArray(t, to + 2 * ldc + 2 * L);
+                c2_3.add(FloatVector.fromArray(SPECIES, t, to + 2 * ldc + 3 * L)).intoArray(t, to + 2 * ldc + 3 * L);
+                c3_0.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc)).intoArray(t, to + 3 * ldc);
+                c3_1.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + L)).intoArray(t, to + 3 * ldc + L);
+                c3_2.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + 2 * L)).intoArray(t, to + 3 * ldc + 2 * L);
+                c3_3.add(FloatVector.fromArray(SPECIES, t, to + 3 * ldc + 3 * L)).intoArray(t, to + 3 * ldc + 3 * L);
+                c4_0.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc)).intoArray(t, to + 4 * ldc);
+                c4_1.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc + L)).intoArray(t, to + 4 * ldc + L);
+                c4_2.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc + 2 * L)).intoArray(t, to + 4 * ldc + 2 * L);
+                c4_3.add(FloatVector.fromArray(SPECIES, t, to + 4 * ldc + 3 * L)).intoArray(t, to + 4 * ldc + 3 * L);
+                c5_0.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc)).intoArray(t, to + 5 * ldc);
+                c5_1.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc + L)).intoArray(t, to + 5 * ldc + L);
+                c5_2.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc + 2 * L)).intoArray(t, to + 5 * ldc + 2 * L);
+                c5_3.add(FloatVector.fromArray(SPECIES, t, to + 5 * ldc + 3 * L)).intoArray(t, to + 5 * ldc + 3 * L);
             } else {
                 c0_0.intoArray(t, to);
                 c0_1.intoArray(t, to + L);
                 c0_2.intoArray(t, to + 2 * L);
                 c0_3.intoArray(t, to + 3 * L);
-                c1_0.intoArray(t, to + 4 * L);
-                c1_1.intoArray(t, to + 5 * L);
-                c1_2.intoArray(t, to + 6 * L);
-                c1_3.intoArray(t, to + 7 * L);
-                c2_0.intoArray(t, to + 8 * L);
-                c2_1.intoArray(t, to + 9 * L);
-                c2_2.intoArray(t, to + 10 * L);
-                c2_3.intoArray(t, to + 11 * L);
-                c3_0.intoArray(t, to + 12 * L);
-                c3_1.intoArray(t, to + 13 * L);
-                c3_2.intoArray(t, to + 14 * L);
-                c3_3.intoArray(t, to + 15 * L);
-                c4_0.intoArray(t, to + 16 * L);
-                c4_1.intoArray(t, to + 17 * L);
-                c4_2.intoArray(t, to + 18 * L);
-                c4_3.intoArray(t, to + 19 * L);
-                c5_0.intoArray(t, to + 20 * L);
-                c5_1.intoArray(t, to + 21 * L);
-                c5_2.intoArray(t, to + 22 * L);
-                c5_3.intoArray(t, to + 23 * L);
+                c1_0.intoArray(t, to + ldc);
+                c1_1.intoArray(t, to + ldc + L);
+                c1_2.intoArray(t, to + ldc + 2 * L);
+                c1_3.intoArray(t, to + ldc + 3 * L);
+                c2_0.intoArray(t, to + 2 * ldc);
+                c2_1.intoArray(t, to + 2 * ldc + L);
+                c2_2.intoArray(t, to + 2 * ldc + 2 * L);
+                c2_3.intoArray(t, to + 2 * ldc + 3 * L);
+                c3_0.intoArray(t, to + 3 * ldc);
+                c3_1.intoArray(t, to + 3 * ldc + L);
+                c3_2.intoArray(t, to + 3 * ldc + 2 * L);
+                c3_3.intoArray(t, to + 3 * ldc + 3 * L);
+                c4_0.intoArray(t, to + 4 * ldc);
+                c4_1.intoArray(t, to + 4 * ldc + L);
+                c4_2.intoArray(t, to + 4 * ldc + 2 * L);
+                c4_3.intoArray(t, to + 4 * ldc + 3 * L);
+                c5_0.intoArray(t, to + 5 * ldc);
+                c5_1.intoArray(t, to + 5 * ldc + L);
+                c5_2.intoArray(t, to + 5 * ldc + 2 * L);
+                c5_3.intoArray(t, to + 5 * ldc + 3 * L);
             }
         }
 

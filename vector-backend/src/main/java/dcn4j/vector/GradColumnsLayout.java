@@ -10,9 +10,10 @@ package dcn4j.vector;
  *   <li><b>Kernel-point-major</b> ({@code rowStride = C}, {@code kernelJump = (rows - 1)*C}):
  *       {@code [kernel points][rows][C]}, for one group, one offset group and channels a multiple of {@code NR}. A
  *       tile of the column-gradient product ({@code MR} rows of an {@code NR}-wide k panel, which then lies in one
- *       kernel point) has rows {@code C} floats apart instead of {@code Kg} (9x closer for 3x3), and with
- *       {@code C == NR} (64 channels at 512 bits) it is {@code MR*NR} contiguous floats that the product writes and
- *       sums in place, without the copy through {@code Sgemm.storeRows}. The consumers ({@link Col2im}'s
+ *       kernel point, all {@code NR} columns present) has its rows {@code C} floats apart instead of {@code Kg} (9x
+ *       closer for 3x3; contiguous with {@code C == NR}), and the product writes and sums it there directly
+ *       ({@code GemmTile.multiply} with {@code ldc = C}) instead of through a tile buffer and
+ *       {@code Sgemm.storeRows}. The consumers ({@link Col2im}'s
  *       one-segment loops) read a (pixel, kernel point) as {@code C} contiguous floats, as row-major, the kernel
  *       points {@link #kernelPointStride} apart. (Panels of {@code NR} one after the other, {@code [Kg/NR][rows][NR]},
  *       also gave contiguous tiles, but a kernel point over several panels became {@code C/NR} runs far apart: at
@@ -47,11 +48,6 @@ record GradColumnsLayout(int rowsPerGroup, int rowStride, int kernelJump) {
     /** Whether a pixel's row is contiguous (every loop may read it a vector at a time, at any channel). */
     boolean rowMajor() {
         return kernelJump == 0;
-    }
-
-    /** Whether a product tile ({@code MR} rows of an {@code NR}-wide panel) is {@code MR*NR} contiguous floats. */
-    boolean tilesContiguous() {
-        return rowStride == Sgemm.NR;
     }
 
     /** The index of element {@code (q, k)} of group {@code grp} in a block at {@code gcOff}. */

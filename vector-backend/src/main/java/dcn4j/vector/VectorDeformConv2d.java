@@ -718,11 +718,12 @@ final class VectorDeformConv2d {
             }
             // The reduction over the output channels in KC-deep blocks: a block of a weight panel (KC x NR,
             // half of L1) stays there while every pixel tile of the item passes over it; the tiles' sums
-            // wait in place where a tile is MR*NR contiguous floats of gradCols (rows past len are the block's
-            // spare rows), else in cTiles (one MR x NR tile per pixel tile, copied into gradCols after the last
-            // block). Near-equal blocks of at most KC (128 = 64 + 64, not 96 + 32: a short block pays a whole
-            // tile's set-up and store for few multiply-adds).
-            boolean inPlace = gcLayout.tilesContiguous();
+            // wait in place where the columns are kernel-point-major (a tile's rows C floats apart, all NR
+            // columns in one kernel point; rows past len are the block's spare rows), else in cTiles (one MR x NR
+            // tile per pixel tile, copied into the rows after the last block: the columns may end mid-panel).
+            // Near-equal blocks of at most KC (128 = 64 + 64, not 96 + 32: a short block pays a whole tile's
+            // set-up and store for few multiply-adds).
+            boolean inPlace = !gcLayout.rowMajor();
             int oBlocks = ceilDiv(og, Sgemm.KC);
             for (int kp = kRange[0]; kp < kRange[1]; kp++) {
                 int bo = (grp * kPanels + kp) * og * NR;
@@ -732,9 +733,9 @@ final class VectorDeformConv2d {
                         int ao = (qp * og + o0) * MR, bko = bo + o0 * NR;
                         if (inPlace) {
                             Sgemm.TILE.multiply(aPanel, ao, packedW, bko, ol, gradCols,
-                                    gcLayout.at(gcOff, grp, q0 + qp * MR, kp * NR), o0 > 0);
+                                    gcLayout.at(gcOff, grp, q0 + qp * MR, kp * NR), gcLayout.rowStride(), o0 > 0);
                         } else {
-                            Sgemm.TILE.multiply(aPanel, ao, packedW, bko, ol, cTiles, qp * MR * NR, o0 > 0);
+                            Sgemm.TILE.multiply(aPanel, ao, packedW, bko, ol, cTiles, qp * MR * NR, NR, o0 > 0);
                         }
                     }
                 }
@@ -776,7 +777,7 @@ final class VectorDeformConv2d {
                 int q0 = blockStart(count, qBlocks, qb), ql = blockStart(count, qBlocks, qb + 1) - q0;
                 for (int op = 0; op < oPanels; op++) {
                     Sgemm.TILE.multiply(gradOutPanels, ((grp * oPanels + op) * rpg + q0) * MR, cols, bo + q0 * NR, ql,
-                            cTiles, op * MR * NR, q0 > 0);
+                            cTiles, op * MR * NR, NR, q0 > 0);
                 }
             }
             for (int op = 0; op < oPanels; op++) {

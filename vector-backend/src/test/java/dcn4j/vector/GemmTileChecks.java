@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * The law every register tile obeys, checked against a naive double-precision product: each element of a
  * float32 tile is within the forward error bound of a float32 dot product,
  * {@code |t - exact| <= k * 2^-24 * sum_k |a*b|}, for packed and block-major A operands (same bits), odd
- * depths, a product split in k blocks (exactly the float sum of the blocks), and through
+ * depths, a product split in k blocks (exactly the float sum of the blocks), rows stored a stride apart (same
+ * bits, nothing between the rows touched), and through
  * {@link Sgemm#blocksTimesPanels} with several KC blocks, partial tiles and accumulation.
  * Shared by {@link GemmTileTest} (this JVM's width) and {@link VectorWidthCheck} (child JVMs at every width).
  */
@@ -44,14 +45,31 @@ final class GemmTileChecks {
         float[] rows = random(r, pad + mr * Sgemm.KC);
         if (block) for (int i = 0; i < mr; i++) for (int k = 0; k < kLen; k++) rows[pad + i * Sgemm.KC + k] = a[pad + k * mr + i];
         float[] t = new float[mr * nr], tr = new float[pad + mr * nr], split = new float[pad + mr * nr];
-        tile.multiply(a, pad, b, pad, kLen, t, 0, false);
+        tile.multiply(a, pad, b, pad, kLen, t, 0, nr, false);
+        // Rows ldc apart (the column gradient's kernel-point-major rows): stored, then added to; the gaps keep -3.
+        int ldc = nr + 7;
+        float[] strided = new float[pad + (mr - 1) * ldc + nr + 3];
+        java.util.Arrays.fill(strided, -3f);
+        tile.multiply(a, pad, b, pad, kLen, strided, pad, ldc, false);
+        float[] once = strided.clone();
+        tile.multiply(a, pad, b, pad, kLen, strided, pad, ldc, true);
+        for (int x = 0; x < strided.length; x++) {
+            int i = (x - pad) / ldc, j = (x - pad) % ldc;
+            boolean inTile = x >= pad && i < mr && j < nr;
+            float expectOnce = inTile ? t[i * nr + j] : -3f, expectTwice = inTile ? t[i * nr + j] + t[i * nr + j] : -3f;
+            if (Float.compare(once[x], expectOnce) != 0 || Float.compare(strided[x], expectTwice) != 0) {
+                failures.add(tile + " k=" + kLen + " rows " + ldc + " apart, index " + x + ": " + once[x] + " then "
+                        + strided[x] + ", expected " + expectOnce + " then " + expectTwice);
+                break;
+            }
+        }
         if (block) tile.multiplyBlock(rows, pad, b, pad, kLen, tr, pad, false);
         // The same product in two k blocks, the second added: the sum of the two block sums.
         int k1 = kLen / 3;
         float[] second = new float[pad + mr * nr];
-        tile.multiply(a, pad, b, pad, k1, split, pad, false);
-        tile.multiply(a, pad + k1 * mr, b, pad + k1 * nr, kLen - k1, second, pad, false);
-        tile.multiply(a, pad + k1 * mr, b, pad + k1 * nr, kLen - k1, split, pad, true);
+        tile.multiply(a, pad, b, pad, k1, split, pad, nr, false);
+        tile.multiply(a, pad + k1 * mr, b, pad + k1 * nr, kLen - k1, second, pad, nr, false);
+        tile.multiply(a, pad + k1 * mr, b, pad + k1 * nr, kLen - k1, split, pad, nr, true);
         for (int i = 0; i < mr; i++) {
             for (int j = 0; j < nr; j++) {
                 double exact = 0, abs = 0;
@@ -105,7 +123,7 @@ final class GemmTileChecks {
                 for (int q = 0; q < rows; q += mr) {
                     Sgemm.packA(dense, q * k + k0, k, 1, mr, kl, mr, aPanel, 0);
                     for (int p = 0; p < panels; p++) {
-                        tile.multiply(aPanel, 0, b, (p * k + k0) * nr, kl, cPacked, (p * paddedRows + q) * nr,
+                        tile.multiply(aPanel, 0, b, (p * k + k0) * nr, kl, cPacked, (p * paddedRows + q) * nr, nr,
                                 pass == 2 || k0 > 0);
                     }
                 }
