@@ -13,11 +13,11 @@ package dcn4j.vector;
  *       kernel point, all {@code NR} columns present) has its rows {@code C} floats apart instead of {@code Kg} (9x
  *       closer for 3x3; contiguous with {@code C == NR}), and the product writes and sums it there directly
  *       ({@code GemmTile.multiply} with {@code ldc = C}) instead of through a tile buffer and
- *       {@code Sgemm.storeRows}. The consumers ({@link Col2im}'s
- *       one-segment loops) read a (pixel, kernel point) as {@code C} contiguous floats, as row-major, the kernel
- *       points {@link #kernelPointStride} apart. (Panels of {@code NR} one after the other, {@code [Kg/NR][rows][NR]},
- *       also gave contiguous tiles, but a kernel point over several panels became {@code C/NR} runs far apart: at
- *       256 bits and 256 channels the offset gradients took 2.9x and the scatter 3.1x the time.)</li>
+ *       {@code Sgemm.storeRows}. The consumers ({@link Col2im}'s one-segment loops) read a (pixel, kernel point) as
+ *       {@code C} contiguous floats, as row-major, the kernel points {@link #kernelPointStride} apart. (Panels of
+ *       {@code NR} one after the other, {@code [Kg/NR][rows][NR]}, also gave contiguous tiles, but a kernel point
+ *       over several panels became {@code C/NR} runs far apart: at 256 bits and 256 channels the offset gradients
+ *       took 2.9x and the scatter 3.1x the time.)</li>
  * </ul>
  */
 record GradColumnsLayout(int rowsPerGroup, int rowStride, int kernelJump) {
@@ -27,12 +27,16 @@ record GradColumnsLayout(int rowsPerGroup, int rowStride, int kernelJump) {
         return new GradColumnsLayout(rowsPerGroup, g.groupK, 0);
     }
 
-    /** Kernel-point-major, {@code [kernel points][rows][C]}; {@code rows} a multiple of {@code MR}; see {@link #kernelPointMajorFits}. */
+    /**
+     * Kernel-point-major, {@code [kernel points][rows][C]}; {@code rows} a multiple of {@code MR}; see
+     * {@link #kernelPointMajorFits}.
+     */
     static GradColumnsLayout kernelPointMajor(ConvGeometry g, int rows) {
         if (!kernelPointMajorFits(g) || rows % Sgemm.MR != 0) {
             throw new IllegalArgumentException("kernel-point-major gradient columns: expected one group, one offset "
-                    + "group, channels a multiple of " + Sgemm.NR + " and rows a multiple of " + Sgemm.MR + ", got groups "
-                    + g.groups + ", offset groups " + g.offsetGroups + ", channels " + g.channels + ", rows " + rows);
+                    + "group, channels a multiple of " + Sgemm.NR + " and rows a multiple of " + Sgemm.MR
+                    + ", got groups " + g.groups + ", offset groups " + g.offsetGroups + ", channels " + g.channels
+                    + ", rows " + rows);
         }
         return new GradColumnsLayout(rows, g.channels, (rows - 1) * g.channels);
     }
@@ -57,9 +61,9 @@ record GradColumnsLayout(int rowsPerGroup, int rowStride, int kernelJump) {
     }
 
     /**
-     * The index distance between kernel points {@code kpt} and {@code kpt + 1} of one pixel where {@code Kg = kernels*C}
-     * (one group): {@code C} row-major, {@code rows*C} kernel-point-major; within a kernel point, channel {@code ch}
-     * is {@code ch} further on in both.
+     * The index distance between kernel points {@code kpt} and {@code kpt + 1} of one pixel where
+     * {@code Kg = kernels*C} (one group): {@code C} row-major, {@code rows*C} kernel-point-major; within a kernel
+     * point, channel {@code ch} is {@code ch} further on in both.
      */
     int kernelPointStride(ConvGeometry g) {
         return at(0, 0, 0, g.channels) - at(0, 0, 0, 0);

@@ -35,8 +35,8 @@ class Col2imTest {
             float[] maskOne = k.mask != null ? marked(k.mask.length) : null;
             float[] maskGeneral = k.mask != null ? marked(k.mask.length) : null;
             int q0 = r.nextInt(k.count), len = 1 + r.nextInt(k.count - q0);
-            Col2im.offsetMaskGradsOneSegment(g, k.table, k.padded, k.gradCols, 0, rowMajor, k.item, k.p0, q0, len, offOne,
-                    maskOne);
+            Col2im.offsetMaskGradsOneSegment(g, k.table, k.padded, k.gradCols, 0, rowMajor, k.item, k.p0, q0, len,
+                    offOne, maskOne);
             Col2im.offsetMaskGradsGeneral(g, k.table, k.padded, k.gradCols, 0, rowMajor, k.item, k.p0, q0, len,
                     offGeneral, maskGeneral);
             String what = k.what + ", pixels " + q0 + ".." + (q0 + len);
@@ -83,32 +83,33 @@ class Col2imTest {
             ConvGeometry g = k.g;
             int rows = (k.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR, gcOff = 1 + r.nextInt(40), c = g.channels;
             GradColumnsLayout rowMajor = GradColumnsLayout.rowMajor(g, k.count);
-            GradColumnsLayout panelMajor = GradColumnsLayout.kernelPointMajor(g, rows);
-            float[] panels = new float[gcOff + rows * g.groupK + Sgemm.NR];
-            Arrays.fill(panels, Float.NaN);
+            GradColumnsLayout kpMajor = GradColumnsLayout.kernelPointMajor(g, rows);
+            float[] kpColumns = new float[gcOff + rows * g.groupK + Sgemm.NR];
+            Arrays.fill(kpColumns, Float.NaN);
             for (int q = 0; q < k.count; q++) {
                 for (int kk = 0; kk < g.groupK; kk++) {
                     // Defined independently of GradColumnsLayout.at: kernel point kk/C, row q, channel kk%C.
-                    panels[gcOff + (kk / c * rows + q) * c + kk % c] = k.gradCols[q * g.groupK + kk];
+                    kpColumns[gcOff + (kk / c * rows + q) * c + kk % c] = k.gradCols[q * g.groupK + kk];
                 }
             }
             int q0 = r.nextInt(k.count), len = 1 + r.nextInt(k.count - q0);
-            float[] offRow = marked(k.offset.length), offPanel = marked(k.offset.length);
+            float[] offRow = marked(k.offset.length), offKp = marked(k.offset.length);
             float[] maskRow = k.mask != null ? marked(k.mask.length) : null;
-            float[] maskPanel = k.mask != null ? marked(k.mask.length) : null;
-            Col2im.offsetMaskGrads(g, k.table, k.padded, k.gradCols, 0, rowMajor, k.item, k.p0, q0, len, offRow, maskRow);
-            Col2im.offsetMaskGrads(g, k.table, k.padded, panels, gcOff, panelMajor, k.item, k.p0, q0, len, offPanel,
-                    maskPanel);
+            float[] maskKp = k.mask != null ? marked(k.mask.length) : null;
+            Col2im.offsetMaskGrads(g, k.table, k.padded, k.gradCols, 0, rowMajor, k.item, k.p0, q0, len, offRow,
+                    maskRow);
+            Col2im.offsetMaskGrads(g, k.table, k.padded, kpColumns, gcOff, kpMajor, k.item, k.p0, q0, len, offKp,
+                    maskKp);
             String what = k.what + ", pixels " + q0 + ".." + (q0 + len);
-            same(offRow, offPanel, what + ": offset gradient");
-            if (k.mask != null) same(maskRow, maskPanel, what + ": mask gradient");
+            same(offRow, offKp, what + ": offset gradient");
+            if (k.mask != null) same(maskRow, maskKp, what + ": mask gradient");
             int vectors = g.channels / Sgemm.L, v0 = r.nextInt(vectors), v1 = v0 + 1 + r.nextInt(vectors - v0);
             float[] fromRows = new float[(int) g.paddedSize];
             for (int i = 0; i < fromRows.length; i++) fromRows[i] = (float) r.nextDouble(-1, 1);
-            float[] fromPanels = fromRows.clone();
+            float[] fromKp = fromRows.clone();
             Col2im.scatter(g, k.table, k.gradCols, 0, rowMajor, q0, len, v0 * Sgemm.L, v1 * Sgemm.L, fromRows);
-            Col2im.scatter(g, k.table, panels, gcOff, panelMajor, q0, len, v0 * Sgemm.L, v1 * Sgemm.L, fromPanels);
-            same(fromRows, fromPanels, what + ", channels " + v0 * Sgemm.L + ".." + v1 * Sgemm.L + ": input gradient");
+            Col2im.scatter(g, k.table, kpColumns, gcOff, kpMajor, q0, len, v0 * Sgemm.L, v1 * Sgemm.L, fromKp);
+            same(fromRows, fromKp, what + ", channels " + v0 * Sgemm.L + ".." + v1 * Sgemm.L + ": input gradient");
             cases++;
         }
         assertTrue(cases > 80, "cases run: " + cases);
@@ -120,12 +121,13 @@ class Col2imTest {
         Case k = null;
         for (int t = 0; k == null; t++) k = randomCase(new SplittableRandom(2031 + t), t, Sgemm.NR, 1);
         Case c = k;
-        GradColumnsLayout panelMajor = GradColumnsLayout.kernelPointMajor(c.g, (c.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR);
-        float[] panels = new float[panelMajor.at(0, 0, 0, c.g.groupK) + Sgemm.NR * c.count];
-        assertThrows(IllegalStateException.class, () -> Col2im.scatterGeneral(c.g, c.table, panels, 0, panelMajor, 0,
+        int rows = (c.count + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR;
+        GradColumnsLayout kpMajor = GradColumnsLayout.kernelPointMajor(c.g, rows);
+        float[] kpColumns = new float[kpMajor.at(0, 0, 0, c.g.groupK) + Sgemm.NR * c.count];
+        assertThrows(IllegalStateException.class, () -> Col2im.scatterGeneral(c.g, c.table, kpColumns, 0, kpMajor, 0,
                 c.count, 0, c.g.channels, new float[(int) c.g.paddedSize]));
-        assertThrows(IllegalStateException.class, () -> Col2im.offsetMaskGradsGeneral(c.g, c.table, c.padded, panels, 0,
-                panelMajor, c.item, c.p0, 0, c.count, new float[c.offset.length], null));
+        assertThrows(IllegalStateException.class, () -> Col2im.offsetMaskGradsGeneral(c.g, c.table, c.padded, kpColumns, 0,
+                kpMajor, c.item, c.p0, 0, c.count, new float[c.offset.length], null));
     }
 
     /**
@@ -157,8 +159,8 @@ class Col2imTest {
                 gradCols[i] = r.nextInt(300) == 0 ? pick(r) : (float) (r.nextDouble(-1, 1) * (r.nextInt(4) == 0 ? 1e10 : 1));
             }
             float[] gOff = marked(offset.length), gMask = marked(mask.length);
-            Col2im.offsetMaskGrads(g, table, padded, gradCols, 0, GradColumnsLayout.rowMajor(g, g.pixels), 0, 0, 0, g.pixels,
-                    gOff, gMask);
+            GradColumnsLayout rowMajor = GradColumnsLayout.rowMajor(g, g.pixels);
+            Col2im.offsetMaskGrads(g, table, padded, gradCols, 0, rowMajor, 0, 0, 0, g.pixels, gOff, gMask);
             float[] expectedOff = new float[offset.length], expectedMask = new float[mask.length];
             for (int q = 0; q < g.pixels; q++) {
                 for (int kpt = 0; kpt < 9; kpt++) {

@@ -31,7 +31,8 @@ class GradColumnsLayoutTest {
         for (int grp = 0; grp < 2; grp++) {
             for (int q = 0; q < 12; q++) {
                 for (int k = 0; k < g.groupK; k++) {
-                    assertEquals(5 + (grp * 12 + q) * g.groupK + k, layout.at(5, grp, q, k), "(" + grp + ", " + q + ", " + k + ")");
+                    assertEquals(5 + (grp * 12 + q) * g.groupK + k, layout.at(5, grp, q, k),
+                            "(" + grp + ", " + q + ", " + k + ")");
                 }
             }
         }
