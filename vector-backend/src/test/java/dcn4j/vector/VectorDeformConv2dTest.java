@@ -227,6 +227,24 @@ class VectorDeformConv2dTest {
     }
 
     @Test
+    void spreadSamplingBlocksArePermutationsOfTheBlocks() {
+        for (int blocks = 1; blocks <= 40; blocks++) {
+            boolean[] seen = new boolean[blocks];
+            for (int item = 0; item < blocks; item++) {
+                int b = VectorDeformConv2d.spreadBlock(item, blocks);
+                assertTrue(b >= 0 && b < blocks && !seen[b], blocks + " blocks: item " + item + " -> block " + b);
+                seen[b] = true;
+                // Consecutive items are ceil(blocks/2) or one less apart: never neighbours from 5 blocks on.
+                if (item > 0 && blocks >= 5) {
+                    int previous = VectorDeformConv2d.spreadBlock(item - 1, blocks);
+                    assertTrue(Math.abs(b - previous) > 1, blocks + " blocks: items " + (item - 1) + ", " + item
+                            + " fill neighbouring blocks " + previous + ", " + b);
+                }
+            }
+        }
+    }
+
+    @Test
     void zeroOffsetsEqualPlainConvolutionBitForBit() {
         // Zero offsets sample at integer positions with weights (1, 0, 0, 0): exactly the plain path.
         DeformConv2dSpec s = spec(1, 2, 1, 1, 2, 1, 2, 3);
