@@ -210,8 +210,11 @@ final class Col2im {
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s];
             int cs = Math.max(g.segStart[s], cFrom), ce = Math.min(g.segEnd[s], cTo);
+            if (cs >= ce) continue;
+            // A segment's channels are contiguous in both layouts (one kernel point): channel ch at src + ch.
+            int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg + cs) - cs;
             for (int ch = cs; ch < ce; ch++) {
-                float gc = gradCols[layout.at(gcOff, grp, q, kpt * cg - grp * cg + ch)];
+                float gc = gradCols[src + ch];
                 int at = b + ch;
                 gradPadded[at] += m * wt[e] * gc;
                 if (right) gradPadded[at + d01] += m * wt[pl + e] * gc;
@@ -436,8 +439,10 @@ final class Col2im {
         float gy = 0f, gx = 0f, gm = 0f;
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
+            // A segment's channels are contiguous in both layouts (one kernel point): channel ch at src + ch.
+            int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg + cs) - cs;
             for (int ch = cs; ch < ce; ch++) {
-                float gc = gradCols[layout.at(gcOff, grp, q, kpt * cg - grp * cg + ch)];
+                float gc = gradCols[src + ch];
                 if (!unmodulated) {
                     // Outside: slope 0 and value 0; a NaN sample: NaN slopes, value NaN (ly holds it).
                     float slope = b == SampleTable.NAN_SAMPLE ? Float.NaN : 0f;
@@ -475,11 +480,12 @@ final class Col2im {
         FloatVector slopeTerms = zero, valueTerms = zero;
         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
+            // A segment's channels are contiguous in both layouts (one kernel point): channel ch at src + ch.
+            int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg + cs) - cs;
             for (int ch = cs; ch < ce; ch += L) {
-                // Masked-off lanes load 0 and add +0 (kernel-point-major: one segment, whole vectors in a kernel point).
+                // Masked-off lanes load 0 and add +0.
                 VectorMask<Float> in = SPECIES.indexInRange(ch, ce);
-                int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg + ch);
-                FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src, in);
+                FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, in);
                 slopeTerms = slopeTerms.add(gs.mul(vm).mul(zero));
                 valueTerms = valueTerms.add(gs.mul(zero));
             }
