@@ -265,22 +265,10 @@ final class Col2im {
             int e = q, src = layout.at(gcOff, 0, q, 0);
             for (int kpt = 0; kpt < kk; kpt++, e += cap, src += kptStride) {
                 int b = base[e];
-                float gy, gx, gm = 0f;
-                if (b < 0) {
-                    float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, layout, q, 0, kpt, withMask);
-                    gy = r[0];
-                    gx = r[1];
-                    gm = r[2];
-                } else {
-                    float ly = frac[e], lx = frac[pl + e], fhy = frac[3 * pl + e], fhx = frac[4 * pl + e];
-                    boolean slopeY = frac[5 * pl + e] != 0f, slopeX = frac[6 * pl + e] != 0f;
-                    FloatVector vly = FloatVector.broadcast(SPECIES, ly), vlx = FloatVector.broadcast(SPECIES, lx);
-                    FloatVector hy = FloatVector.broadcast(SPECIES, fhy), hx = FloatVector.broadcast(SPECIES, fhx);
-                    FloatVector b00 = FloatVector.broadcast(SPECIES, fhy * fhx);
-                    FloatVector b01 = FloatVector.broadcast(SPECIES, fhy * lx);
-                    FloatVector b10 = FloatVector.broadcast(SPECIES, ly * fhx);
-                    FloatVector b11 = FloatVector.broadcast(SPECIES, ly * lx);
-                    FloatVector accY = zero, accX = zero, accM = zero;
+                int offY = offBase + 2 * kpt * pixels + p, offX = offY + pixels, maskAt = maskBase + kpt * pixels + p;
+                if (b >= 0 && frac[5 * pl + e] != 0f && frac[6 * pl + e] != 0f) {
+                    // The ordinary sample: five dot products over the channels, combined once (fastGrads).
+                    FloatVector sL = zero, sR = zero, sT = zero, sB = zero, s00 = zero;
                     for (int ch = 0; ch < c; ch += L) {
                         int at = b + ch;
                         FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
@@ -288,24 +276,16 @@ final class Col2im {
                         FloatVector v01 = FloatVector.fromArray(SPECIES, padded, at + d01);
                         FloatVector v10 = FloatVector.fromArray(SPECIES, padded, at + d10);
                         FloatVector v11 = FloatVector.fromArray(SPECIES, padded, at + d11);
-                        FloatVector top = v01.sub(v00), bottom = v11.sub(v10);
-                        FloatVector left = v10.sub(v00), right = v11.sub(v01);
-                        accY = fma(gs, slopeY ? left.mul(hx).add(right.mul(vlx)) : zero, accY);
-                        accX = fma(gs, slopeX ? top.mul(hy).add(bottom.mul(vly)) : zero, accX);
-                        if (withMask) {
-                            accM = fma(gs, v00.mul(b00).add(v01.mul(b01)).add(v10.mul(b10)).add(v11.mul(b11)), accM);
-                        }
+                        sL = fma(gs, v10.sub(v00), sL);
+                        sR = fma(gs, v11.sub(v01), sR);
+                        sT = fma(gs, v01.sub(v00), sT);
+                        sB = fma(gs, v11.sub(v10), sB);
+                        if (withMask) s00 = fma(gs, v00, s00);
                     }
-                    float mk = frac[2 * pl + e];
-                    gy = mk * sumLanes(accY);
-                    gx = mk * sumLanes(accX);
-                    if (withMask) gm = sumLanes(accM);
+                    if (fastGrads(frac, pl, e, sL, sR, sT, sB, s00, gradOffset, offY, offX, gradMask, maskAt)) continue;
                 }
-                if (gradOffset != null) {
-                    gradOffset[offBase + 2 * kpt * pixels + p] = gy;
-                    gradOffset[offBase + (2 * kpt + 1) * pixels + p] = gx;
-                }
-                if (withMask) gradMask[maskBase + kpt * pixels + p] = gm;
+                exactGrads(g, table, e, padded, gradCols, gcOff, layout, q, 0, kpt, gradOffset, offY, offX, gradMask,
+                        maskAt);
             }
         }
     }
@@ -323,6 +303,7 @@ final class Col2im {
         float[] frac = table.frac;
         int pl = table.plane, cap = table.capacity;
         boolean withMask = gradMask != null;
+        FloatVector zero = FloatVector.zero(SPECIES);
         for (int q = q0; q < q0 + count; q++) {
             int p = p0 + q;
             // Entry of (q, og, kpt): (og*kk + kpt)*capacity + q (SampleTable.entry).
@@ -330,28 +311,10 @@ final class Col2im {
             for (int og = 0; og < ogs; og++) {
                 for (int kpt = 0; kpt < kk; kpt++, e += cap) {
                     int b = base[e];
-                    float gy = 0f, gx = 0f, gm = 0f;
-                    if (b < 0) {
-                        float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, layout, q, og, kpt, withMask);
-                        gy = r[0];
-                        gx = r[1];
-                        gm = r[2];
-                    } else {
-                        float ly = frac[e], lx = frac[1 * pl + e];
-                        float fhy = frac[3 * pl + e], fhx = frac[4 * pl + e];
-                        // No slope along a coordinate moved onto the last row/column (Border.DCNV1): each
-                        // term is grad * 0 there, as the reference's gc * m * 0 (DESIGN.md "Non-finite values").
-                        boolean slopeY = frac[5 * pl + e] != 0f, slopeX = frac[6 * pl + e] != 0f;
-                        FloatVector zero = FloatVector.zero(SPECIES);
-                        FloatVector vly = FloatVector.broadcast(SPECIES, ly);
-                        FloatVector vlx = FloatVector.broadcast(SPECIES, lx);
-                        FloatVector hy = FloatVector.broadcast(SPECIES, fhy);
-                        FloatVector hx = FloatVector.broadcast(SPECIES, fhx);
-                        FloatVector b00 = FloatVector.broadcast(SPECIES, fhy * fhx);
-                        FloatVector b01 = FloatVector.broadcast(SPECIES, fhy * lx);
-                        FloatVector b10 = FloatVector.broadcast(SPECIES, ly * fhx);
-                        FloatVector b11 = FloatVector.broadcast(SPECIES, ly * lx);
-                        FloatVector accY = FloatVector.zero(SPECIES), accX = accY, accM = accY;
+                    int offY = offBase + 2 * (og * kk + kpt) * pixels + p, offX = offY + pixels;
+                    int maskAt = maskBase + (og * kk + kpt) * pixels + p;
+                    if (b >= 0 && frac[5 * pl + e] != 0f && frac[6 * pl + e] != 0f) {
+                        FloatVector sL = zero, sR = zero, sT = zero, sB = zero, s00 = zero;
                         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
                             // Row-major: channel ch of group grp at src + ch.
@@ -364,22 +327,14 @@ final class Col2im {
                                 FloatVector v01 = FloatVector.fromArray(SPECIES, padded, at + d01);
                                 FloatVector v10 = FloatVector.fromArray(SPECIES, padded, at + d10);
                                 FloatVector v11 = FloatVector.fromArray(SPECIES, padded, at + d11);
-                                // d/dpy = (1-lx)(v10 - v00) + lx (v11 - v01); d/dpx = (1-ly)(v01 - v00) + ly (v11 - v10)
-                                FloatVector top = v01.sub(v00), bottom = v11.sub(v10);
-                                FloatVector left = v10.sub(v00), right = v11.sub(v01);
-                                FloatVector dy = left.mul(hx).add(right.mul(vlx));
-                                FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                accY = fma(gs, slopeY ? dy : zero, accY);
-                                accX = fma(gs, slopeX ? dx : zero, accX);
-                                if (withMask) {
-                                    // Every corner times its weight, as the reference's value (a lerp would
-                                    // turn an infinite corner into NaN: inf - inf).
-                                    FloatVector val = v00.mul(b00).add(v01.mul(b01)).add(v10.mul(b10)).add(v11.mul(b11));
-                                    accM = fma(gs, val, accM);
-                                }
+                                sL = fma(gs, v10.sub(v00), sL);
+                                sR = fma(gs, v11.sub(v01), sR);
+                                sT = fma(gs, v01.sub(v00), sT);
+                                sB = fma(gs, v11.sub(v10), sB);
+                                if (withMask) s00 = fma(gs, v00, s00);
                             }
                             if (ch < ce) {
-                                // Same arithmetic on the masked tail (masked-off lanes load 0 and add 0).
+                                // The same on the masked tail (masked-off lanes load 0 and add +0).
                                 VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
                                 int at = b + ch;
                                 FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, m);
@@ -387,34 +342,133 @@ final class Col2im {
                                 FloatVector v01 = FloatVector.fromArray(SPECIES, padded, at + d01, m);
                                 FloatVector v10 = FloatVector.fromArray(SPECIES, padded, at + d10, m);
                                 FloatVector v11 = FloatVector.fromArray(SPECIES, padded, at + d11, m);
-                                FloatVector top = v01.sub(v00), bottom = v11.sub(v10);
-                                FloatVector left = v10.sub(v00), right = v11.sub(v01);
-                                FloatVector dy = left.mul(hx).add(right.mul(vlx));
-                                FloatVector dx = top.mul(hy).add(bottom.mul(vly));
-                                accY = fma(gs, slopeY ? dy : zero, accY);
-                                accX = fma(gs, slopeX ? dx : zero, accX);
-                                if (withMask) {
-                                    // Every corner times its weight, as the reference's value (a lerp would
-                                    // turn an infinite corner into NaN: inf - inf).
-                                    FloatVector val = v00.mul(b00).add(v01.mul(b01)).add(v10.mul(b10)).add(v11.mul(b11));
-                                    accM = fma(gs, val, accM);
-                                }
+                                sL = fma(gs, v10.sub(v00), sL);
+                                sR = fma(gs, v11.sub(v01), sR);
+                                sT = fma(gs, v01.sub(v00), sT);
+                                sB = fma(gs, v11.sub(v10), sB);
+                                if (withMask) s00 = fma(gs, v00, s00);
                             }
                         }
-                        float mk = frac[2 * pl + e];
-                        gy = mk * sumLanes(accY);
-                        gx = mk * sumLanes(accX);
-                        if (withMask) gm = sumLanes(accM);
+                        if (fastGrads(frac, pl, e, sL, sR, sT, sB, s00, gradOffset, offY, offX, gradMask, maskAt)) {
+                            continue;
+                        }
                     }
-                    if (gradOffset != null) {
-                        int ch = 2 * (og * kk + kpt);
-                        gradOffset[offBase + ch * pixels + p] = gy;
-                        gradOffset[offBase + (ch + 1) * pixels + p] = gx;
-                    }
-                    if (gradMask != null) gradMask[maskBase + (og * kk + kpt) * pixels + p] = gm;
+                    exactGrads(g, table, e, padded, gradCols, gcOff, layout, q, og, kpt, gradOffset, offY, offX,
+                            gradMask, maskAt);
                 }
             }
         }
+    }
+
+    /**
+     * The gradients of an ordinary sample (both slopes, finite result) from five dot products over its channels
+     * {@code c}: {@code sL = sum gc (v10 - v00)}, {@code sR = sum gc (v11 - v01)}, {@code sT = sum gc (v01 - v00)},
+     * {@code sB = sum gc (v11 - v10)}, {@code s00 = sum gc v00} (lane-wise, as vectors). Because the corner weights
+     * do not depend on the channel they come out of the sums: {@code d/dy = mask (hx sL + lx sR)},
+     * {@code d/dx = mask (hy sT + ly sB)} and, with {@code v01 = v00 + top}, {@code v10 = v00 + left},
+     * {@code v11 = v00 + left + bottom}, {@code d/dmask = (w00+w01+w10+w11) s00 + w01 sT + (w10+w11) sL + w11 sB}.
+     * Four or five fused multiply-adds per vector of channels instead of fourteen (the slope and value per
+     * channel, then times the gradient), with the same differences of corners as before (no new cancellation).
+     * The sums are in another order than the reference's channel-by-channel terms, so where one is not finite
+     * (an infinite or NaN corner or gradient, an overflow) this returns false, writes nothing, and the caller
+     * takes {@link #exactGrads}, whose terms put NaN and infinities where the reference does: a non-finite
+     * term always leaves a non-finite sum here ({@code hx > 0}; {@code lx * inf} is NaN), so no such entry is
+     * missed. Writes {@code d/dy, d/dx} at {@code offY, offX} of {@code gradOffset} and {@code d/dmask} at
+     * {@code maskAt} of {@code gradMask} (each when not {@code null}).
+     */
+    private static boolean fastGrads(float[] frac, int pl, int e, FloatVector sL, FloatVector sR, FloatVector sT,
+                                     FloatVector sB, FloatVector s00, float[] gradOffset, int offY, int offX,
+                                     float[] gradMask, int maskAt) {
+        float ly = frac[e], lx = frac[pl + e], mk = frac[2 * pl + e], hy = frac[3 * pl + e], hx = frac[4 * pl + e];
+        float gy = mk * sumLanes(fma(sR, FloatVector.broadcast(SPECIES, lx), sL.mul(hx)));
+        float gx = mk * sumLanes(fma(sB, FloatVector.broadcast(SPECIES, ly), sT.mul(hy)));
+        float gm = 0f;
+        if (gradMask != null) {
+            float w00 = hy * hx, w01 = hy * lx, w10 = ly * hx, w11 = ly * lx;
+            FloatVector v = s00.mul(w00 + w01 + w10 + w11);
+            v = fma(sT, FloatVector.broadcast(SPECIES, w01), v);
+            v = fma(sL, FloatVector.broadcast(SPECIES, w10 + w11), v);
+            gm = sumLanes(fma(sB, FloatVector.broadcast(SPECIES, w11), v));
+        }
+        if (!Float.isFinite(gy) || !Float.isFinite(gx) || !Float.isFinite(gm)) return false;
+        if (gradOffset != null) {
+            gradOffset[offY] = gy;
+            gradOffset[offX] = gx;
+        }
+        if (gradMask != null) gradMask[maskAt] = gm;
+        return true;
+    }
+
+    /**
+     * The gradients of one entry term by term, each channel's slope and value first and then times its gradient,
+     * as the reference: the entries {@link #fastGrads} leaves (a slope of 0 on the last row or column, a
+     * non-finite result) and those that are not ordinary samples ({@link #specialGrads}). Writes as
+     * {@link #fastGrads}.
+     */
+    private static void exactGrads(ConvGeometry g, SampleTable table, int e, float[] padded, float[] gradCols,
+                                   int gcOff, GradColumnsLayout layout, int q, int og, int kpt, float[] gradOffset,
+                                   int offY, int offX, float[] gradMask, int maskAt) {
+        boolean withMask = gradMask != null;
+        int b = table.base[e];
+        float gy, gx, gm = 0f;
+        if (b < 0) {
+            float[] r = specialGrads(g, table, e, padded, gradCols, gcOff, layout, q, og, kpt, withMask);
+            gy = r[0];
+            gx = r[1];
+            gm = r[2];
+        } else {
+            int c = g.channels, cg = g.channelsPerGroup;
+            int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+            float ly = table.frac(e, 0), lx = table.frac(e, 1), fhy = table.frac(e, 3), fhx = table.frac(e, 4);
+            // No slope along a coordinate moved onto the last row/column (Border.DCNV1): each
+            // term is grad * 0 there, as the reference's gc * m * 0 (DESIGN.md "Non-finite values").
+            boolean slopeY = table.frac(e, 5) != 0f, slopeX = table.frac(e, 6) != 0f;
+            FloatVector zero = FloatVector.zero(SPECIES);
+            FloatVector vly = FloatVector.broadcast(SPECIES, ly), vlx = FloatVector.broadcast(SPECIES, lx);
+            FloatVector hy = FloatVector.broadcast(SPECIES, fhy), hx = FloatVector.broadcast(SPECIES, fhx);
+            FloatVector b00 = FloatVector.broadcast(SPECIES, fhy * fhx);
+            FloatVector b01 = FloatVector.broadcast(SPECIES, fhy * lx);
+            FloatVector b10 = FloatVector.broadcast(SPECIES, ly * fhx);
+            FloatVector b11 = FloatVector.broadcast(SPECIES, ly * lx);
+            FloatVector accY = zero, accX = zero, accM = zero;
+            for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+                int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
+                // A segment's channels are contiguous in both layouts (one kernel point): channel ch at src + ch.
+                int src = layout.at(gcOff, grp, q, kpt * cg - grp * cg + cs) - cs;
+                for (int ch = cs; ch < ce; ch += L) {
+                    // Masked-off lanes load 0 and add 0.
+                    VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
+                    int at = b + ch;
+                    FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch, m);
+                    FloatVector v00 = FloatVector.fromArray(SPECIES, padded, at, m);
+                    FloatVector v01 = FloatVector.fromArray(SPECIES, padded, at + d01, m);
+                    FloatVector v10 = FloatVector.fromArray(SPECIES, padded, at + d10, m);
+                    FloatVector v11 = FloatVector.fromArray(SPECIES, padded, at + d11, m);
+                    // d/dpy = (1-lx)(v10 - v00) + lx (v11 - v01); d/dpx = (1-ly)(v01 - v00) + ly (v11 - v10)
+                    FloatVector top = v01.sub(v00), bottom = v11.sub(v10);
+                    FloatVector left = v10.sub(v00), right = v11.sub(v01);
+                    FloatVector dy = left.mul(hx).add(right.mul(vlx));
+                    FloatVector dx = top.mul(hy).add(bottom.mul(vly));
+                    accY = fma(gs, slopeY ? dy : zero, accY);
+                    accX = fma(gs, slopeX ? dx : zero, accX);
+                    if (withMask) {
+                        // Every corner times its weight, as the reference's value (a lerp would
+                        // turn an infinite corner into NaN: inf - inf).
+                        FloatVector val = v00.mul(b00).add(v01.mul(b01)).add(v10.mul(b10)).add(v11.mul(b11));
+                        accM = fma(gs, val, accM);
+                    }
+                }
+            }
+            float mk = table.frac(e, 2);
+            gy = mk * sumLanes(accY);
+            gx = mk * sumLanes(accX);
+            if (withMask) gm = sumLanes(accM);
+        }
+        if (gradOffset != null) {
+            gradOffset[offY] = gy;
+            gradOffset[offX] = gx;
+        }
+        if (withMask) gradMask[maskAt] = gm;
     }
 
     /**

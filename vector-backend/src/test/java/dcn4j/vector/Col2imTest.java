@@ -183,6 +183,76 @@ class Col2imTest {
         }
     }
 
+    /**
+     * {@code Col2im.fastGrads} sums five dot products over the channels and combines them once, in another order than
+     * the reference's term-by-term sums. Against those sums computed here in float64 (the reference's precision) on
+     * every ordinary entry (inside the image, finite mask) of random cases, some with NaN and infinite pixels,
+     * gradient columns, offsets and masks: a non-finite expected value must come out the same (NaN, or an infinity
+     * of that sign: the fallback to the term-by-term loop), a finite one within float32 rounding of the terms' sizes.
+     * Both the one-segment loop (channels a multiple of the vector) and the general one (any channel count).
+     */
+    @Test
+    void theDotProductFormGivesTheTermByTermSumsAndTheirNonFiniteValues() {
+        SplittableRandom r = new SplittableRandom(2031);
+        int checked = 0, nonFinite = 0;
+        for (int t = 0; t < 400; t++) {
+            Case k = t % 2 == 0 ? randomCase(r, t, Sgemm.L, 3) : randomCase(r, t, 3, 9);
+            if (k == null) continue;
+            ConvGeometry g = k.g;
+            float[] gOff = marked(k.offset.length), gMask = k.mask != null ? marked(k.mask.length) : null;
+            Col2im.offsetMaskGrads(g, k.table, k.padded, k.gradCols, 0, GradColumnsLayout.rowMajor(g, k.count), k.item,
+                    k.p0, 0, k.count, gOff, gMask);
+            int kk = g.kernelSize, c = g.channels, pixels = g.pixels, d10 = g.paddedWidth * c;
+            for (int q = 0; q < k.count; q++) {
+                for (int kpt = 0; kpt < kk; kpt++) {
+                    int e = kpt * k.table.capacity + q, b = k.table.base[e];
+                    if (b < 0) continue;
+                    double ly = k.table.frac(e, 0), lx = k.table.frac(e, 1), m = k.table.frac(e, 2);
+                    double hy = k.table.frac(e, 3), hx = k.table.frac(e, 4);
+                    boolean slopeY = k.table.frac(e, 5) != 0f, slopeX = k.table.frac(e, 6) != 0f;
+                    double sy = 0, sx = 0, sm = 0, sizeY = 0, sizeX = 0, sizeM = 0;
+                    for (int ch = 0; ch < c; ch++) {
+                        double gc = k.gradCols[q * g.groupK + kpt * c + ch];
+                        double v00 = k.padded[b + ch], v01 = k.padded[b + ch + c];
+                        double v10 = k.padded[b + ch + d10], v11 = k.padded[b + ch + d10 + c];
+                        sy += gc * (slopeY ? hx * (v10 - v00) + lx * (v11 - v01) : 0);
+                        sx += gc * (slopeX ? hy * (v01 - v00) + ly * (v11 - v10) : 0);
+                        sm += gc * (hy * hx * v00 + hy * lx * v01 + ly * hx * v10 + ly * lx * v11);
+                        double size = Math.abs(gc) * (Math.abs(v00) + Math.abs(v01) + Math.abs(v10) + Math.abs(v11));
+                        sizeY += slopeY ? size : 0;
+                        sizeX += slopeX ? size : 0;
+                        sizeM += size;
+                    }
+                    int p = k.p0 + q, offY = (k.item * 2 * kk + 2 * kpt) * pixels + p;
+                    String what = k.what + ", pixel " + q + ", kernel point " + kpt;
+                    nonFinite += close(m * sy, Math.abs(m) * sizeY, gOff[offY], what + ": d/dy") ? 0 : 1;
+                    nonFinite += close(m * sx, Math.abs(m) * sizeX, gOff[offY + pixels], what + ": d/dx") ? 0 : 1;
+                    if (gMask != null) {
+                        nonFinite += close(sm, sizeM, gMask[(k.item * kk + kpt) * pixels + p], what + ": d/dmask") ? 0 : 1;
+                    }
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 5000, "ordinary entries checked: " + checked);
+        assertTrue(nonFinite > 50, "non-finite expected values checked: " + nonFinite);
+    }
+
+    /** Whether {@code expected} is finite; asserts {@code actual} is it within float32 rounding of {@code size}. */
+    private static boolean close(double expected, double size, float actual, String what) {
+        if (Double.isNaN(expected)) {
+            assertTrue(Float.isNaN(actual), what + ": expected NaN, got " + actual);
+            return false;
+        }
+        if (Double.isInfinite(expected)) {
+            assertEquals((float) expected, actual, what);
+            return false;
+        }
+        if (Math.abs(expected) > Float.MAX_VALUE || Double.isInfinite(size)) return true; // float32 overflows
+        assertEquals(expected, actual, 1e-5 * size + 1e-30, what);
+        return true;
+    }
+
     /** A one-group, one-offset-group layer and its sample table for a chunk of pixels. */
     private record Case(ConvGeometry g, float[] offset, float[] mask, SampleTable table, float[] padded,
                         float[] gradCols, int item, int p0, int count, String what) {
