@@ -6,7 +6,7 @@ Usage: WAIT=seconds-before-sampling REC=seconds-of-sampling python3 tools/hot_ji
 The JVM is started, sampled with `perf record -e cpu-clock` after WAIT seconds for REC seconds, its JIT code
 mapped with `jcmd PID Compiler.perfmap` and read from /proc/PID/mem, then killed.
 """
-import subprocess, sys, time, re, os, collections, bisect, tempfile
+import subprocess, sys, time, re, os, collections, bisect, tempfile, atexit, signal
 
 WORK = tempfile.mkdtemp(prefix="hot_jit.")
 PERF_DATA = os.path.join(WORK, "perf.data")
@@ -15,6 +15,10 @@ JCMD = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd
 
 top = int(sys.argv[1]); args = sys.argv[3:]
 p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+# The JVM must not outlive this script (a `timeout` around it, Ctrl-C): a benchmark left spinning would skew every
+# later measurement on the machine.
+atexit.register(lambda: p.poll() is None and p.kill())
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 time.sleep(float(os.environ.get("WAIT", "6")))
 J = JCMD
 rec = subprocess.run(["perf","record","-e","cpu-clock","-F","4000","-t",os.environ.get("TID",""),"-o",PERF_DATA,"--","sleep",os.environ.get("REC","4")] if os.environ.get("TID") else

@@ -282,7 +282,10 @@ final class Col2im {
                         sB = fma(gs, v11.sub(v10), sB);
                         if (withMask) s00 = fma(gs, v00, s00);
                     }
-                    if (fastGrads(frac, pl, e, sL, sR, sT, sB, s00, gradOffset, offY, offX, gradMask, maskAt)) continue;
+                    if (fastGrads(frac, pl, e, sumLanes(sL), sumLanes(sR), sumLanes(sT), sumLanes(sB),
+                            withMask ? sumLanes(s00) : 0f, gradOffset, offY, offX, gradMask, maskAt)) {
+                        continue;
+                    }
                 }
                 exactGrads(g, table, e, padded, gradCols, gcOff, layout, q, 0, kpt, gradOffset, offY, offX, gradMask,
                         maskAt);
@@ -349,7 +352,8 @@ final class Col2im {
                                 if (withMask) s00 = fma(gs, v00, s00);
                             }
                         }
-                        if (fastGrads(frac, pl, e, sL, sR, sT, sB, s00, gradOffset, offY, offX, gradMask, maskAt)) {
+                        if (fastGrads(frac, pl, e, sumLanes(sL), sumLanes(sR), sumLanes(sT), sumLanes(sB),
+                                withMask ? sumLanes(s00) : 0f, gradOffset, offY, offX, gradMask, maskAt)) {
                             continue;
                         }
                     }
@@ -363,32 +367,29 @@ final class Col2im {
     /**
      * The gradients of an ordinary sample (both slopes, finite result) from five dot products over its channels
      * {@code c}: {@code sL = sum gc (v10 - v00)}, {@code sR = sum gc (v11 - v01)}, {@code sT = sum gc (v01 - v00)},
-     * {@code sB = sum gc (v11 - v10)}, {@code s00 = sum gc v00} (lane-wise, as vectors). Because the corner weights
-     * do not depend on the channel they come out of the sums: {@code d/dy = mask (hx sL + lx sR)},
-     * {@code d/dx = mask (hy sT + ly sB)} and, with {@code v01 = v00 + top}, {@code v10 = v00 + left},
-     * {@code v11 = v00 + left + bottom}, {@code d/dmask = (w00+w01+w10+w11) s00 + w01 sT + (w10+w11) sL + w11 sB}.
-     * Four or five fused multiply-adds per vector of channels instead of fourteen (the slope and value per
-     * channel, then times the gradient), with the same differences of corners as before (no new cancellation).
-     * The sums are in another order than the reference's channel-by-channel terms, so where one is not finite
-     * (an infinite or NaN corner or gradient, an overflow) this returns false, writes nothing, and the caller
-     * takes {@link #exactGrads}, whose terms put NaN and infinities where the reference does: a non-finite
-     * term always leaves a non-finite sum here ({@code hx > 0}; {@code lx * inf} is NaN), so no such entry is
-     * missed. Writes {@code d/dy, d/dx} at {@code offY, offX} of {@code gradOffset} and {@code d/dmask} at
-     * {@code maskAt} of {@code gradMask} (each when not {@code null}).
+     * {@code sB = sum gc (v11 - v10)}, {@code s00 = sum gc v00}. Because the corner weights do not depend on the
+     * channel they come out of the sums: {@code d/dy = mask (hx sL + lx sR)}, {@code d/dx = mask (hy sT + ly sB)}
+     * and, with {@code v01 = v00 + top}, {@code v10 = v00 + left}, {@code v11 = v00 + left + bottom},
+     * {@code d/dmask = (w00+w01+w10+w11) s00 + w01 sT + (w10+w11) sL + w11 sB}. Four or five fused multiply-adds
+     * per vector of channels instead of fourteen (the slope and value per channel, then times the gradient), with
+     * the same differences of corners as before (no new cancellation). The sums are in another order than the
+     * reference's channel-by-channel terms, so where one is not finite (an infinite or NaN corner or gradient, an
+     * overflow) this returns false, writes nothing, and the caller takes {@link #exactGrads}, whose terms put NaN
+     * and infinities where the reference does: a non-finite term always leaves a non-finite result here
+     * ({@code hx > 0}; {@code lx * inf} is NaN), so no such entry is missed. Writes {@code d/dy, d/dx} at
+     * {@code offY, offX} of {@code gradOffset} and {@code d/dmask} at {@code maskAt} of {@code gradMask} (each when
+     * not {@code null}). Scalars only: a vector argument is boxed in a JVM where C2 does not inline this method
+     * (DESIGN.md "Vector boxing in some JVMs"; a side-by-side JVM did, with the sums passed as vectors).
      */
-    private static boolean fastGrads(float[] frac, int pl, int e, FloatVector sL, FloatVector sR, FloatVector sT,
-                                     FloatVector sB, FloatVector s00, float[] gradOffset, int offY, int offX,
-                                     float[] gradMask, int maskAt) {
+    private static boolean fastGrads(float[] frac, int pl, int e, float sL, float sR, float sT, float sB, float s00,
+                                     float[] gradOffset, int offY, int offX, float[] gradMask, int maskAt) {
         float ly = frac[e], lx = frac[pl + e], mk = frac[2 * pl + e], hy = frac[3 * pl + e], hx = frac[4 * pl + e];
-        float gy = mk * sumLanes(fma(sR, FloatVector.broadcast(SPECIES, lx), sL.mul(hx)));
-        float gx = mk * sumLanes(fma(sB, FloatVector.broadcast(SPECIES, ly), sT.mul(hy)));
+        float gy = mk * fma(lx, sR, hx * sL);
+        float gx = mk * fma(ly, sB, hy * sT);
         float gm = 0f;
         if (gradMask != null) {
             float w00 = hy * hx, w01 = hy * lx, w10 = ly * hx, w11 = ly * lx;
-            FloatVector v = s00.mul(w00 + w01 + w10 + w11);
-            v = fma(sT, FloatVector.broadcast(SPECIES, w01), v);
-            v = fma(sL, FloatVector.broadcast(SPECIES, w10 + w11), v);
-            gm = sumLanes(fma(sB, FloatVector.broadcast(SPECIES, w11), v));
+            gm = fma(w11, sB, fma(w10 + w11, sL, fma(w01, sT, (w00 + w01 + w10 + w11) * s00)));
         }
         if (!Float.isFinite(gy) || !Float.isFinite(gx) || !Float.isFinite(gm)) return false;
         if (gradOffset != null) {
