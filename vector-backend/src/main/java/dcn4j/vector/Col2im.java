@@ -379,7 +379,7 @@ final class Col2im {
      * ({@code hx > 0}; {@code lx * inf} is NaN), so no such entry is missed. Writes {@code d/dy, d/dx} at
      * {@code offY, offX} of {@code gradOffset} and {@code d/dmask} at {@code maskAt} of {@code gradMask} (each when
      * not {@code null}). Scalars only: a vector argument is boxed in a JVM where C2 does not inline this method
-     * (DESIGN.md "Vector boxing in some JVMs"; a side-by-side JVM did, with the sums passed as vectors).
+     * (DESIGN.md "Vector boxing in some JVMs"; with the sums passed as vectors one side-by-side JVM was boxed).
      */
     private static boolean fastGrads(float[] frac, int pl, int e, float sL, float sR, float sT, float sB, float s00,
                                      float[] gradOffset, int offY, int offX, float[] gradMask, int maskAt) {
