@@ -236,184 +236,86 @@ final class BilinearIm2col {
     }
 
     /**
-     * {@link #sample} into the forward's A operand, with the loops arranged for speed (the out-of-image and
-     * integer-position cases leave the channel loop): same arithmetic, so the same bits. Element {@code (q, k)}
-     * of group {@code grp} is at {@code grp*Sgemm.blockedSize(rows, Kg) + Sgemm.blockedIndex(rows, q, k)}: each
-     * {@code KC}-deep block of the rows is contiguous, the layout the product reads without a copy.
+     * One {@code KC}-deep block of the forward's A operand (the sample rows of group {@code grp}): element
+     * {@code (q, k0 + kr)}, {@code kr < kLen}, i.e. kernel point {@code k / Cg} and channel {@code grp*Cg + k % Cg},
+     * at {@code block[q*KC + kr]} for {@code q < count}: the blend of the four corners of its {@link SampleTable}
+     * entry, zeros outside the image, {@link #specialValue} for special entries. The forward samples each block just
+     * before the product reads it, so that the block is written to and read from L2 rather than memory (DESIGN.md
+     * "Vector width and GEMM tiles", "Sampling block by block"). Kernel point by kernel point (one plane of the table
+     * at a time) and, within one, segment by segment (channels of one offset group).
      */
-    static void sampleRows(ConvGeometry g, SampleTable table, float[] padded, int count, float[] cols, int rows) {
-        if (g.groups == 1 && g.offsetGroups == 1 && g.hasOffset) {
-            sampleRowsOneSegment(g, table, padded, count, cols, rows);
-            return;
-        }
-        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
-        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
-        int groupBlock = (int) Sgemm.blockedSize(rows, kg);
+    static void sampleRowsBlock(ConvGeometry g, SampleTable table, float[] padded, int count, float[] block, int grp,
+                                int k0, int kLen) {
+        int kk = g.kernelSize, cg = g.channelsPerGroup, k1 = k0 + kLen;
         boolean plain = !g.hasOffset && table.inputFinite;
-        int[] base = table.base;
-        float[] wt = table.weight;
-        int pl = table.plane, cap = table.capacity;
-        for (int q = 0; q < count; q++) {
-            // Entry of (q, og, kpt): (og*kk + kpt)*capacity + q (SampleTable.entry).
-            int e = q;
-            for (int og = 0; og < ogs; og++) {
-                for (int kpt = 0; kpt < kk; kpt++, e += cap) {
-                    int b = base[e];
-                    float f00 = wt[e];
-                    for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
-                        int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
-                        // Element (q, k) with k = kOff + ch of the group's block.
-                        int gb = grp * groupBlock, kOff = kpt * cg - grp * cg;
-                        if (b == SampleTable.OUTSIDE) {
-                            fillBlocked(cols, gb, rows, q, kOff + cs, kOff + ce);
-                            continue;
-                        }
-                        if (b < 0) {
-                            for (int ch = cs; ch < ce; ch++) {
-                                cols[gb + Sgemm.blockedIndex(rows, q, kOff + ch)] =
-                                        specialValue(g, table, e, padded, ch, d01, d10, d11);
-                            }
-                            continue;
-                        }
-                        FloatVector w00 = FloatVector.broadcast(SPECIES, f00);
-                        int ch = cs;
-                        if (plain) {
-                            // Integer sampling position: the bilinear blend is the top-left corner itself.
-                            for (; ch <= ce - L; ch += L) {
-                                storeBlocked(FloatVector.fromArray(SPECIES, padded, b + ch).mul(w00), FULL, cols, gb,
-                                        rows, q, kOff + ch);
-                            }
-                        } else {
-                            FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
-                            FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
-                            FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
-                            for (; ch <= ce - L; ch += L) {
-                                int at = b + ch;
-                                FloatVector v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d01), w01, v);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d10), w10, v);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d11), w11, v);
-                                storeBlocked(v, FULL, cols, gb, rows, q, kOff + ch);
-                            }
-                        }
-                        if (ch < ce) {
-                            VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
-                            int at = b + ch;
-                            FloatVector v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
-                            if (!plain) {
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d01, m),
-                                        FloatVector.broadcast(SPECIES, wt[pl + e]), v);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d10, m),
-                                        FloatVector.broadcast(SPECIES, wt[2 * pl + e]), v);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m),
-                                        FloatVector.broadcast(SPECIES, wt[3 * pl + e]), v);
-                            }
-                            storeBlocked(v, m, cols, gb, rows, q, kOff + ch);
-                        }
-                    }
+        for (int kpt = k0 / cg; kpt <= (k1 - 1) / cg; kpt++) {
+            // Channels [lo, hi) of this kernel point fall in the block; channel ch is element k = kpt*Cg + ch - grp*Cg.
+            int lo = grp * cg + Math.max(0, k0 - kpt * cg), hi = grp * cg + Math.min(cg, k1 - kpt * cg);
+            int toBlock = kpt * cg - grp * cg - k0;
+            for (int og = 0; og < g.offsetGroups; og++) {
+                for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
+                    int cs = Math.max(lo, g.segStart[s]), ce = Math.min(hi, g.segEnd[s]);
+                    if (g.segGroup[s] != grp || cs >= ce) continue;
+                    sampleRun(g, table, padded, count, block, (og * kk + kpt) * table.capacity, cs, ce, toBlock, plain);
                 }
             }
         }
     }
 
     /**
-     * {@link #sampleRows} for one group and one offset group (the common layer): the shortest loop. The
-     * destination of each vector advances along the row's KC-deep block and moves to the next block at its
-     * end (no division per vector).
+     * Channels {@code [cs, ce)} of table entries {@code e0 .. e0+count-1} (one offset group and kernel point, pixels
+     * {@code 0 .. count-1}) into rows of {@code block}: channel {@code ch} of pixel {@code q} at
+     * {@code q*KC + toBlock + ch}. {@code plain}: no offsets and a finite image, so every sample lies on a pixel and
+     * the blend is the top-left corner times its weight (as {@link #sample} computes it).
      */
-    private static void sampleRowsOneSegment(ConvGeometry g, SampleTable table, float[] padded, int count,
-                                             float[] cols, int rows) {
-        int kk = g.kernelSize, c = g.channels;
-        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
-        int full = c - c % L;
+    private static void sampleRun(ConvGeometry g, SampleTable table, float[] padded, int count, float[] block, int e0,
+                                  int cs, int ce, int toBlock, boolean plain) {
+        int c = g.channels, d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+        int full = ce - (ce - cs) % L;
         int[] base = table.base;
         float[] wt = table.weight;
-        int pl = table.plane, cap = table.capacity;
-        for (int q = 0; q < count; q++) {
-            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry).
-            int e = q;
-            // Element (q, k) lives at (kb*rows + q)*KC + kr, k = kb*KC + kr (Sgemm.blockedIndex).
-            int kb = 0, kr = 0, at = q * Sgemm.KC;
-            for (int kpt = 0; kpt < kk; kpt++, e += cap) {
-                int b = base[e];
-                int k0 = kpt * c;
-                if (b < 0) {
-                    if (b == SampleTable.OUTSIDE) {
-                        fillBlocked(cols, 0, rows, q, k0, k0 + c);
-                    } else {
-                        for (int ch = 0; ch < c; ch++) {
-                            cols[Sgemm.blockedIndex(rows, q, k0 + ch)] = specialValue(g, table, e, padded, ch, d01, d10, d11);
-                        }
-                    }
-                    kb = (k0 + c) / Sgemm.KC;
-                    kr = k0 + c - kb * Sgemm.KC;
-                    at = (kb * rows + q) * Sgemm.KC + kr;
-                    continue;
+        int pl = table.plane;
+        for (int q = 0, e = e0; q < count; q++, e++) {
+            int b = base[e];
+            int at = q * Sgemm.KC + toBlock + cs;
+            if (b < 0) {
+                if (b == SampleTable.OUTSIDE) {
+                    Arrays.fill(block, at, at + ce - cs, 0f);
+                } else {
+                    for (int ch = cs; ch < ce; ch++) block[at + ch - cs] = specialValue(g, table, e, padded, ch, d01, d10, d11);
                 }
-                FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
-                FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
-                FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
-                FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
-                for (int ch = 0; ch < full; ch += L) {
-                    int src = b + ch;
-                    FloatVector v = FloatVector.fromArray(SPECIES, padded, src).mul(w00);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d01), w01, v);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d10), w10, v);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d11), w11, v);
-                    if (kr + L < Sgemm.KC) {
-                        v.intoArray(cols, at);
-                        kr += L;
-                        at += L;
-                    } else {
-                        // Ends this block's row q (split when it straddles), the rest starts the next block's.
-                        int next = ((kb + 1) * rows + q) * Sgemm.KC;
-                        if (kr + L == Sgemm.KC) v.intoArray(cols, at);
-                        else storeSplit(v, FULL, cols, at, Sgemm.KC - kr, next);
-                        kb++;
-                        kr = kr + L - Sgemm.KC;
-                        at = next + kr;
-                    }
-                }
-                if (full < c) {
-                    VectorMask<Float> m = SPECIES.indexInRange(full, c);
-                    int src = b + full;
-                    FloatVector v = FloatVector.fromArray(SPECIES, padded, src, m).mul(w00);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d01, m), w01, v);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d10, m), w10, v);
-                    v = fma(FloatVector.fromArray(SPECIES, padded, src + d11, m), w11, v);
-                    storeBlocked(v, m, cols, 0, rows, q, k0 + full);
-                    kb = (k0 + c) / Sgemm.KC;
-                    kr = k0 + c - kb * Sgemm.KC;
-                    at = (kb * rows + q) * Sgemm.KC + kr;
-                }
+                continue;
             }
-        }
-    }
-
-    /**
-     * Stores lanes {@code m} of {@code v} as elements {@code (q, k .. k+L-1)} of the block-major group block at
-     * {@code gb} ({@link Sgemm#blockedIndex}); a vector that straddles two {@code KC} blocks is split.
-     */
-    private static void storeBlocked(FloatVector v, VectorMask<Float> m, float[] cols, int gb, int rows, int q,
-                                     int k) {
-        int kb = k / Sgemm.KC, kr = k - kb * Sgemm.KC;
-        int at = gb + (kb * rows + q) * Sgemm.KC + kr;
-        if (kr + L <= Sgemm.KC) {
-            if (m == FULL) v.intoArray(cols, at);
-            else v.intoArray(cols, at, m);
-        } else {
-            // Lanes [0, KC-kr) end this block's row q, the others start the next block's row q.
-            storeSplit(v, m, cols, at, Sgemm.KC - kr, gb + ((kb + 1) * rows + q) * Sgemm.KC);
-        }
-    }
-
-    /** Zeroes elements {@code (q, k0 .. k1-1)} of the block-major group block at {@code gb}. */
-    private static void fillBlocked(float[] cols, int gb, int rows, int q, int k0, int k1) {
-        for (int k = k0; k < k1; ) {
-            int kb = k / Sgemm.KC, end = Math.min(k1, (kb + 1) * Sgemm.KC);
-            int at = gb + Sgemm.blockedIndex(rows, q, k);
-            Arrays.fill(cols, at, at + end - k, 0f);
-            k = end;
+            FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
+            int src = b + cs;
+            if (plain) {
+                for (int ch = cs; ch < full; ch += L, src += L, at += L) {
+                    FloatVector.fromArray(SPECIES, padded, src).mul(w00).intoArray(block, at);
+                }
+                if (full < ce) {
+                    VectorMask<Float> m = SPECIES.indexInRange(full, ce);
+                    FloatVector.fromArray(SPECIES, padded, src, m).mul(w00).intoArray(block, at, m);
+                }
+                continue;
+            }
+            FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
+            FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
+            FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
+            for (int ch = cs; ch < full; ch += L, src += L, at += L) {
+                FloatVector v = FloatVector.fromArray(SPECIES, padded, src).mul(w00);
+                v = fma(FloatVector.fromArray(SPECIES, padded, src + d01), w01, v);
+                v = fma(FloatVector.fromArray(SPECIES, padded, src + d10), w10, v);
+                v = fma(FloatVector.fromArray(SPECIES, padded, src + d11), w11, v);
+                v.intoArray(block, at);
+            }
+            if (full < ce) {
+                VectorMask<Float> m = SPECIES.indexInRange(full, ce);
+                FloatVector v = FloatVector.fromArray(SPECIES, padded, src, m).mul(w00);
+                v = fma(FloatVector.fromArray(SPECIES, padded, src + d01, m), w01, v);
+                v = fma(FloatVector.fromArray(SPECIES, padded, src + d10, m), w10, v);
+                v = fma(FloatVector.fromArray(SPECIES, padded, src + d11, m), w11, v);
+                v.intoArray(block, at, m);
+            }
         }
     }
 

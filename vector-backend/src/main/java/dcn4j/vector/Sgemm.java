@@ -48,9 +48,10 @@ final class Sgemm {
 
     /**
      * Where element {@code (q, k)} of a block-major A of {@code rows} rows lives: {@code [k/KC][q][k%KC]}, i.e.
-     * the {@code KC}-deep blocks of the rows one after the other, each row of a block {@code KC} floats long.
-     * The forward's sampler writes its rows this way so that the product reads a block's tile with a
-     * constant row stride (see {@link GemmTile#multiplyBlock}): no copy, and one index register.
+     * the {@code KC}-deep blocks of the rows one after the other, each row of a block {@code KC} floats long, so
+     * that the product reads a block's tile with a constant row stride (see {@link GemmTile#multiplyBlock}): no
+     * copy, and one index register. The forward samples one such block at a time
+     * ({@link BilinearIm2col#sampleRowsBlock}); the GEMM benchmark and tests multiply several.
      */
     static int blockedIndex(int rows, int q, int k) {
         int kb = k / KC;

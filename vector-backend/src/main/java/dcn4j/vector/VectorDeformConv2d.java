@@ -42,8 +42,9 @@ final class VectorDeformConv2d {
      */
     static final int PIPELINE_MAX_THREADS = 2;
     /**
-     * Default budget of one forward worker's column chunk. Only a {@code KC}-deep block of it needs to stay
-     * in L2 at a time; a bigger chunk means fewer passes over the weights.
+     * Default budget of one forward chunk's sample rows, were they held whole: it sizes the chunk (a bigger one means
+     * fewer passes over the weights). They are sampled one {@code KC}-deep block at a time, so only {@code rows x KC}
+     * floats of them exist (DESIGN.md "Vector width and GEMM tiles").
      */
     static final long FORWARD_CHUNK_BYTES = 2L << 20;
     /** Output pixels a forward phase should have at least: smaller images are grouped (at most 8). */
@@ -85,16 +86,16 @@ final class VectorDeformConv2d {
             return Math.min(g.pixels, (int) ((long) chunk * panels / chunks) * MR);
         }
 
-        /** The sample rows of a chunk, block-major per group ({@link Sgemm#blockedIndex}). */
-        long columnsSize(ConvGeometry g) {
-            return g.groups * Sgemm.blockedSize(rowsPerGroup, g.groupK);
+        /** One {@code KC}-deep block of a chunk's sample rows ({@link BilinearIm2col#sampleRowsBlock}). */
+        long blockSize() {
+            return (long) rowsPerGroup * Sgemm.KC;
         }
 
         /** Bytes of every array a forward call with {@code threads} workers holds. */
         long bytes(ConvGeometry g, int threads) {
             long shared = 2L * imagesPerPhase * g.paddedSize;
             long entries = SampleTable.entries(g, rowsPerGroup);
-            long perWorker = columnsSize(g) + (long) oPanels * rowsPerGroup * NR + (1 + 4 + SampleTable.FRAC) * entries;
+            long perWorker = blockSize() + (long) oPanels * rowsPerGroup * NR + (1 + 4 + SampleTable.FRAC) * entries;
             return 4 * (shared + threads * perWorker);
         }
     }
@@ -213,7 +214,7 @@ final class VectorDeformConv2d {
         float[][] padded = new float[2 * plan.imagesPerPhase()][];
         for (int i = 0; i < padded.length; i++) padded[i] = ws.floats("padded#" + i, g.paddedSize);
         long entries = SampleTable.entries(g, plan.rowsPerGroup());
-        float[][] cols = ws.perWorker("cols", threads, plan.columnsSize(g));
+        float[][] blocks = ws.perWorker("sampleBlock", threads, plan.blockSize());
         float[][] cbuf = ws.perWorker("cbuf", threads, (long) plan.oPanels() * plan.rowsPerGroup() * NR);
         SampleTable[] tables = new SampleTable[threads];
         for (int w = 0; w < threads; w++) {
@@ -252,7 +253,7 @@ final class VectorDeformConv2d {
                     if (p1 > p0) {
                         tables[w].setInputFinite(finite[slot]);
                         forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask, padded[slot], packed, bias,
-                                tables[w], cols[w], cbuf[w], out);
+                                tables[w], blocks[w], cbuf[w], out);
                     }
                 }
             });
@@ -261,34 +262,46 @@ final class VectorDeformConv2d {
         return out;
     }
 
-    /** One chunk of pixels {@code [p0, p0+count)} of batch item {@code n}: sample, multiply, write. */
+    /**
+     * One chunk of pixels {@code [p0, p0+count)} of batch item {@code n}: the sample table, then per group and
+     * {@code KC}-deep block of the reduction the block's sample rows and their product with every weight panel
+     * (GotoBLAS order: the block stays in L2 while the panels pass over it from L1; {@code cbuf[op][q][NR]}
+     * accumulates the blocks in ascending k), then the output.
+     */
     private static void forwardChunk(ConvGeometry g, ForwardPlan plan, int n, int p0, int count, float[] offset,
                                      float[] mask, float[] padded, float[] packed, float[] bias, SampleTable table,
-                                     float[] cols, float[] cbuf, float[] out) {
-        int rpg = plan.rowsPerGroup(), kg = g.groupK, og = g.outPerGroup, oPanels = plan.oPanels();
+                                     float[] block, float[] cbuf, float[] out) {
+        int rpg = plan.rowsPerGroup(), kg = g.groupK, oPanels = plan.oPanels();
         long t = PhaseTimes.start();
         table.fill(g, offset, mask, n, p0, count, 0, false);
         t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_TABLE, t);
-        BilinearIm2col.sampleRows(g, table, padded, count, cols, rpg);
-        t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_SAMPLE, t);
         for (int grp = 0; grp < g.groups; grp++) {
-            // GotoBLAS order: a KC-deep block of the sample rows stays in L2 while every weight panel (in L1)
-            // passes over it; cbuf[op][q][NR] accumulates the blocks.
-            Sgemm.blocksTimesPanels(Sgemm.TILE, cols, (int) (grp * Sgemm.blockedSize(rpg, kg)), rpg, count, kg,
-                    packed, grp * oPanels * kg * NR, kg, oPanels, cbuf, rpg, false);
-            t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_GEMM, t);
-            // cbuf holds out[p][o]; the output is NCHW, so write it transposed (+ bias).
-            for (int op = 0; op < oPanels; op++) {
-                int width = Math.min(NR, og - op * NR);
-                for (int j = 0; j < width; j++) {
-                    int o = grp * og + op * NR + j;
-                    float b = bias == null ? 0f : bias[o];
-                    int dst = (n * g.outChannels + o) * g.pixels + p0;
-                    int src = op * rpg * NR + j;
-                    for (int q = 0; q < count; q++) out[dst + q] = cbuf[src + q * NR] + b;
-                }
+            for (int k0 = 0; k0 < kg; k0 += Sgemm.KC) {
+                int kl = Math.min(Sgemm.KC, kg - k0);
+                BilinearIm2col.sampleRowsBlock(g, table, padded, count, block, grp, k0, kl);
+                t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_SAMPLE, t);
+                Sgemm.blocksTimesPanels(Sgemm.TILE, block, 0, rpg, count, kl, packed, (grp * oPanels * kg + k0) * NR, kg,
+                        oPanels, cbuf, rpg, k0 > 0);
+                t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_GEMM, t);
             }
+            storeOutput(g, plan, n, p0, count, bias, cbuf, out, grp);
             t = PhaseTimes.add(PhaseTimes.Slot.FORWARD_STORE, t);
+        }
+    }
+
+    /** cbuf holds out[p][o] of group {@code grp}; the output is NCHW, so it is written transposed (+ bias). */
+    private static void storeOutput(ConvGeometry g, ForwardPlan plan, int n, int p0, int count, float[] bias,
+                                    float[] cbuf, float[] out, int grp) {
+        int rpg = plan.rowsPerGroup(), og = g.outPerGroup;
+        for (int op = 0; op < plan.oPanels(); op++) {
+            int width = Math.min(NR, og - op * NR);
+            for (int j = 0; j < width; j++) {
+                int o = grp * og + op * NR + j;
+                float b = bias == null ? 0f : bias[o];
+                int dst = (n * g.outChannels + o) * g.pixels + p0;
+                int src = op * rpg * NR + j;
+                for (int q = 0; q < count; q++) out[dst + q] = cbuf[src + q * NR] + b;
+            }
         }
     }
 
