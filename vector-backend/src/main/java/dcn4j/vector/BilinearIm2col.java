@@ -17,8 +17,10 @@ import jdk.incubator.vector.VectorMask;
  * <p>The input is first copied to a padded channel-last image ({@link #padNhwc}), so that the four
  * corners of a sample are four runs of contiguous channels: one entry of the {@link SampleTable}
  * (corner index and weights, shared by the channels of an offset group) then fills a whole row
- * segment with plain vector loads and FMAs, no gathers. The result for group {@code g} and local pixel
- * {@code q} is the row {@code cols[(g*rowsPerGroup + q)*Kg + kpt*Cg + cl]} (kernel point major).
+ * segment with plain vector loads and FMAs, no gathers. Element {@code (q, k)} of group {@code g}'s matrix is
+ * the sample of local pixel {@code q}, kernel point {@code k / Cg}, channel {@code g*Cg + k % Cg} (kernel point
+ * major): the forward writes one {@code KC}-deep block of it at a time ({@link #sampleRowsBlock}, row stride
+ * {@code KC}), the backward {@code NR}-wide column panels of a chunk ({@link #sample}).
  */
 final class BilinearIm2col {
 

@@ -31,6 +31,9 @@ class BilinearIm2colTest {
         everySampleIsTheBlendOfItsEntryAtItsPlace(r, 48, 2, 3, true, false);
         everySampleIsTheBlendOfItsEntryAtItsPlace(r, 72, 2, 1, true, false);
         everySampleIsTheBlendOfItsEntryAtItsPlace(r, 3 * (Sgemm.KC / 4 + 5), 3, 3, true, false);
+        // Offset groups cut inside groups whose reduction spans several blocks, on every host (KC 256: 210 channels,
+        // groups of 105, offset groups of 70, groupK 945).
+        everySampleIsTheBlendOfItsEntryAtItsPlace(r, 6 * (Sgemm.KC / 8 + 3), 2, 3, true, false);
         // A plain convolution: no offsets, every sample on a pixel.
         everySampleIsTheBlendOfItsEntryAtItsPlace(r, 40, 1, 1, false, false);
         everySampleIsTheBlendOfItsEntryAtItsPlace(r, 2 * Sgemm.KC / 9 + 8, 2, 1, false, false);

@@ -134,6 +134,10 @@ class VectorDeformConv2dTest {
                 520, 3, 3, pad1, OffsetStyle.MIXED, true, true, 36));
         c.add(named("groups2-" + 2 * Sgemm.NR + "-channels-1040-outputs-reduction-blocks", 1, 2 * Sgemm.NR, 3, 4, 1040,
                 3, 3, spec(1, 1, 1, 1, 1, 1, 2, 1), OffsetStyle.MIXED, true, false, 37));
+        // Forward reduction blocks inside groups (groupK = 9 x 66 = 594 > 512 >= KC: the second group's blocks start
+        // inside kernel points) whose offset groups (44 channels) cross the groups: BilinearIm2col.sampleRowsBlock.
+        c.add(named("groups2-offsetGroups3-132-channels-forward-reduction-blocks", 1, 132, 5, 4, 4, 3, 3,
+                spec(1, 1, 1, 1, 1, 1, 2, 3), OffsetStyle.MIXED, true, true, 38));
         return c.stream();
     }
 
