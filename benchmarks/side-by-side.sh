@@ -3,6 +3,8 @@
 #   benchmarks/side-by-side.sh            default vector width (dcn4j: the JVM's preferred species; PyTorch: oneDNN's best ISA)
 #   benchmarks/side-by-side.sh --avx2     dcn4j with -XX:UseAVX=2, PyTorch with DNNL_MAX_CPU_ISA=AVX2
 #   benchmarks/side-by-side.sh --both     both, one after the other
+#   benchmarks/side-by-side.sh --128      dcn4j with -XX:MaxVectorSize=16 (NEON's width), PyTorch with DNNL_MAX_CPU_ISA=SSE41;
+#                                         ONNX Runtime keeps its own ISA (MLAS has no such switch): the AVX2-only hosts' second width
 # Options after the mode go to both halves' repetition settings: REPS=5 TV_REPS=2 THREADS=2 SHAPES="1,64,56,56,64;..."
 # (environment variables). Prints a markdown table per width: dcn4j and ONNX Runtime from SideBySide (one JVM),
 # PyTorch's dense conv2d from a child of it (side_by_side_torch.py --serve) timed between dcn4j's repetitions,
@@ -47,5 +49,7 @@ case "$mode" in
   --both)
     run_width "default width" "" ""
     run_width "AVX2 (dcn4j -XX:UseAVX=2, PyTorch DNNL_MAX_CPU_ISA=AVX2)" "-XX:UseAVX=2" "AVX2" ;;
-  *) echo "usage: benchmarks/side-by-side.sh [--avx2|--both]" >&2; exit 2 ;;
+  --128) run_width "128 bits (dcn4j -XX:MaxVectorSize=16, PyTorch DNNL_MAX_CPU_ISA=SSE41; ONNX Runtime at its own ISA)" \
+      "-XX:MaxVectorSize=16" "SSE41" ;;
+  *) echo "usage: benchmarks/side-by-side.sh [--avx2|--both|--128]" >&2; exit 2 ;;
 esac
