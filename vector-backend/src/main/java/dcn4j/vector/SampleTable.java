@@ -1,11 +1,9 @@
 package dcn4j.vector;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -70,7 +68,7 @@ final class SampleTable {
      */
     boolean inputFinite;
     /** Row and column of the kernel's first point for each local pixel, {@code y*sh - ph} and {@code x*sw - pw}. */
-    private final double[] pixelRow, pixelCol;
+    private final int[] pixelRow, pixelCol;
 
     /**
      * A table for {@code capacity} pixels of geometry {@code g} over {@code base} ({@link #entries} ints),
@@ -87,8 +85,8 @@ final class SampleTable {
         this.weight = weight;
         this.frac = frac;
         this.inputFinite = inputFinite;
-        this.pixelRow = new double[capacity];
-        this.pixelCol = new double[capacity];
+        this.pixelRow = new int[capacity];
+        this.pixelCol = new int[capacity];
     }
 
     /** Entry of local pixel {@code q}, offset group {@code og}, kernel point {@code kpt} (the next point: {@code + capacity}). */
@@ -158,36 +156,32 @@ final class SampleTable {
         return pixels * g.entriesPerPixel();
     }
 
-    /** Lanes of the float64 coordinate vectors of {@link #fillStrip}: as many as the float species has bits for. */
-    static final VectorSpecies<Double> DOUBLES =
-            VectorSpecies.of(double.class, VectorShape.forBitSize(Math.max(128, VectorWidth.SPECIES.vectorBitSize())));
+    /** The backend's float species: a strip of the table is one float vector ({@link #fillStrip}). */
+    private static final VectorSpecies<Float> FLOATS = VectorWidth.SPECIES;
     /** Pixels per strip. */
-    static final int S = DOUBLES.length();
+    static final int S = FLOATS.length();
+    /** Int species of the same shape, for the corner index (the backend's only int vectors). */
+    private static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
+    /** {@code 1.5 * 2^23}: {@code (v + R) - R} rounds a float {@code v} to an integer (ties to even) for {@code |v| < 2^22}. */
+    private static final float ROUNDER = 0x1.8p23f;
     /**
-     * Int species of {@link #S} lanes, half the bits of {@link #DOUBLES} (the backend's only int vectors). There is
-     * deliberately no float species of {@code S} lanes: the strips round to float32 lane by lane (DESIGN.md "Vector
-     * boxing in some JVMs").
+     * Largest image side and output coordinate for which {@link #fill} takes strips: every integer coordinate and
+     * bound of the strips is then exact in float32 with room to spare, and so are the floor and {@code floor + 1} of
+     * the offsets of the samples inside the image.
      */
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(32 * S));
-    /**
-     * Whether {@link #fill} takes strips: C2 compiles the float64 to int32 conversion of the corner index to a
-     * vector of {@code S} ints only from 128 bits up ({@code S >= 4}); at a 128-bit width (2 float64 lanes, the
-     * 64-bit int vectors falling back to Java code, 100x slower) every entry goes through {@link #setEntry}.
-     */
-    static final boolean STRIPS = S >= 4;
-    /** {@code 1.5 * 2^52}: {@code (v + R) - R} rounds {@code v} to an integer (ties to even) for {@code |v| < 2^51}. */
-    private static final double ROUNDER = 0x1.8p52;
+    static final int STRIP_MAX_COORDINATE = 1 << 20;
 
     /**
      * Fills the entries of output pixels {@code p0 .. p0+count-1} of batch item {@code n}, stored from
-     * local pixel {@code local0}. Coordinates are computed in float64 exactly as the reference does
-     * ({@code py = y*sh - ph + i*dh + offset}), so the cell {@code floor(p)} is the same.
+     * local pixel {@code local0}. Every entry is the one {@link #setEntry} / {@link #setDcnv1} computes from the
+     * float64 coordinate of the reference ({@code py = y*sh - ph + i*dh + offset}), so the cell {@code floor(p)} is
+     * the same.
      *
      * <p>The common entries (finite values, torchvision border) are computed {@link #S} pixels at a time
      * ({@link #fillStrip}): a kernel point's offsets are contiguous over the pixels, and so are its entries.
-     * Every other entry (DCNv1 border, non-finite values, the last pixels) goes through the scalar
-     * {@link #setEntry} / {@link #setDcnv1}, which are the definition; the strips give the same bits
-     * (SampleTableTest).
+     * Every other entry (DCNv1 border, non-finite values, offsets too small to add exactly, the last pixels) goes
+     * through the scalar {@link #setEntry} / {@link #setDcnv1}, which are the definition; the strips give the same
+     * bits (SampleTableTest).
      */
     void fill(ConvGeometry g, float[] offset, float[] mask, int n, int p0, int count, int local0, boolean withFrac) {
         int y = p0 / g.outWidth, x = p0 - y * g.outWidth;
@@ -201,23 +195,24 @@ final class SampleTable {
         }
         int kk = g.kernelSize, pixels = g.pixels;
         int offBase = n * 2 * g.offsetGroups * kk * pixels, maskBase = n * g.offsetGroups * kk * pixels;
-        int strips = STRIPS && !g.dcnv1 ? count / S * S : 0;
-        // float64 lanes a strip hands over to its float32 side (offsets, then fractions).
-        double[] lanes = strips > 0 ? new double[4 * S] : null;
+        int strips = !g.dcnv1 && stripsExact(g) ? count / S * S : 0;
+        float tiny = tinyOffset(g);
         for (int og = 0; og < g.offsetGroups; og++) {
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++) {
                     int k = (og * g.kh + i) * g.kw + j;
                     int offAt = offBase + 2 * k * pixels + p0, maskAt = maskBase + k * pixels + p0;
                     int e0 = k * capacity + local0;
-                    double dy = i * g.dilationH, dx = j * g.dilationW;
+                    int dy = i * g.dilationH, dx = j * g.dilationW;
                     for (int s = 0; s < strips; s += S) {
-                        fillStrip(g, offset, offAt + s, mask, maskAt + s, dy, dx, local0 + s, e0 + s, withFrac, lanes);
+                        fillStrip(g, offset, offAt + s, mask, maskAt + s, dy, dx, local0 + s, e0 + s, withFrac);
+                        long redo = lanesToRedo(g, offset, offAt + s, mask, maskAt + s, dy, dx, local0 + s, tiny);
+                        if (redo != 0) redoLanes(g, redo, e0 + s, local0 + s, dy, dx, offset, offAt + s, mask, maskAt + s, withFrac);
                     }
                     for (int s = strips; s < count; s++) {
                         int q = local0 + s;
                         // py = y*sh - ph + i*dh + offset, in float64 as the reference.
-                        double py = pixelRow[q] + dy, px = pixelCol[q] + dx;
+                        double py = (double) pixelRow[q] + dy, px = (double) pixelCol[q] + dx;
                         if (offset != null) {
                             py += offset[offAt + s];
                             px += offset[offAt + pixels + s];
@@ -231,86 +226,143 @@ final class SampleTable {
         }
     }
 
+    /** Whether every coordinate and bound of {@code g} is small enough for {@link #fillStrip} (see {@link #STRIP_MAX_COORDINATE}). */
+    static boolean stripsExact(ConvGeometry g) {
+        return maxCoordinate(g) < STRIP_MAX_COORDINATE;
+    }
+
+    /** A bound on {@code |n| + 1} for every integer coordinate {@code n = y*sh - ph + i*dh} and image side of {@code g}. */
+    private static long maxCoordinate(ConvGeometry g) {
+        long rows = Math.max(g.padTop, (long) (g.outHeight - 1) * g.strideH + (long) (g.kh - 1) * g.dilationH);
+        long cols = Math.max(g.padLeft, (long) (g.outWidth - 1) * g.strideW + (long) (g.kw - 1) * g.dilationW);
+        return Math.max(Math.max(rows, cols), Math.max(g.height, g.width)) + 2;
+    }
+
     /**
-     * Entries {@code e .. e+S-1} (local pixels {@code q ..}, one kernel point, offsets at {@code offAt} and
-     * {@code offAt + pixels}, mask at {@code maskAt}): the coordinates, the inside test, the cell (a float64
-     * floor, paper eq. 3-4) and the fractions in float64 vectors; then, lane by lane, the fractions rounded
-     * once to float32 and the corner weights times the mask in float32, each as {@link #setEntry} computes it.
-     * Lanes with a non-finite value are then redone by {@link #setEntry}. The float32 side is scalar on
-     * purpose: float vectors of {@code S} lanes are a second float vector class next to the kernels'
-     * ({@link VectorWidth#SPECIES}); their stores polluted the type profile of {@code FloatVector.intoArray},
-     * and C2 then boxed kernels' vectors in most JVMs at 256 bits (DESIGN.md "Vector boxing in some JVMs").
-     * {@code lanes} is scratch of {@code 4 S}.
+     * Below this magnitude a non-zero offset {@code o} may not add exactly to an integer coordinate {@code n} in
+     * float64 (the reference's {@code py = n + o} then rounds, and the strips' float32 algebra on {@code o} alone
+     * would not be the same): with {@code |n| < 2^b}, {@code n + o} is exact when {@code |o| >= 2^(b-30)}, since the
+     * sum then spans at most {@code b + 23 + 30 - b = 53} bits. Such lanes go through {@link #setEntry}.
      */
-    private void fillStrip(ConvGeometry g, float[] offset, int offAt, float[] mask, int maskAt, double dy, double dx,
-                           int q, int e, boolean withFrac, double[] lanes) {
-        DoubleVector py = DoubleVector.fromArray(DOUBLES, pixelRow, q).add(dy);
-        DoubleVector px = DoubleVector.fromArray(DOUBLES, pixelCol, q).add(dx);
+    static float tinyOffset(ConvGeometry g) {
+        int b = 64 - Long.numberOfLeadingZeros(maxCoordinate(g));
+        return Math.scalb(1f, b - 30);
+    }
+
+    /**
+     * Entries {@code e .. e+S-1} (local pixels {@code q ..}, one kernel point at {@code (dy, dx)} from the pixels'
+     * first, offsets at {@code offAt} and {@code offAt + pixels}, mask at {@code maskAt}), in float32 vectors of the
+     * kernels' species. With {@code py = n + o} ({@code n} the integer coordinate, {@code o} the offset), exactly:
+     * the sample is inside when {@code -1 - n <= o < H - n}; {@code floor py = n + floor o}; {@code ly = o - floor o}
+     * and {@code hy = (floor o + 1) - o}, each one correctly rounded float32 operation on exact operands, hence the
+     * same bits as the reference's float64 value rounded once ({@link #setEntry}); the weights are then the same
+     * float32 products. {@code + 0f} turns the {@code ly} of {@code o = -0} into {@code +0}, as float64 gives. The
+     * lanes this cannot take ({@link #lanesToRedo}) are then redone by {@link #setEntry}.
+     */
+    private void fillStrip(ConvGeometry g, float[] offset, int offAt, float[] mask, int maskAt, int dy, int dx,
+                           int q, int e, boolean withFrac) {
+        FloatVector ny = (FloatVector) IntVector.fromArray(INTS, pixelRow, q).add(dy).convert(VectorOperators.I2F, 0);
+        FloatVector nx = (FloatVector) IntVector.fromArray(INTS, pixelCol, q).add(dx).convert(VectorOperators.I2F, 0);
+        FloatVector zero = FloatVector.zero(FLOATS), one = FloatVector.broadcast(FLOATS, 1f);
+        FloatVector oy = zero, ox = zero;
         if (offset != null) {
-            for (int l = 0; l < S; l++) {
-                lanes[l] = offset[offAt + l];
-                lanes[S + l] = offset[offAt + g.pixels + l];
-            }
-            py = py.add(DoubleVector.fromArray(DOUBLES, lanes, 0));
-            px = px.add(DoubleVector.fromArray(DOUBLES, lanes, S));
+            oy = FloatVector.fromArray(FLOATS, offset, offAt);
+            ox = FloatVector.fromArray(FLOATS, offset, offAt + g.pixels);
         }
-        // NaN coordinates fail this test; they are among the lanes redone below.
-        VectorMask<Double> inside = py.compare(VectorOperators.GE, -1).and(py.compare(VectorOperators.LT, g.height))
-                .and(px.compare(VectorOperators.GE, -1)).and(px.compare(VectorOperators.LT, g.width));
-        DoubleVector fy = floor(py), fx = floor(px);
-        // Outside: weights 0 and fractions (0, 0), (1, 1), as setEntry stores them.
-        DoubleVector zero = DoubleVector.zero(DOUBLES), one = DoubleVector.broadcast(DOUBLES, 1);
-        zero.blend(py.sub(fy), inside).intoArray(lanes, 0);
-        zero.blend(px.sub(fx), inside).intoArray(lanes, S);
-        one.blend(fy.add(1).sub(py), inside).intoArray(lanes, 2 * S);
-        one.blend(fx.add(1).sub(px), inside).intoArray(lanes, 3 * S);
-        // ((floor py + 1)*(W+2) + floor px + 1)*C, exact in float64; -1 outside.
-        DoubleVector b = fy.add(1).mul(g.paddedWidth).add(fx.add(1)).mul(g.channels);
-        ((IntVector) DoubleVector.broadcast(DOUBLES, OUTSIDE).blend(b, inside)
-                .convertShape(VectorOperators.D2I, INTS, 0)).intoArray(base, e);
-        long redo = py.test(VectorOperators.IS_NAN).or(px.test(VectorOperators.IS_NAN)).toLong();
-        if (!inputFinite) redo |= py.compare(VectorOperators.EQ, -1).or(px.compare(VectorOperators.EQ, -1)).toLong();
-        redo |= storeLanes(inside.toLong(), lanes, mask, maskAt, e, withFrac);
-        if (redo != 0) redoLanes(g, redo, py, px, e, mask, maskAt, withFrac);
+        FloatVector m = mask == null ? one : FloatVector.fromArray(FLOATS, mask, maskAt);
+        // -1 - n <= o < H - n; NaN offsets fail it and are redone below.
+        FloatVector lowY = ny.neg().sub(1f), lowX = nx.neg().sub(1f);
+        VectorMask<Float> inside = oy.compare(VectorOperators.GE, lowY)
+                .and(oy.compare(VectorOperators.LT, ny.neg().add(g.height)))
+                .and(ox.compare(VectorOperators.GE, lowX))
+                .and(ox.compare(VectorOperators.LT, nx.neg().add(g.width)));
+        FloatVector fy = floor(oy), fx = floor(ox);
+        FloatVector ly = oy.sub(fy).add(0f), lx = ox.sub(fx).add(0f);
+        FloatVector hy = fy.add(1f).sub(oy), hx = fx.add(1f).sub(ox);
+        FloatVector hym = hy.mul(m), lym = ly.mul(m);
+        int plane = this.plane;
+        zero.blend(hym.mul(hx), inside).intoArray(weight, e);
+        zero.blend(hym.mul(lx), inside).intoArray(weight, plane + e);
+        zero.blend(lym.mul(hx), inside).intoArray(weight, 2 * plane + e);
+        zero.blend(lym.mul(lx), inside).intoArray(weight, 3 * plane + e);
+        // ((n_y + floor o_y + 1)*(W+2) + n_x + floor o_x + 1)*C: the integer sums are exact in float32 inside.
+        IntVector cy = (IntVector) ny.add(fy).convert(VectorOperators.F2I, 0);
+        IntVector cx = (IntVector) nx.add(fx).convert(VectorOperators.F2I, 0);
+        IntVector b = cy.add(1).mul(g.paddedWidth).add(cx.add(1)).mul(g.channels);
+        IntVector.broadcast(INTS, OUTSIDE).blend(b, inside.cast(INTS)).intoArray(base, e);
+        if (withFrac) {
+            zero.blend(ly, inside).intoArray(frac, e);
+            zero.blend(lx, inside).intoArray(frac, plane + e);
+            m.intoArray(frac, 2 * plane + e);
+            one.blend(hy, inside).intoArray(frac, 3 * plane + e);
+            one.blend(hx, inside).intoArray(frac, 4 * plane + e);
+            one.intoArray(frac, 5 * plane + e);
+            one.intoArray(frac, 6 * plane + e);
+        }
     }
 
     /**
-     * The float32 side of a strip, lane by lane as {@link #setEntry}: the fractions in {@code lanes} (ly, lx, hy,
-     * hx, S each) rounded once, the corner weights times the mask ({@code inside}: bit {@code l} for lane {@code l};
-     * 0 outside). Its own method: inlined into {@link #fillStrip}, whose vector code is large, it made C2 stop
-     * inlining at its node budget (even {@code Float.isFinite}). Returns the lanes with a non-finite mask.
+     * The lanes of the strip of {@link #fillStrip} (same arguments) that {@link #setEntry} must redo, bit {@code l}
+     * for lane {@code l}: a NaN offset, a non-finite mask, a non-zero offset below {@code tiny} ({@link #tinyOffset}),
+     * or, in a non-finite input, a coordinate of exactly -1. A method of its own, which loads its operands again:
+     * inlined into {@code fillStrip}, it took C2 past its node budget and the vectors of the calls it then left out
+     * of line were boxed (DESIGN.md "Vector boxing in some JVMs").
      */
-    private long storeLanes(long inside, double[] lanes, float[] mask, int maskAt, int e, boolean withFrac) {
-        long nonFinite = 0;
-        for (int l = 0; l < S; l++) {
-            float ly = (float) lanes[l], lx = (float) lanes[S + l];
-            float hy = (float) lanes[2 * S + l], hx = (float) lanes[3 * S + l];
-            float m = mask == null ? 1f : mask[maskAt + l];
-            // Float.isFinite, written out.
-            if (!(Math.abs(m) <= Float.MAX_VALUE)) nonFinite |= 1L << l;
-            boolean inl = (inside >>> l & 1) != 0;
-            float hym = hy * m, lym = ly * m;
-            if (inl) setWeights(e + l, hym * hx, hym * lx, lym * hx, lym * lx);
-            else setWeights(e + l, 0f, 0f, 0f, 0f);
-            if (withFrac) setFrac(e + l, ly, lx, m, hy, hx, true, true);
+    private long lanesToRedo(ConvGeometry g, float[] offset, int offAt, float[] mask, int maskAt, int dy, int dx, int q,
+                             float tiny) {
+        VectorMask<Float> redo = FLOATS.maskAll(false);
+        if (mask != null) {
+            FloatVector m = FloatVector.fromArray(FLOATS, mask, maskAt);
+            redo = m.abs().compare(VectorOperators.LE, Float.MAX_VALUE).not();
         }
-        return nonFinite;
+        if (offset != null) {
+            FloatVector oy = FloatVector.fromArray(FLOATS, offset, offAt);
+            FloatVector ox = FloatVector.fromArray(FLOATS, offset, offAt + g.pixels);
+            FloatVector ay = oy.abs(), ax = ox.abs();
+            // NaN fails both comparisons of the first two terms, hence the test for it.
+            redo = redo.or(oy.test(VectorOperators.IS_NAN)).or(ox.test(VectorOperators.IS_NAN))
+                    .or(ay.compare(VectorOperators.LT, tiny).and(ay.compare(VectorOperators.GT, 0f)))
+                    .or(ax.compare(VectorOperators.LT, tiny).and(ax.compare(VectorOperators.GT, 0f)));
+            if (!inputFinite) {
+                FloatVector ny = (FloatVector) IntVector.fromArray(INTS, pixelRow, q).add(dy).convert(VectorOperators.I2F, 0);
+                FloatVector nx = (FloatVector) IntVector.fromArray(INTS, pixelCol, q).add(dx).convert(VectorOperators.I2F, 0);
+                redo = redo.or(oy.compare(VectorOperators.EQ, ny.neg().sub(1f)))
+                        .or(ox.compare(VectorOperators.EQ, nx.neg().sub(1f)));
+            }
+        } else if (!inputFinite) {
+            // Without offsets the coordinate is the integer n: -1 where n = -1.
+            IntVector ny = IntVector.fromArray(INTS, pixelRow, q).add(dy);
+            IntVector nx = IntVector.fromArray(INTS, pixelCol, q).add(dx);
+            redo = redo.or(ny.compare(VectorOperators.EQ, -1).or(nx.compare(VectorOperators.EQ, -1)).cast(FLOATS));
+        }
+        return redo.toLong();
     }
 
-    /** {@link #setEntry} for the lanes of {@code lanes} (bit {@code l} for lane {@code l}) of a strip. */
-    private void redoLanes(ConvGeometry g, long lanes, DoubleVector py, DoubleVector px, int e, float[] mask, int maskAt,
-                           boolean withFrac) {
+    /**
+     * {@link #setEntry} for the lanes of a strip set in {@code lanes} (bit {@code l} for lane {@code l}). Its own
+     * method: the scalar side of a vector kernel stays out of it (DESIGN.md "Vector boxing in some JVMs").
+     */
+    private void redoLanes(ConvGeometry g, long lanes, int e, int q, int dy, int dx, float[] offset, int offAt,
+                           float[] mask, int maskAt, boolean withFrac) {
         for (int l = 0; l < S; l++) {
             if ((lanes >>> l & 1) != 0) {
-                setEntry(g, e + l, py.lane(l), px.lane(l), mask == null ? 1f : mask[maskAt + l], withFrac);
+                double py = (double) pixelRow[q + l] + dy, px = (double) pixelCol[q + l] + dx;
+                if (offset != null) {
+                    py += offset[offAt + l];
+                    px += offset[offAt + g.pixels + l];
+                }
+                setEntry(g, e + l, py, px, mask == null ? 1f : mask[maskAt + l], withFrac);
             }
         }
     }
 
-    /** {@code Math.floor} of the lanes in {@code [-1, 2^51)} (the others are never read): round, then step down. */
-    private static DoubleVector floor(DoubleVector v) {
-        DoubleVector r = v.add(ROUNDER).sub(ROUNDER);
-        return r.sub(DoubleVector.zero(DOUBLES).blend(1, r.compare(VectorOperators.GT, v)));
+    /**
+     * {@code floor} of the lanes with {@code |v| < 2^22} (the others are outside the image and never read): round to
+     * an integer, then step down where that went up.
+     */
+    private static FloatVector floor(FloatVector v) {
+        FloatVector r = v.add(ROUNDER).sub(ROUNDER);
+        return r.sub(1f, r.compare(VectorOperators.GT, v));
     }
 
     /**

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
  * bits as the definition applied entry by entry, on the inputs where the two could part: coordinates on cell
  * edges and on the lines {@code p = -1} and {@code p = size}, integer and half-integer offsets, samples far
  * outside, NaN and infinite offsets and masks, a non-finite input, both borders, strides, dilations, offset
- * groups, chunks that start and end mid-row. If this fails, check {@code SampleTable.floor} (round-then-step
- * floor) and the blend of the outside lanes.
+ * groups, chunks that start and end mid-row, offsets too small to add exactly to a coordinate in float64, and
+ * {@code -0}. If this fails, check {@code SampleTable.floor} (round-then-step floor), the blend of the outside
+ * lanes, {@code SampleTable.tinyOffset} and the lanes {@code SampleTable.lanesToRedo} hands back.
  */
 class SampleTableTest {
 
@@ -36,7 +37,8 @@ class SampleTableTest {
                     hasOffset, hasMask, false));
             float[] offset = hasOffset ? new float[n * 2 * ogs * kh * kw * g.pixels] : null;
             float[] mask = hasMask ? new float[n * ogs * kh * kw * g.pixels] : null;
-            if (offset != null) for (int i = 0; i < offset.length; i++) offset[i] = offsetValue(r, t);
+            float tiny = SampleTable.tinyOffset(g);
+            if (offset != null) for (int i = 0; i < offset.length; i++) offset[i] = offsetValue(r, t, tiny);
             if (mask != null) for (int i = 0; i < mask.length; i++) mask[i] = maskValue(r, t);
             int batchItem = r.nextInt(n);
             int p0 = r.nextInt(g.pixels), count = 1 + r.nextInt(g.pixels - p0), local0 = r.nextInt(3);
@@ -60,6 +62,23 @@ class SampleTableTest {
             cases++;
         }
         assertEquals(true, cases > 300, "enough cases ran: " + cases);
+    }
+
+    @Test
+    void stripsAreTakenOnlyWhereEveryCoordinateIsExactInFloat32() {
+        int limit = SampleTable.STRIP_MAX_COORDINATE;
+        assertEquals(true, SampleTable.stripsExact(row(limit - 8, 1)), "a row of 2^20 - 8 pixels");
+        assertEquals(false, SampleTable.stripsExact(row(limit, 1)), "a row of 2^20 pixels");
+        // tinyOffset: 2^(b-30) for coordinates below 2^b (a 12-pixel row, 3x3, padding 1: below 2^4).
+        assertEquals(0x1p-26f, SampleTable.tinyOffset(row(12, 1)), "tiny offset of a 12-pixel row");
+    }
+
+    /** One row of {@code width} pixels, 3x3 kernel, padding 1, horizontal stride {@code stride}. */
+    private static ConvGeometry row(int width, int stride) {
+        DeformConv2dSpec spec = new DeformConv2dSpec(1, stride, 1, 1, 1, 1, 1, 1);
+        int ow = (width + 2 - 3) / stride + 1;
+        return new ConvGeometry(new DeformConv2dShape(spec, dcn4j.DType.F32, 1, 1, 1, width, 1, 3, 3, 1, ow, true,
+                false, false));
     }
 
     @Test
@@ -90,6 +109,14 @@ class SampleTableTest {
 
     /** Offsets that land on the edges where a floor or a comparison could part, and ordinary ones. */
     static float offsetValue(SplittableRandom r, int t) {
+        return offsetValue(r, t, 0f);
+    }
+
+    /**
+     * {@link #offsetValue(SplittableRandom, int)}, and with {@code tiny > 0} (the geometry's
+     * {@link SampleTable#tinyOffset}) offsets around it too.
+     */
+    static float offsetValue(SplittableRandom r, int t, float tiny) {
         return switch (r.nextInt(t % 5 == 0 ? 12 : 9)) {
             case 0 -> r.nextInt(-4, 5);                         // integer: a cell corner
             case 1 -> r.nextInt(-8, 9) * 0.5f;                  // half-integer: a rounding tie
@@ -97,11 +124,30 @@ class SampleTableTest {
             case 3 -> Math.nextDown((float) r.nextInt(-3, 4));  // just before one
             case 4 -> (float) r.nextDouble(-40, 40);            // far outside
             case 5 -> (float) r.nextDouble(-1e-7, 1e-7);        // tiny, below an ulp of the coordinate
+            case 6 -> tiny > 0 ? tinyEdge(r, tiny) : (float) r.nextDouble(-2, 2); // around tinyOffset, and zeros
             case 9 -> Float.NaN;
             case 10 -> Float.POSITIVE_INFINITY;
             case 11 -> Float.NEGATIVE_INFINITY;
             default -> (float) r.nextDouble(-2, 2);
         };
+    }
+
+    /**
+     * Offsets at {@code tiny} ({@link SampleTable#tinyOffset}: below it {@code n + o} may not be exact in float64),
+     * one ulp either side, far below it, and both zeros: the float32 strips must hand the small ones to
+     * {@link SampleTable#setEntry} and turn {@code -0}'s fraction into {@code +0}.
+     */
+    private static float tinyEdge(SplittableRandom r, float tiny) {
+        float v = switch (r.nextInt(7)) {
+            case 0 -> tiny;
+            case 1 -> Math.nextDown(tiny);
+            case 2 -> Math.nextUp(tiny);
+            case 3 -> 1e-30f;
+            case 4 -> Float.MIN_VALUE;
+            case 5 -> 0f;
+            default -> -0f;
+        };
+        return r.nextBoolean() ? v : -v;
     }
 
     static float maskValue(SplittableRandom r, int t) {
