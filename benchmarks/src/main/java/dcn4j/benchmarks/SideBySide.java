@@ -93,7 +93,8 @@ public final class SideBySide {
                     Map<String, Double> t = torch.getOrDefault(shape + (mask ? "+mask" : ""), Map.of());
                     rows.add(format(shape, mask, r, t));
                     System.err.println("side-by-side: " + rows.get(rows.size() - 1)
-                            + (dense != null ? " (dense calls repeated so far because this JVM was busy: " + dense.disturbed + ")" : ""));
+                            + (dense != null ? " (dense calls repeated so far because this JVM was busy: " + dense.disturbed + ")" : "")
+                            + " (dcn4j and ONNX Runtime calls repeated so far because the JIT compiled during them: " + jitRepeats + ")");
                 }
             }
         }
@@ -207,19 +208,20 @@ public final class SideBySide {
                 double[] tf = new double[reps], to = new double[reps], tb = new double[reps];
                 double[] df = new double[reps], db = new double[reps];
                 long heap = 0;
+                waitForQuietJit();
                 for (int i = 0; i < reps; i++) {
                     Thread.sleep(SWITCH_PAUSE_MS);
                     long before = THREADS.getTotalThreadAllocatedBytes();
-                    tf[i] = fwd.ms();
+                    tf[i] = withoutJit(fwd);
                     heap += THREADS.getTotalThreadAllocatedBytes() - before;
-                    to[i] = ort.ms();
+                    to[i] = withoutJit(ort);
                     if (dense != null) {
                         Thread.sleep(SWITCH_PAUSE_MS);
                         df[i] = dense.forwardMs();
                         Thread.sleep(SWITCH_PAUSE_MS);
                     }
                     before = THREADS.getTotalThreadAllocatedBytes();
-                    tb[i] = bwd.ms();
+                    tb[i] = withoutJit(bwd);
                     heap += THREADS.getTotalThreadAllocatedBytes() - before;
                     if (dense != null) {
                         Thread.sleep(SWITCH_PAUSE_MS);
@@ -254,6 +256,48 @@ public final class SideBySide {
             if (call() == null) throw new IllegalStateException("no result");
             return (System.nanoTime() - t0) / 1e6;
         }
+    }
+
+    /** The JVM's JIT compilers: compilation time that grows during a timed call means a compiler thread ran. */
+    static final java.lang.management.CompilationMXBean JIT = java.lang.management.ManagementFactory.getCompilationMXBean();
+    /** Timed calls repeated because a JIT compilation finished while they ran ({@link #withoutJit}). */
+    static int jitRepeats;
+    /** Most seconds {@link #waitForQuietJit} waits. */
+    static final double JIT_QUIET_MAX_SECONDS = 20;
+
+    /**
+     * Waits until no JIT compilation has finished for 1 s (at most {@link #JIT_QUIET_MAX_SECONDS}). On a 2-core host a
+     * C2 thread still compiling after the warm-up takes a core from the 2-thread calls: the first row of a run took
+     * twice its time in the same JVM's later rows (1,64,56,56,64 forward: 8.6-10.1 ms first, 5.5 ms when measured
+     * again as the third row; benchmarks/RESULTS.md, twelfth pass).
+     */
+    static void waitForQuietJit() throws InterruptedException {
+        long end = System.nanoTime() + (long) (JIT_QUIET_MAX_SECONDS * 1e9);
+        long last = JIT.getTotalCompilationTime();
+        int quietSteps = 0;
+        while (quietSteps < 10 && System.nanoTime() < end) {
+            Thread.sleep(100);
+            long now = JIT.getTotalCompilationTime();
+            quietSteps = now == last ? quietSteps + 1 : 0;
+            last = now;
+        }
+    }
+
+    /**
+     * One timed call of {@code t}, repeated (after a pause, at most {@link DenseConvServer#ATTEMPTS} times) while a
+     * JIT compilation finished during it: the dense calls of the child get the same treatment when this JVM uses CPU
+     * time ({@link DenseConvServer}). Counts the repeats in {@link #jitRepeats}.
+     */
+    static double withoutJit(Timed t) throws OrtException, InterruptedException {
+        double ms = Double.NaN;
+        for (int attempt = 0; attempt < DenseConvServer.ATTEMPTS; attempt++) {
+            long before = JIT.getTotalCompilationTime();
+            ms = t.ms();
+            if (JIT.getTotalCompilationTime() == before) return ms;
+            jitRepeats++;
+            Thread.sleep(200);
+        }
+        return ms;
     }
 
     static void warm(Timed t, int calls, double seconds) throws OrtException {
