@@ -6,6 +6,8 @@
 #   benchmarks/side-by-side.sh --128      dcn4j with -XX:MaxVectorSize=16 (NEON's width), PyTorch with DNNL_MAX_CPU_ISA=SSE41;
 #                                         ONNX Runtime keeps its own ISA (MLAS has no such switch): the AVX2-only hosts' second width
 # Options after the mode go to both halves' repetition settings: REPS=5 TV_REPS=2 THREADS=2 SHAPES="1,64,56,56,64;..."
+# CALLS=warm (default: each timed call right after an untimed one of its own library) or CALLS=cold (after the idle
+# pause alone, the protocol until the twelfth pass of issue 10; benchmarks/README.md, section 4)
 # (environment variables). Prints a markdown table per width: dcn4j and ONNX Runtime from SideBySide (one JVM),
 # PyTorch's dense conv2d from a child of it (side_by_side_torch.py --serve) timed between dcn4j's repetitions,
 # torchvision from side_by_side_torch.py run before it (/usr/bin/python3 with python3-torchvision).
@@ -14,7 +16,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/.ci/jdk.sh"
 pick_jdk
 mode="${1:-default}"
-REPS="${REPS:-5}"; TV_REPS="${TV_REPS:-2}"; THREADS="${THREADS:-2}"
+REPS="${REPS:-5}"; TV_REPS="${TV_REPS:-2}"; THREADS="${THREADS:-2}"; CALLS="${CALLS:-warm}"
 SHAPES="${SHAPES:-1,64,56,56,64;8,64,28,28,64;1,256,28,28,256;2,512,14,14,512;1,128,100,168,128;1,256,50,84,256;1,512,25,42,512}"
 py="${PYTHON:-/usr/bin/python3}"
 
@@ -37,7 +39,7 @@ run_width() {
   # shellcheck disable=SC2086
   env ${dnnl:+DNNL_MAX_CPU_ISA="$dnnl"} java $jvm_opts --add-modules jdk.incubator.vector \
       -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
-      dcn4j.benchmarks.SideBySide --torch "$torch_out" --reps "$REPS" --threads "$THREADS" --shapes "$SHAPES" \
+      dcn4j.benchmarks.SideBySide --torch "$torch_out" --reps "$REPS" --threads "$THREADS" --shapes "$SHAPES" --calls "$CALLS" \
       --dense-server "$py benchmarks/side_by_side_torch.py --serve --threads $THREADS" \
       --label "$label, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')" 2> >(grep -v '^WARNING' >&2)
   rm -f "$torch_out"

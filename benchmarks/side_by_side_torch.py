@@ -15,7 +15,12 @@ each with one line on stdout:
   warm SECONDS      forward and backward calls for that long     -> "ok"
   fwd               one dense forward                            -> its ms
   bwd               one dense backward (the call alone is timed) -> its ms
+  fwd-warm          an untimed dense forward, then a timed one   -> the second's ms
+  bwd-warm          an untimed forward + backward, then bwd      -> the second backward's ms
   quit
+The -warm commands are SideBySide's default (--calls warm): every library's timed call then follows an untimed
+call of its own, so its threads are awake (on the 2-vCPU VM of the benchmarks a call after 20 ms of idle took up
+to twice its back-to-back time, the vCPUs' wake-up; benchmarks/README.md, section 4).
 """
 import argparse
 import json
@@ -89,6 +94,12 @@ def serve():
         elif cmd[0] == "fwd":
             answer = repr(dense_forward_ms(x, weight))
         elif cmd[0] == "bwd":
+            answer = repr(dense_backward_ms(x, weight, grad))
+        elif cmd[0] == "fwd-warm":
+            dense_forward_ms(x, weight)
+            answer = repr(dense_forward_ms(x, weight))
+        elif cmd[0] == "bwd-warm":
+            dense_backward_ms(x, weight, grad)
             answer = repr(dense_backward_ms(x, weight, grad))
         else:
             answer = "error: unknown command " + cmd[0]

@@ -56,14 +56,14 @@ final class DenseConvServer implements AutoCloseable {
         expectOk(request("warm " + seconds));
     }
 
-    /** One dense forward; its ms. */
-    double forwardMs() throws IOException, InterruptedException {
-        return undisturbed("fwd");
+    /** One dense forward; its ms. {@code warm}: right after an untimed one ({@link SideBySide#warmCalls}). */
+    double forwardMs(boolean warm) throws IOException, InterruptedException {
+        return undisturbed(warm ? "fwd-warm" : "fwd");
     }
 
-    /** One dense backward (input and weight gradients); its ms. */
-    double backwardMs() throws IOException, InterruptedException {
-        return undisturbed("bwd");
+    /** One dense backward (input and weight gradients); its ms. {@code warm}: right after an untimed one. */
+    double backwardMs(boolean warm) throws IOException, InterruptedException {
+        return undisturbed(warm ? "bwd-warm" : "bwd");
     }
 
     private double undisturbed(String command) throws IOException, InterruptedException {

@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
  * <p>Arguments: {@code --torch FILE} (JSON lines, optional; its dense times are used only without a server),
  * {@code --dense-server "COMMAND ARGS"} (the child's command line, split at spaces; optional),
  * {@code --reps R} (default 5), {@code --threads T} (default 2), {@code --shapes N,C,H,W,O;...} (default: the
- * seven of issue 10), {@code --label TEXT}.
+ * seven of issue 10), {@code --calls warm|cold} (default warm, see {@link #warmCalls}), {@code --label TEXT}.
  */
 public final class SideBySide {
 
@@ -50,6 +50,17 @@ public final class SideBySide {
      * a core from the next call.
      */
     static final long SWITCH_PAUSE_MS = 20;
+
+    /**
+     * Whether each timed call (dcn4j's, ONNX Runtime's, PyTorch's) comes right after an untimed call of the same
+     * library and operation, so that its threads are awake, as in a network's back-to-back layers ({@code --calls
+     * warm}, the default), or after the idle pause alone ({@code --calls cold}, the protocol until the twelfth pass of
+     * issue 10). On the 2-vCPU VM of the benchmarks a parked thread's vCPU took milliseconds to wake: dcn4j's
+     * 1,64,56,56,64 forward took 8.6 ms after 20 ms of idle and 4.5 ms back to back, and the cold protocol favoured
+     * whichever call came right after another one (ORT's forward followed dcn4j's; PyTorch's backward followed its
+     * own untimed forward).
+     */
+    static boolean warmCalls = true;
 
     static final String[] DEFAULT_SHAPES = {"1,64,56,56,64", "8,64,28,28,64", "1,256,28,28,256", "2,512,14,14,512",
             "1,128,100,168,128", "1,256,50,84,256", "1,512,25,42,512"};
@@ -62,6 +73,11 @@ public final class SideBySide {
         for (int i = 0; i + 1 < args.length; i += 2) opt.put(args[i], args[i + 1]);
         int reps = Integer.parseInt(opt.getOrDefault("--reps", "5"));
         int threads = Integer.parseInt(opt.getOrDefault("--threads", "2"));
+        String calls = opt.getOrDefault("--calls", "warm");
+        if (!calls.equals("warm") && !calls.equals("cold")) {
+            throw new IllegalArgumentException("--calls: expected warm or cold, got " + calls);
+        }
+        warmCalls = calls.equals("warm");
         String[] shapes = opt.containsKey("--shapes") ? opt.get("--shapes").split(";") : DEFAULT_SHAPES;
         Map<String, Map<String, Double>> torch = opt.containsKey("--torch") ? readTorch(Path.of(opt.get("--torch")))
                 : Map.of();
@@ -100,7 +116,8 @@ public final class SideBySide {
         }
         System.out.println();
         System.out.println("### " + opt.getOrDefault("--label", "side by side") + " (" + threads + " threads, medians of "
-                + reps + " interleaved repetitions; " + (denseDescription.startsWith("from ")
+                + reps + " interleaved repetitions of " + (warmCalls ? "warm" : "cold") + " calls; "
+                + (denseDescription.startsWith("from ")
                 ? "ORT ratio: median of the repetitions' ratios, dense ratios: ratios of medians)"
                 : "ratios: medians of the repetitions' ratios)"));
         System.out.println();
@@ -207,25 +224,21 @@ public final class SideBySide {
                 if (dense != null) dense.prepare(String.join(",", Arrays.stream(s).mapToObj(String::valueOf).toList()), warmScale);
                 double[] tf = new double[reps], to = new double[reps], tb = new double[reps];
                 double[] df = new double[reps], db = new double[reps];
-                long heap = 0;
+                long[] heap = {0};
                 waitForQuietJit();
                 for (int i = 0; i < reps; i++) {
                     Thread.sleep(SWITCH_PAUSE_MS);
-                    long before = THREADS.getTotalThreadAllocatedBytes();
-                    tf[i] = withoutJit(fwd);
-                    heap += THREADS.getTotalThreadAllocatedBytes() - before;
-                    to[i] = withoutJit(ort);
+                    tf[i] = timedCall(fwd, heap);
+                    to[i] = timedCall(ort, null);
                     if (dense != null) {
                         Thread.sleep(SWITCH_PAUSE_MS);
-                        df[i] = dense.forwardMs();
+                        df[i] = dense.forwardMs(warmCalls);
                         Thread.sleep(SWITCH_PAUSE_MS);
                     }
-                    before = THREADS.getTotalThreadAllocatedBytes();
-                    tb[i] = withoutJit(bwd);
-                    heap += THREADS.getTotalThreadAllocatedBytes() - before;
+                    tb[i] = timedCall(bwd, heap);
                     if (dense != null) {
                         Thread.sleep(SWITCH_PAUSE_MS);
-                        db[i] = dense.backwardMs();
+                        db[i] = dense.backwardMs(warmCalls);
                     }
                 }
                 // The goal columns are medians of each repetition's own ratio: the calls of one repetition ran
@@ -239,7 +252,7 @@ public final class SideBySide {
                 boolean d = dense != null;
                 return new Row(median(tf), median(to), median(tb), d ? median(df) : Double.NaN, d ? median(db) : Double.NaN,
                         median(ortRatio), d ? median(fwdRatio) : Double.NaN, d ? median(bwdRatio) : Double.NaN, maxDiff,
-                        heap / reps, heap / reps > boxingBytes(s));
+                        heap[0] / reps, heap[0] / reps > boxingBytes(s));
             } finally {
                 for (OnnxTensor t : inputs.values()) t.close();
             }
@@ -260,7 +273,7 @@ public final class SideBySide {
 
     /** The JVM's JIT compilers: compilation time that grows during a timed call means a compiler thread ran. */
     static final java.lang.management.CompilationMXBean JIT = java.lang.management.ManagementFactory.getCompilationMXBean();
-    /** Timed calls repeated because a JIT compilation finished while they ran ({@link #withoutJit}). */
+    /** Timed calls repeated because a JIT compilation finished while they ran ({@link #timedCall}). */
     static int jitRepeats;
     /** Most seconds {@link #waitForQuietJit} waits. */
     static final double JIT_QUIET_MAX_SECONDS = 20;
@@ -284,19 +297,25 @@ public final class SideBySide {
     }
 
     /**
-     * One timed call of {@code t}, repeated (after a pause, at most {@link DenseConvServer#ATTEMPTS} times) while a
-     * JIT compilation finished during it: the dense calls of the child get the same treatment when this JVM uses CPU
-     * time ({@link DenseConvServer}). Counts the repeats in {@link #jitRepeats}.
+     * One timed call of {@code t} (right after an untimed one with {@link #warmCalls}), repeated (after a pause, at
+     * most {@link DenseConvServer#ATTEMPTS} times) while a JIT compilation finished during it: the dense calls of
+     * the child get the same treatment when this JVM uses CPU time ({@link DenseConvServer}). Counts the repeats in
+     * {@link #jitRepeats}; adds the heap bytes (every thread's) of the call whose time it returns to {@code heap[0]}
+     * unless {@code heap} is null.
      */
-    static double withoutJit(Timed t) throws OrtException, InterruptedException {
+    static double timedCall(Timed t, long[] heap) throws OrtException, InterruptedException {
         double ms = Double.NaN;
+        long bytes = 0;
         for (int attempt = 0; attempt < DenseConvServer.ATTEMPTS; attempt++) {
-            long before = JIT.getTotalCompilationTime();
+            if (warmCalls) t.call();
+            long before = JIT.getTotalCompilationTime(), allocated = THREADS.getTotalThreadAllocatedBytes();
             ms = t.ms();
-            if (JIT.getTotalCompilationTime() == before) return ms;
+            bytes = THREADS.getTotalThreadAllocatedBytes() - allocated;
+            if (JIT.getTotalCompilationTime() == before) break;
             jitRepeats++;
             Thread.sleep(200);
         }
+        if (heap != null) heap[0] += bytes;
         return ms;
     }
 

@@ -37,6 +37,8 @@ class DenseConvServerTest {
                     case "shape", "warm" -> "ok";
                     case "fwd" -> mode.equals("garbled") ? "Traceback (most recent call last)" : "1.25";
                     case "bwd" -> "2.5";
+                    case "fwd-warm" -> "1.125";
+                    case "bwd-warm" -> "2.25";
                     default -> "error: unknown command " + cmd;
                 };
                 if (mode.equals("slow")) Thread.sleep(30);
@@ -57,8 +59,11 @@ class DenseConvServerTest {
         try (DenseConvServer s = start("fine")) {
             assertEquals("fake server fine", s.description);
             s.prepare("1,64,56,56,64", 0.1);
-            assertEquals(1.25, s.forwardMs());
-            assertEquals(2.5, s.backwardMs());
+            assertEquals(1.25, s.forwardMs(false));
+            assertEquals(2.5, s.backwardMs(false));
+            // The warm calls are their own commands (side_by_side_torch.py: an untimed call first).
+            assertEquals(1.125, s.forwardMs(true));
+            assertEquals(2.25, s.backwardMs(true));
         }
     }
 
@@ -66,7 +71,7 @@ class DenseConvServerTest {
     void anAnswerThatIsNotAFigureIsAnErrorNamingIt() throws Exception {
         try (DenseConvServer s = start("garbled")) {
             s.prepare("1,64,56,56,64", 0.1);
-            IOException e = assertThrows(IOException.class, s::forwardMs);
+            IOException e = assertThrows(IOException.class, () -> s.forwardMs(false));
             assertTrue(e.getMessage().contains("expected a time in ms, got: Traceback"), e.getMessage());
         }
     }
@@ -75,7 +80,7 @@ class DenseConvServerTest {
     void aChildThatDiesIsAnErrorWithItsStderr() throws Exception {
         try (DenseConvServer s = start("dies")) {
             s.prepare("1,64,56,56,64", 0.1);
-            IOException e = assertThrows(IOException.class, s::forwardMs);
+            IOException e = assertThrows(IOException.class, () -> s.forwardMs(false));
             assertTrue(e.getMessage().contains("the child exited after 'fwd'"), e.getMessage());
             assertTrue(e.getMessage().contains("fake failure: out of operands"), e.getMessage());
         }
@@ -93,7 +98,7 @@ class DenseConvServerTest {
             });
             busy.start();
             try {
-                assertEquals(1.25, s.forwardMs());
+                assertEquals(1.25, s.forwardMs(false));
             } finally {
                 stop.set(true);
                 busy.join();
