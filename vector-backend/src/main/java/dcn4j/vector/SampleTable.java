@@ -319,7 +319,7 @@ final class SampleTable {
             FloatVector oy = FloatVector.fromArray(FLOATS, offset, offAt);
             FloatVector ox = FloatVector.fromArray(FLOATS, offset, offAt + g.pixels);
             FloatVector ay = oy.abs(), ax = ox.abs();
-            // NaN fails both comparisons of the first two terms, hence the test for it.
+            // A NaN offset fails every comparison, hence its own test.
             redo = redo.or(oy.test(VectorOperators.IS_NAN)).or(ox.test(VectorOperators.IS_NAN))
                     .or(ay.compare(VectorOperators.LT, tiny).and(ay.compare(VectorOperators.GT, 0f)))
                     .or(ax.compare(VectorOperators.LT, tiny).and(ax.compare(VectorOperators.GT, 0f)));
