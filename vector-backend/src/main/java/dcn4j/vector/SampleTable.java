@@ -210,16 +210,7 @@ final class SampleTable {
                         if (redo != 0) redoLanes(g, redo, e0 + s, local0 + s, dy, dx, offset, offAt + s, mask, maskAt + s, withFrac);
                     }
                     for (int s = strips; s < count; s++) {
-                        int q = local0 + s;
-                        // py = y*sh - ph + i*dh + offset, in float64 as the reference.
-                        double py = (double) pixelRow[q] + dy, px = (double) pixelCol[q] + dx;
-                        if (offset != null) {
-                            py += offset[offAt + s];
-                            px += offset[offAt + pixels + s];
-                        }
-                        float m = mask == null ? 1f : mask[maskAt + s];
-                        if (g.dcnv1) setDcnv1(g, e0 + s, py, px, m, withFrac);
-                        else setEntry(g, e0 + s, py, px, m, withFrac);
+                        setOne(g, e0 + s, local0 + s, dy, dx, offset, offAt + s, mask, maskAt + s, withFrac);
                     }
                 }
             }
@@ -339,21 +330,32 @@ final class SampleTable {
     }
 
     /**
-     * {@link #setEntry} for the lanes of a strip set in {@code lanes} (bit {@code l} for lane {@code l}). Its own
+     * {@link #setOne} for the lanes of a strip set in {@code lanes} (bit {@code l} for lane {@code l}; strips are
+     * torchvision-border only, so that is {@link #setEntry}). Its own
      * method: the scalar side of a vector kernel stays out of it (DESIGN.md "Vector boxing in some JVMs").
      */
     private void redoLanes(ConvGeometry g, long lanes, int e, int q, int dy, int dx, float[] offset, int offAt,
                            float[] mask, int maskAt, boolean withFrac) {
         for (int l = 0; l < S; l++) {
-            if ((lanes >>> l & 1) != 0) {
-                double py = (double) pixelRow[q + l] + dy, px = (double) pixelCol[q + l] + dx;
-                if (offset != null) {
-                    py += offset[offAt + l];
-                    px += offset[offAt + g.pixels + l];
-                }
-                setEntry(g, e + l, py, px, mask == null ? 1f : mask[maskAt + l], withFrac);
-            }
+            if ((lanes >>> l & 1) != 0) setOne(g, e + l, q + l, dy, dx, offset, offAt + l, mask, maskAt + l, withFrac);
         }
+    }
+
+    /**
+     * Entry {@code e} of local pixel {@code q} and the kernel point at {@code (dy, dx)}, its offsets at {@code offAt}
+     * and {@code offAt + pixels} and its mask at {@code maskAt}, through the scalar definition: the coordinate
+     * {@code py = y*sh - ph + i*dh + offset} in float64 as the reference, then {@link #setDcnv1} or {@link #setEntry}.
+     */
+    private void setOne(ConvGeometry g, int e, int q, int dy, int dx, float[] offset, int offAt, float[] mask,
+                        int maskAt, boolean withFrac) {
+        double py = (double) pixelRow[q] + dy, px = (double) pixelCol[q] + dx;
+        if (offset != null) {
+            py += offset[offAt];
+            px += offset[offAt + g.pixels];
+        }
+        float m = mask == null ? 1f : mask[maskAt];
+        if (g.dcnv1) setDcnv1(g, e, py, px, m, withFrac);
+        else setEntry(g, e, py, px, m, withFrac);
     }
 
     /**
