@@ -50,9 +50,14 @@ final class VectorBackend implements Backend {
 
     /** With explicit column-chunk budgets (tests use tiny ones to exercise chunking). */
     VectorBackend(int threads, long forwardChunkBytes, long backwardChunkBytes) {
-        pool = new WorkerPool(threads);
+        pool = new WorkerPool(threads, WorkerPool.helperSpinNanosFromSystemProperty());
         this.forwardChunkBytes = forwardChunkBytes;
         this.backwardChunkBytes = backwardChunkBytes;
+    }
+
+    /** How long the pool's idle helpers spin before they park, in nanoseconds ({@code -Ddcn4j.vector.spinMicros}). */
+    long helperSpinNanos() {
+        return pool.helperSpinNanos();
     }
 
     /** One line about the host and the vector shape used. */

@@ -14,7 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  * microseconds to wake on a virtual machine. So a helper that runs out of work, and a caller waiting for its
  * phase to end, first spin for about {@link #SPIN_NANOS} before parking: within a call the next phase
  * arrives before the spin ends, and between calls the helpers park. (With a thread pool that parked at once,
- * the 8x64x28x28 backward took 1.2x, not 1.9x, less time on 2 threads than on 1.)
+ * the 8x64x28x28 backward took 1.2x, not 1.9x, less time on 2 threads than on 1.) A helper's spin can be made
+ * longer ({@value #SPIN_PROPERTY}), so that helpers stay awake across the gap between two calls: on a virtual
+ * machine a call after some milliseconds of idle otherwise runs mostly on the caller while the helpers' virtual
+ * CPUs wake (DESIGN.md "Threads").
  *
  * <p>Results never depend on which worker runs an item: callers split work so that items write
  * disjoint memory and fix every reduction order inside an item (DESIGN.md "Determinism and threads").
@@ -30,21 +33,76 @@ final class WorkerPool implements AutoCloseable {
         void run(int item, int worker);
     }
 
-    /** How long an idle helper, or a caller waiting for its phase, spins before parking. */
+    /** How long a caller waiting for its phase spins before parking, and an idle helper by default. */
     static final long SPIN_NANOS = 50_000;
+    /** System property: how long, in microseconds, an idle helper spins before parking (default 50). */
+    static final String SPIN_PROPERTY = "dcn4j.vector.spinMicros";
+    /** The longest helper spin the property accepts: 10 s. */
+    static final long MAX_SPIN_MICROS = 10_000_000;
 
     private final int parallelism;
+    private final long helperSpinNanos;
     private final Helper[] helpers;
     private volatile boolean closed;
 
     WorkerPool(int parallelism) {
+        this(parallelism, SPIN_NANOS);
+    }
+
+    /** With helpers that spin {@code helperSpinNanos} (at least 0) for work before they park. */
+    WorkerPool(int parallelism, long helperSpinNanos) {
         if (parallelism < 1) throw new IllegalArgumentException("threads: expected >= 1, got " + parallelism);
+        if (helperSpinNanos < 0) {
+            throw new IllegalArgumentException("helperSpinNanos: expected >= 0, got " + helperSpinNanos);
+        }
         this.parallelism = parallelism;
+        this.helperSpinNanos = helperSpinNanos;
         helpers = new Helper[parallelism - 1];
         for (int w = 1; w < parallelism; w++) {
             helpers[w - 1] = new Helper(w);
             helpers[w - 1].thread.start();
         }
+    }
+
+    /**
+     * The helper spin from {@code -D}{@value #SPIN_PROPERTY} (microseconds, 0 to {@value #MAX_SPIN_MICROS}), in
+     * nanoseconds; {@link #SPIN_NANOS} when it is not set.
+     */
+    static long helperSpinNanosFromSystemProperty() {
+        return helperSpinNanos(System.getProperty(SPIN_PROPERTY));
+    }
+
+    /** {@link #helperSpinNanosFromSystemProperty()} for the property's value {@code v} (null when not set). */
+    static long helperSpinNanos(String v) {
+        if (v == null || v.isBlank()) return SPIN_NANOS;
+        long micros;
+        try {
+            micros = Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            micros = -1;
+        }
+        if (micros < 0 || micros > MAX_SPIN_MICROS) {
+            throw new IllegalArgumentException(SPIN_PROPERTY + ": expected microseconds from 0 to " + MAX_SPIN_MICROS
+                    + ", got '" + v + "'");
+        }
+        return micros * 1000;
+    }
+
+    /** How long an idle helper spins for work before it parks, in nanoseconds. */
+    long helperSpinNanos() {
+        return helperSpinNanos;
+    }
+
+    /** The state of helper {@code worker} ({@code 1 .. parallelism-1}): RUNNABLE while it works or spins. */
+    Thread.State helperState(int worker) {
+        return helpers[worker - 1].thread.getState();
+    }
+
+    /** Waits at most {@code millis} for helper {@code worker} to end (after {@link #close()}); whether it did. */
+    boolean helperEnded(int worker, long millis) throws InterruptedException {
+        Thread t = helpers[worker - 1].thread;
+        t.join(millis);
+        return !t.isAlive();
     }
 
     /** Workers that may run items at once (the size of per-worker scratch arrays). */
@@ -103,7 +161,7 @@ final class WorkerPool implements AutoCloseable {
                     phase.work(worker);
                     continue;
                 }
-                long until = System.nanoTime() + SPIN_NANOS;
+                long until = System.nanoTime() + helperSpinNanos;
                 while (phases.isEmpty() && !closed && System.nanoTime() < until) Thread.onSpinWait();
                 if (!phases.isEmpty()) continue;
                 parked = true;

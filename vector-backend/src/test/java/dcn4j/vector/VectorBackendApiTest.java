@@ -53,6 +53,24 @@ class VectorBackendApiTest {
     }
 
     @Test
+    void spinMicrosPropertySetsTheHelperSpinAndABadOneFailsTheOpen() {
+        String before = System.getProperty(WorkerPool.SPIN_PROPERTY);
+        try {
+            System.setProperty(WorkerPool.SPIN_PROPERTY, "-5");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Backends.open("vector", BackendOptions.defaults().withThreads(2)));
+            assertEquals("dcn4j.vector.spinMicros: expected microseconds from 0 to 10000000, got '-5'", e.getMessage());
+            System.setProperty(WorkerPool.SPIN_PROPERTY, "2500");
+            try (VectorBackend b = new VectorBackend(2)) {
+                assertEquals(2_500_000, b.helperSpinNanos());
+            }
+        } finally {
+            if (before == null) System.clearProperty(WorkerPool.SPIN_PROPERTY);
+            else System.setProperty(WorkerPool.SPIN_PROPERTY, before);
+        }
+    }
+
+    @Test
     void float64TensorsAreRejectedNamingTheDType() {
         try (Backend b = new VectorBackend(1)) {
             assertFalse(b.supports(DType.F64));

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The pool's contract (class comment of {@link WorkerPool}): every item of a phase runs exactly once, on a worker
  * index below the parallelism, before {@code forEach} returns; a failing item fails the phase; callers sharing
- * a pool each get their own items; a closed pool still runs the caller's items and then says it was closed.
+ * a pool each get their own items; a closed pool still runs the caller's items and then says it was closed; an
+ * idle helper spins as long as it was told ({@code -Ddcn4j.vector.spinMicros}), then parks, and ends on close.
  */
 class WorkerPoolTest {
 
@@ -81,5 +82,47 @@ class WorkerPoolTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.forEach(6, (i, w) -> runs.incrementAndGet(i)));
         assertTrue(e.getMessage().startsWith("backend 'vector'"), e.getMessage());
         for (int i = 0; i < 6; i++) assertEquals(1, runs.get(i), "item " + i + " ran by the caller");
+    }
+
+    @Test
+    void theHelperSpinIsTheSystemPropertysMicroseconds() {
+        assertEquals(WorkerPool.SPIN_NANOS, WorkerPool.helperSpinNanos(null));
+        assertEquals(WorkerPool.SPIN_NANOS, WorkerPool.helperSpinNanos(" "));
+        assertEquals(0, WorkerPool.helperSpinNanos("0"));
+        assertEquals(20_000_000, WorkerPool.helperSpinNanos(" 20000 "));
+        assertEquals(WorkerPool.MAX_SPIN_MICROS * 1000, WorkerPool.helperSpinNanos(Long.toString(WorkerPool.MAX_SPIN_MICROS)));
+        for (String bad : new String[] {"-1", "10000001", "20ms", "1e3"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WorkerPool.helperSpinNanos(bad));
+            assertEquals("dcn4j.vector.spinMicros: expected microseconds from 0 to 10000000, got '" + bad + "'",
+                    e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new WorkerPool(2, -1));
+    }
+
+    @Test
+    void anIdleHelperSpinsForItsSpinThenParks() throws Exception {
+        // A spin of 60 s: 100 ms after a phase the helper still spins (RUNNABLE), never parked (WAITING).
+        try (WorkerPool pool = new WorkerPool(2, 60_000_000_000L)) {
+            pool.forEach(4, (i, w) -> { });
+            Thread.sleep(100);
+            assertEquals(Thread.State.RUNNABLE, pool.helperState(1));
+            assertEquals(60_000_000_000L, pool.helperSpinNanos());
+        }
+        // No spin: the helper parks once the phase is over (polled: it may not have got there yet).
+        try (WorkerPool pool = new WorkerPool(2, 0)) {
+            pool.forEach(4, (i, w) -> { });
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (pool.helperState(1) != Thread.State.WAITING && System.nanoTime() < until) Thread.sleep(5);
+            assertEquals(Thread.State.WAITING, pool.helperState(1));
+        }
+    }
+
+    @Test
+    void closingEndsASpinningHelper() throws Exception {
+        WorkerPool pool = new WorkerPool(3, 60_000_000_000L);
+        pool.forEach(6, (i, w) -> { });
+        pool.close();
+        assertTrue(pool.helperEnded(1, 10_000), "helper 1 still alive 10 s after close");
+        assertTrue(pool.helperEnded(2, 10_000), "helper 2 still alive 10 s after close");
     }
 }
