@@ -75,127 +75,53 @@ final class BilinearIm2col {
     }
 
     /**
-     * Writes the sample rows of local pixels {@code q0 .. q0+count-1} from the entries of {@code table}
-     * (filled for the same local pixels) into {@code cols}, each group's block holding {@code rows} pixel
-     * rows. Row-major layout: element {@code (q, k)} of group {@code grp} at {@code (grp*rows + q)*Kg + k}
-     * (the forward reads pixel rows). Panel-major layout: at
-     * {@code grp*kPanels*rows*NR + ((k/NR)*rows + q)*NR + k%NR}, i.e. {@code NR}-wide column panels with
-     * pixels as rows, which is the packed B operand of the weight-gradient product.
+     * Column panels {@code kp0 .. kp1-1} of group {@code grp}'s sample columns, for pixels {@code 0 .. count-1} of
+     * the table's chunk: element {@code (q, k)}, {@code kp0*NR <= k < min(Kg, kp1*NR)}, at
+     * {@code dst[((k/NR - kp0)*rows + q)*NR + k%NR]} (kernel point {@code k / Cg}, channel {@code grp*Cg + k % Cg}).
+     * These are the weight gradient's B operand: each weight-gradient item samples the panels it multiplies just
+     * before it reads them (DESIGN.md "Vector width and GEMM tiles", "Weight-gradient columns"), the blend of the
+     * four corners as {@link #sampleRowsBlock} computes it, so the same bits. The common layer (one group, one offset
+     * group, channels a multiple of {@code L}) goes kernel point by kernel point over the range, each entry's
+     * set-up shared by all the range's channels of that point; any other layer panel by panel.
      */
-    static void sample(ConvGeometry g, SampleTable table, float[] padded, int q0, int count, float[] cols,
-                       int rows, boolean panelMajor) {
-        if (panelMajor && g.groups == 1 && g.offsetGroups == 1 && g.hasOffset && g.channels % L == 0) {
-            samplePanelsOneSegment(g, table, padded, q0, count, cols, rows);
-        } else {
-            sampleGeneral(g, table, padded, q0, count, cols, rows, panelMajor);
+    static void sampleColumnPanels(ConvGeometry g, SampleTable table, float[] padded, int count, float[] dst, int grp,
+                                   int kp0, int kp1, int rows) {
+        int kg = g.groupK;
+        if (g.groups == 1 && g.offsetGroups == 1 && g.hasOffset && g.channels % L == 0) {
+            columnPanelsOneSegment(g, table, padded, count, dst, kp0 * NR, Math.min(kg, kp1 * NR), rows);
+            return;
         }
-    }
-
-    /** {@link #sample} for any groups, offset groups, channel count and either layout. */
-    static void sampleGeneral(ConvGeometry g, SampleTable table, float[] padded, int q0, int count, float[] cols,
-                              int rows, boolean panelMajor) {
-        int kk = g.kernelSize, ogs = g.offsetGroups, c = g.channels, cg = g.channelsPerGroup, kg = g.groupK;
-        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
-        int groupBlock = panelMajor ? (kg + NR - 1) / NR * rows * NR : rows * kg;
-        boolean plain = !g.hasOffset && table.inputFinite;
-        int[] base = table.base;
-        float[] wt = table.weight;
-        int pl = table.plane, cap = table.capacity;
-        FloatVector zero = FloatVector.zero(SPECIES);
-        for (int q = q0; q < q0 + count; q++) {
-            // Entry of (q, og, kpt): (og*kk + kpt)*capacity + q (SampleTable.entry).
-            int e = q;
-            for (int og = 0; og < ogs; og++) {
-                for (int kpt = 0; kpt < kk; kpt++, e += cap) {
-                    int b = base[e];
-                    FloatVector w00 = FloatVector.broadcast(SPECIES, wt[e]);
-                    FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
-                    FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
-                    FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
-                    for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
-                        int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
-                        // k of channel ch is kOff + ch
-                        int kOff = kpt * cg - grp * cg;
-                        int block = grp * groupBlock;
-                        if (b < SampleTable.OUTSIDE) {
-                            for (int ch = cs; ch < ce; ch++) {
-                                int k = kOff + ch;
-                                cols[panelMajor ? block + ((k / NR) * rows + q) * NR + (k & (NR - 1))
-                                        : block + q * kg + k] = specialValue(g, table, e, padded, ch, d01, d10, d11);
-                            }
-                            continue;
-                        }
-                        int ch = cs;
-                        for (; ch <= ce - L; ch += L) {
-                            FloatVector v;
-                            if (b < 0) {
-                                v = zero;
-                            } else if (plain) {
-                                // Integer sampling position: the bilinear blend is the top-left corner itself.
-                                v = FloatVector.fromArray(SPECIES, padded, b + ch).mul(w00);
-                            } else {
-                                int at = b + ch;
-                                v = FloatVector.fromArray(SPECIES, padded, at).mul(w00);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d01), w01, v);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d10), w10, v);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d11), w11, v);
-                            }
-                            int k = kOff + ch;
-                            if (!panelMajor) {
-                                v.intoArray(cols, block + q * kg + k);
-                            } else if ((k & (NR - 1)) + L <= NR) {
-                                v.intoArray(cols, block + ((k / NR) * rows + q) * NR + (k & (NR - 1)));
-                            } else {
-                                store(v, FULL, cols, true, block, rows, kg, q, k);
-                            }
-                        }
-                        if (ch < ce) {
-                            VectorMask<Float> m = SPECIES.indexInRange(ch, ce);
-                            FloatVector v;
-                            if (b < 0) {
-                                v = zero;
-                            } else if (plain) {
-                                v = FloatVector.fromArray(SPECIES, padded, b + ch, m).mul(w00);
-                            } else {
-                                int at = b + ch;
-                                v = FloatVector.fromArray(SPECIES, padded, at, m).mul(w00);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d01, m), w01, v);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d10, m), w10, v);
-                                v = fma(FloatVector.fromArray(SPECIES, padded, at + d11, m), w11, v);
-                            }
-                            store(v, m, cols, panelMajor, block, rows, kg, q, kOff + ch);
-                        }
-                    }
-                }
-            }
+        for (int kp = kp0; kp < kp1; kp++) {
+            int k0 = kp * NR;
+            sampleRowsBlock(g, table, padded, count, dst, grp, k0, Math.min(NR, kg - k0), NR, (kp - kp0) * rows * NR);
         }
     }
 
     /**
-     * {@link #sample} into the panel-major layout for one group, one offset group and whole vectors of channels (the
-     * weight gradient's B operand of the common layer): the same arithmetic, so the same bits, with the out-of-image
-     * and special cases out of the channel loop and the destination advanced along its panel (a vector never
-     * straddles two panels: {@code NR} is a multiple of {@code L}, and so is every {@code k} of a vector).
+     * {@link #sampleColumnPanels} for one group, one offset group and whole vectors of channels: elements
+     * {@code k0 <= k < k1} ({@code k0} a multiple of {@code NR}), kernel point by kernel point, the out-of-image and
+     * special entries out of the channel loop, and the destination advanced along its panel (a vector never straddles
+     * two panels: {@code NR} is a multiple of {@code L}, and so is every {@code k} of a vector).
      */
-    static void samplePanelsOneSegment(ConvGeometry g, SampleTable table, float[] padded, int q0, int count,
-                                               float[] cols, int rows) {
-        int kk = g.kernelSize, c = g.channels;
-        int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
+    private static void columnPanelsOneSegment(ConvGeometry g, SampleTable table, float[] padded, int count,
+                                               float[] dst, int k0, int k1, int rows) {
+        int c = g.channels, d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int[] base = table.base;
         float[] wt = table.weight;
-        int pl = table.plane, cap = table.capacity;
+        int pl = table.plane;
         FloatVector zeros = FloatVector.zero(SPECIES);
-        for (int q = q0; q < q0 + count; q++) {
-            // Entry of (q, kpt): kpt*capacity + q (SampleTable.entry).
-            int e = q;
-            for (int kpt = 0; kpt < kk; kpt++, e += cap) {
-                int b = base[e], k0 = kpt * c;
-                // Element (q, k) lives at ((k/NR)*rows + q)*NR + k%NR.
-                int kp = k0 / NR, kr = k0 - kp * NR, at = (kp * rows + q) * NR + kr;
+        for (int kpt = k0 / c; kpt <= (k1 - 1) / c; kpt++) {
+            // Channels [cs, ce) of this kernel point fall in the range; channel cs is element ks (from k0).
+            int cs = Math.max(0, k0 - kpt * c), ce = Math.min(c, k1 - kpt * c), ks = kpt * c + cs - k0;
+            int kp0 = ks / NR, kr0 = ks - kp0 * NR;
+            for (int q = 0, e = kpt * table.capacity; q < count; q++, e++) {
+                int b = base[e];
+                // Element (q, k) lives at ((k/NR)*rows + q)*NR + k%NR, k counted from k0.
+                int kp = kp0, kr = kr0, at = (kp * rows + q) * NR + kr;
                 if (b == SampleTable.OUTSIDE) {
                     // Zeros, a vector at a time along the panels (many entries where offsets are large).
-                    for (int ch = 0; ch < c; ch += L) {
-                        zeros.intoArray(cols, at);
+                    for (int ch = cs; ch < ce; ch += L) {
+                        zeros.intoArray(dst, at);
                         kr += L;
                         at += L;
                         if (kr == NR) {
@@ -207,9 +133,9 @@ final class BilinearIm2col {
                     continue;
                 }
                 if (b < 0) {
-                    for (int ch = 0; ch < c; ch++) {
-                        int k = k0 + ch;
-                        cols[((k / NR) * rows + q) * NR + (k & (NR - 1))] = specialValue(g, table, e, padded, ch, d01,
+                    for (int ch = cs; ch < ce; ch++) {
+                        int k = ks + ch - cs;
+                        dst[((k / NR) * rows + q) * NR + (k & (NR - 1))] = specialValue(g, table, e, padded, ch, d01,
                                 d10, d11);
                     }
                     continue;
@@ -218,13 +144,13 @@ final class BilinearIm2col {
                 FloatVector w01 = FloatVector.broadcast(SPECIES, wt[pl + e]);
                 FloatVector w10 = FloatVector.broadcast(SPECIES, wt[2 * pl + e]);
                 FloatVector w11 = FloatVector.broadcast(SPECIES, wt[3 * pl + e]);
-                for (int ch = 0; ch < c; ch += L) {
+                for (int ch = cs; ch < ce; ch += L) {
                     int src = b + ch;
                     FloatVector v = FloatVector.fromArray(SPECIES, padded, src).mul(w00);
                     v = fma(FloatVector.fromArray(SPECIES, padded, src + d01), w01, v);
                     v = fma(FloatVector.fromArray(SPECIES, padded, src + d10), w10, v);
                     v = fma(FloatVector.fromArray(SPECIES, padded, src + d11), w11, v);
-                    v.intoArray(cols, at);
+                    v.intoArray(dst, at);
                     kr += L;
                     at += L;
                     if (kr == NR) {
@@ -248,17 +174,29 @@ final class BilinearIm2col {
      */
     static void sampleRowsBlock(ConvGeometry g, SampleTable table, float[] padded, int count, float[] block, int grp,
                                 int k0, int kLen) {
+        sampleRowsBlock(g, table, padded, count, block, grp, k0, kLen, Sgemm.KC, 0);
+    }
+
+    /**
+     * {@link #sampleRowsBlock(ConvGeometry, SampleTable, float[], int, float[], int, int, int)} with rows
+     * {@code rowStride} floats apart: element {@code (q, k0 + kr)} at {@code block[to + q*rowStride + kr]}. With
+     * {@code rowStride = NR} and {@code kLen <= NR} it writes one k panel of the weight gradient's B operand, one
+     * panel of {@link #sampleColumnPanels}; {@code to} is where element {@code (0, k0)} goes.
+     */
+    static void sampleRowsBlock(ConvGeometry g, SampleTable table, float[] padded, int count, float[] block, int grp,
+                                int k0, int kLen, int rowStride, int to) {
         int kk = g.kernelSize, cg = g.channelsPerGroup, k1 = k0 + kLen;
         boolean plain = !g.hasOffset && table.inputFinite;
         for (int kpt = k0 / cg; kpt <= (k1 - 1) / cg; kpt++) {
             // Channels [lo, hi) of this kernel point fall in the block; channel ch is element k = kpt*Cg + ch - grp*Cg.
             int lo = grp * cg + Math.max(0, k0 - kpt * cg), hi = grp * cg + Math.min(cg, k1 - kpt * cg);
-            int toBlock = kpt * cg - grp * cg - k0;
+            int toBlock = to + kpt * cg - grp * cg - k0;
             for (int og = 0; og < g.offsetGroups; og++) {
                 for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                     int cs = Math.max(lo, g.segStart[s]), ce = Math.min(hi, g.segEnd[s]);
                     if (g.segGroup[s] != grp || cs >= ce) continue;
-                    sampleRun(g, table, padded, count, block, (og * kk + kpt) * table.capacity, cs, ce, toBlock, plain);
+                    sampleRun(g, table, padded, count, block, (og * kk + kpt) * table.capacity, cs, ce, toBlock, plain,
+                            rowStride);
                 }
             }
         }
@@ -267,11 +205,11 @@ final class BilinearIm2col {
     /**
      * Channels {@code [cs, ce)} of table entries {@code e0 .. e0+count-1} (one offset group and kernel point, pixels
      * {@code 0 .. count-1}) into rows of {@code block}: channel {@code ch} of pixel {@code q} at
-     * {@code q*KC + toBlock + ch}. {@code plain}: no offsets and a finite image, so every sample lies on a pixel and
+     * {@code q*rowStride + toBlock + ch}. {@code plain}: no offsets and a finite image, so every sample lies on a pixel and
      * the blend is the top-left corner times its weight (as {@link #sample} computes it).
      */
     private static void sampleRun(ConvGeometry g, SampleTable table, float[] padded, int count, float[] block, int e0,
-                                  int cs, int ce, int toBlock, boolean plain) {
+                                  int cs, int ce, int toBlock, boolean plain, int rowStride) {
         int c = g.channels, d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         int full = ce - (ce - cs) % L;
         int[] base = table.base;
@@ -279,7 +217,7 @@ final class BilinearIm2col {
         int pl = table.plane;
         for (int q = 0, e = e0; q < count; q++, e++) {
             int b = base[e];
-            int at = q * Sgemm.KC + toBlock + cs;
+            int at = q * rowStride + toBlock + cs;
             if (b < 0) {
                 if (b == SampleTable.OUTSIDE) {
                     Arrays.fill(block, at, at + ce - cs, 0f);
@@ -322,18 +260,6 @@ final class BilinearIm2col {
     }
 
     /**
-     * Stores lanes {@code m} of a vector that straddles two blocks: lanes {@code [0, first)} at {@code at},
-     * the others from {@code next} on (lane {@code first} lands at {@code next}).
-     */
-    private static void storeSplit(FloatVector v, VectorMask<Float> m, float[] cols, int at, int first, int next) {
-        VectorMask<Float> head = SPECIES.indexInRange(0, first).and(m);
-        v.intoArray(cols, at, head);
-        v.intoArray(cols, next - first, m.andNot(head));
-    }
-
-    private static final VectorMask<Float> FULL = SPECIES.maskAll(true);
-
-    /**
      * The sample of channel {@code ch} for a special entry {@code e} of {@link SampleTable} (DESIGN.md
      * "Non-finite values"): NaN for {@link SampleTable#NAN_SAMPLE}; for an
      * {@linkplain SampleTable#unmodulated unmodulated} entry the blend of the four corners, every corner
@@ -356,21 +282,4 @@ final class BilinearIm2col {
                 + wt[3 * pl + e] * padded[at + d11];
     }
 
-    /** Stores lanes {@code m} of {@code v} as elements {@code (q, k .. k+L-1)} of a group block of {@code cols}. */
-    private static void store(FloatVector v, VectorMask<Float> m, float[] cols, boolean panelMajor, int block,
-                              int rows, int kg, int q, int k) {
-        if (!panelMajor) {
-            v.intoArray(cols, block + q * kg + k, m);
-            return;
-        }
-        int kp = k / NR, j = k - kp * NR;
-        int at = block + (kp * rows + q) * NR + j;
-        if (j + L <= NR) {
-            v.intoArray(cols, at, m);
-        } else {
-            // The vector straddles two panels: lanes [0, NR-j) here, the others at the start of the
-            // next panel's row q.
-            storeSplit(v, m, cols, at, NR - j, block + ((kp + 1) * rows + q) * NR);
-        }
-    }
 }

@@ -31,8 +31,8 @@ final class PhaseTimes {
         FORWARD_STORE("  output store (transposed, + bias)", false),
         BACKWARD_PAD_PHASE("backward: pad input, clear input gradient (wall)", true),
         BACKWARD_PAD("  pad + clear items", false),
-        BACKWARD_SAMPLE_PHASE("backward: table, columns, gradOut panels (wall)", true),
-        BACKWARD_SAMPLE("  table + bilinear sampling items", false),
+        BACKWARD_SAMPLE_PHASE("backward: table, gradOut panels (wall)", true),
+        BACKWARD_SAMPLE("  sample table items", false),
         BACKWARD_PACK("  gradOut packing items", false),
         /** Up to {@link VectorDeformConv2d#PIPELINE_MAX_THREADS} workers; otherwise the next two phases. */
         BACKWARD_PIPELINE_PHASE("backward: column gradient + scatter, offsets/mask, weight gradient, pipelined (wall)",
@@ -42,7 +42,7 @@ final class PhaseTimes {
         BACKWARD_CONSUMERS_PHASE("backward: scatter, offsets/mask, weight gradient (wall)", true),
         BACKWARD_SCATTER("  input-gradient scatter items", false),
         BACKWARD_OFFSET("  offset and mask gradient items", false),
-        BACKWARD_WEIGHT("  weight-gradient product items (GEMM)", false),
+        BACKWARD_WEIGHT("  weight-gradient items (column panels sampled, GEMM)", false),
         BACKWARD_UNPAD_PHASE("backward: input gradient to NCHW (wall)", true),
         BACKWARD_UNPAD("  unpad items", false);
 

@@ -110,7 +110,9 @@ final class VectorDeformConv2d {
 
         static BackwardPlan of(ConvGeometry g, boolean columns, boolean gradColumns, long budget) {
             // Columns and their gradient, the sample table, and (with the columns, i.e. for the weight
-            // gradient) the packed gradOut of the chunk.
+            // gradient) the packed gradOut of the chunk. The columns are no longer held whole (each weight-gradient
+            // item samples its own panels, thirteenth pass), but the chunk keeps the size they gave it: with them
+            // left out of this sum, chunks twice as large at 256-512 channels took the same time (in one JVM, 0.99-1.01).
             long perPixel = 4L * ((g.totalK() + NR) * ((columns ? 1 : 0) + (gradColumns ? 1 : 0))
                     + 8L * g.entriesPerPixel()
                     + (columns ? (long) g.groups * ceilDiv(g.outPerGroup, MR) * MR : 0));
@@ -126,9 +128,10 @@ final class VectorDeformConv2d {
         }
 
         /**
-         * Most pixels of a chunk whose sample columns take half of L2 (at least {@code 2 * GC_PIXELS}): the sampler
-         * writes them and the weight gradient reads them back while they are still in L2, instead of a round trip
-         * through memory. The price is one more pass over the weights per chunk (the column-gradient product's packed
+         * Most pixels of a chunk whose sample columns take half of L2 (at least {@code 2 * GC_PIXELS}): when the columns
+         * were sampled whole (until the thirteenth pass), the weight gradient read them back while they were still in
+         * L2, instead of a round trip through memory; the sizes stay, measured best. The price is one more pass over
+         * the weights per chunk (the column-gradient product's packed
          * weights, the weight gradient's accumulator), small where the columns are short: a 64-channel 3x3 layer's
          * weights are 147 KB, its columns 2.3 KB per pixel. The budget still caps the chunk (large layers keep theirs:
          * a 512-channel layer's 9.4 MB weights are read once per 216 pixels). In-JVM A/B of the backward, 1 and 2
@@ -164,9 +167,21 @@ final class VectorDeformConv2d {
             return (long) (threads + 1) * slotSize(g) + NR;
         }
 
-        /** Panel-major columns (packed B of the weight gradient): {@code [groups][kPanels][rows][NR]}. */
-        long columnsSize(ConvGeometry g) {
-            return (long) g.groups * kPanels * rowsPerGroup * NR;
+        /**
+         * Column panels per weight-gradient item: about 64 channels (4 panels at 8 lanes, 1 at 16), so that the
+         * sampler's set-up of an entry (its table reads and weights) is shared by several vectors, while the item's
+         * panels stay small ({@code rows x 64} floats, 64 KB for a 256-pixel chunk).
+         */
+        static final int PANELS_PER_ITEM = Math.max(1, 64 / NR);
+
+        /** Weight-gradient items per group: ranges of {@link #PANELS_PER_ITEM} k panels. */
+        int weightItemsPerGroup() {
+            return ceilDiv(kPanels, PANELS_PER_ITEM);
+        }
+
+        /** One item's k panels of the chunk's sample columns (the weight gradient's B operand): {@code [panels][rows][NR]}. */
+        long columnPanelSize() {
+            return (long) PANELS_PER_ITEM * rowsPerGroup * NR;
         }
 
         /**
@@ -194,10 +209,10 @@ final class VectorDeformConv2d {
         long bytes(ConvGeometry g, int threads, boolean wantInput, boolean wantWeight) {
             long shared = g.paddedSize + (wantInput ? g.paddedSize : 0)
                     + (!gradColumns ? 0 : pipelined(threads) ? ringSize(g, threads) : gradColumnsSize(g))
-                    + (columns ? columnsSize(g) : 0)
+
                     + (5L + SampleTable.FRAC) * SampleTable.entries(g, rowsPerGroup)
                     + (wantWeight ? (long) g.outChannels * g.groupK + gradOutPanelsSize(g) : 0);
-            long perWorker = cTilesSize(g) + aPanelSize(g);
+            long perWorker = cTilesSize(g) + aPanelSize(g) + (columns ? columnPanelSize() : 0);
             return 4 * (shared + threads * perWorker);
         }
 
@@ -431,7 +446,7 @@ final class VectorDeformConv2d {
         final BackwardPlan plan;
         final float[] gradOut, input, offset, mask;
         final float[] gIn, gOff, gMask, gW;
-        final float[] padded, gradPadded, cols, gradCols, packedW, gradWeightAcc, gradOutPanels;
+        final float[] padded, gradPadded, gradCols, packedW, gradWeightAcc, gradOutPanels;
         /** Pipelined: the column gradient of the blocks in flight, {@code slots} blocks of {@code slotSize}. */
         final boolean pipelined;
         /** Where a block of the column gradient keeps element (q, k): kernel-point-major where it fits, else row-major. */
@@ -451,6 +466,8 @@ final class VectorDeformConv2d {
         int chunkBlocks;
         final SampleTable table;
         final float[][] cTiles, aPanels;
+        /** Per worker: one item's k panels of the chunk's sample columns, sampled by the weight-gradient item. */
+        final float[][] columnPanels;
         final int threads, pixelBlock, rowBlocks, channelBlocks, oPanels;
 
         Backward(WorkerPool pool, Workspace ws, ConvGeometry g, BackwardPlan plan, float[] gradOut, float[] input,
@@ -469,7 +486,6 @@ final class VectorDeformConv2d {
             threads = pool.parallelism();
             padded = ws.floats("padded", g.paddedSize);
             gradPadded = gIn != null ? ws.floats("gradPadded", g.paddedSize) : null;
-            cols = plan.columns() ? ws.floats("cols", plan.columnsSize(g)) : null;
             pipelined = plan.gradColumns() && BackwardPlan.pipelined(threads);
             slots = threads + 1;
             slotSize = BackwardPlan.slotSize(g);
@@ -489,6 +505,7 @@ final class VectorDeformConv2d {
             table = new SampleTable(g, plan.rowsPerGroup(), ws.ints("base", entries),
                     ws.floats("weight", 4 * entries), ws.floats("frac", SampleTable.FRAC * entries), true);
             cTiles = ws.perWorker("cTiles", threads, BackwardPlan.cTilesSize(g));
+            columnPanels = plan.columns() ? ws.perWorker("columnPanel", threads, plan.columnPanelSize()) : null;
             aPanels = ws.perWorker("aPanel", threads, BackwardPlan.aPanelSize(g));
             // Work splits below only decide who computes what, never an output value.
             pixelBlock = Math.max(MR, Math.min(MAX_PIXEL_BLOCK,
@@ -555,9 +572,9 @@ final class VectorDeformConv2d {
         }
 
         /**
-         * Pixels {@code [p0, p0+count)} of batch item {@code n}: sampling (table, columns), the gradient of
-         * the columns, then the three consumers of those (weight gradient, input scatter, offset and mask
-         * gradients), each phase a barrier.
+         * Pixels {@code [p0, p0+count)} of batch item {@code n}: the sample table, the gradient of the columns,
+         * then the three consumers of those (weight gradient, which samples the column panels it multiplies, input
+         * scatter, offset and mask gradients), each phase a barrier.
          */
         private void chunk(int n, int p0, int count) {
             int panels = ceilDiv(count, pixelBlock);
@@ -569,7 +586,6 @@ final class VectorDeformConv2d {
                     int block = threads > 1 ? spreadBlock(b, panels) : b;
                     int q0 = block * pixelBlock, len = Math.min(pixelBlock, count - q0);
                     table.fill(g, offset, mask, n, p0 + q0, len, q0, true);
-                    if (cols != null) BilinearIm2col.sample(g, table, padded, q0, len, cols, plan.rowsPerGroup(), true);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SAMPLE, t);
                 } else {
                     packGradOut(n, p0, count, (b - panels) / oPanels, (b - panels) % oPanels);
@@ -579,7 +595,7 @@ final class VectorDeformConv2d {
             phaseStart = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SAMPLE_PHASE, phaseStart);
             if (pipelined) {
                 int qBlocks = ceilDiv(count, GC_PIXELS);
-                int weightItems = gW != null ? g.groups * plan.kPanels() : 0;
+                int weightItems = gW != null ? g.groups * plan.weightItemsPerGroup() : 0;
                 retired.set(0);
                 chunkBlocks = qBlocks;
                 for (int i = 0; i < qBlocks; i++) ready.set(i, 0);
@@ -591,7 +607,7 @@ final class VectorDeformConv2d {
                     } else {
                         long t = PhaseTimes.start();
                         int wi = it - qBlocks;
-                        weightGradient(count, wi / plan.kPanels(), wi % plan.kPanels(), cTiles[w]);
+                        weightGradient(count, wi / plan.weightItemsPerGroup(), wi % plan.weightItemsPerGroup(), cTiles[w], columnPanels[w]);
                         PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
                     }
                 });
@@ -618,7 +634,7 @@ final class VectorDeformConv2d {
                 });
                 phaseStart = PhaseTimes.add(PhaseTimes.Slot.BACKWARD_GRAD_COLUMNS_PHASE, phaseStart);
             }
-            int weightItems = gW != null ? g.groups * plan.kPanels() : 0;
+            int weightItems = gW != null ? g.groups * plan.weightItemsPerGroup() : 0;
             int scatterItems = gIn != null ? channelBlocks : 0;
             int offsetItems = gOff != null || gMask != null ? panels : 0;
             // Largest items first (the scatter blocks, then the offset blocks, then the many small weight
@@ -631,7 +647,7 @@ final class VectorDeformConv2d {
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
                 } else if (it >= scatterItems + offsetItems) {
                     int wi = it - scatterItems - offsetItems;
-                    weightGradient(count, wi / plan.kPanels(), wi % plan.kPanels(), cTiles[w]);
+                    weightGradient(count, wi / plan.weightItemsPerGroup(), wi % plan.weightItemsPerGroup(), cTiles[w], columnPanels[w]);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
                 } else {
                     int q0 = (it - scatterItems) * pixelBlock;
@@ -781,27 +797,34 @@ final class VectorDeformConv2d {
 
         /**
          * {@code gW_g[o][k] += sum_q gradOut[n][g*Og+o][p0+q] * cols_g[q][k]} for every output channel and the
-         * k panel {@code kp}, GotoBLAS order: a KC-deep block of the column panel ({@code KC x NR}, half of L1)
+         * k panels of weight-gradient item {@code item} ({@link BackwardPlan#PANELS_PER_ITEM} of them). The item
+         * first samples those column panels into {@code cols} ({@link BilinearIm2col#sampleColumnPanels}: in L1/L2,
+         * where a whole chunk's columns, sampled in the phase before, were read back from L3 or memory; same values);
+         * then per panel, GotoBLAS order: a KC-deep block of the column panel ({@code KC x NR}, half of L1)
          * stays in L1 while every gradOut panel passes over it, and the panel's tiles ({@code Og x NR}, in L2)
          * accumulate the blocks in ascending q; they are added to the accumulator once per chunk. (Adding each
          * block straight to the accumulator, as before, sent 2.4-9.4 MB of partial sums through memory per
          * 96-pixel block on the ResNet shapes.)
          */
-        private void weightGradient(int count, int grp, int kp, float[] cTiles) {
+        private void weightGradient(int count, int grp, int item, float[] cTiles, float[] cols) {
             int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup();
-            int width = Math.min(NR, kg - kp * NR);
-            int bo = (grp * plan.kPanels() + kp) * rpg * NR;
-            int qBlocks = ceilDiv(count, Sgemm.KC);
-            for (int qb = 0; qb < qBlocks; qb++) {
-                int q0 = blockStart(count, qBlocks, qb), ql = blockStart(count, qBlocks, qb + 1) - q0;
-                for (int op = 0; op < oPanels; op++) {
-                    Sgemm.TILE.multiply(gradOutPanels, ((grp * oPanels + op) * rpg + q0) * MR, cols, bo + q0 * NR, ql,
-                            cTiles, op * MR * NR, NR, q0 > 0);
+            int kp0 = item * BackwardPlan.PANELS_PER_ITEM, kp1 = Math.min(plan.kPanels(), kp0 + BackwardPlan.PANELS_PER_ITEM);
+            BilinearIm2col.sampleColumnPanels(g, table, padded, count, cols, grp, kp0, kp1, rpg);
+            for (int kp = kp0; kp < kp1; kp++) {
+                int width = Math.min(NR, kg - kp * NR);
+                int bo = (kp - kp0) * rpg * NR;
+                int qBlocks = ceilDiv(count, Sgemm.KC);
+                for (int qb = 0; qb < qBlocks; qb++) {
+                    int q0 = blockStart(count, qBlocks, qb), ql = blockStart(count, qBlocks, qb + 1) - q0;
+                    for (int op = 0; op < oPanels; op++) {
+                        Sgemm.TILE.multiply(gradOutPanels, ((grp * oPanels + op) * rpg + q0) * MR, cols, bo + q0 * NR,
+                                ql, cTiles, op * MR * NR, NR, q0 > 0);
+                    }
                 }
-            }
-            for (int op = 0; op < oPanels; op++) {
-                Sgemm.storeRows(cTiles, op * MR * NR, Math.min(MR, og - op * MR), width, gradWeightAcc,
-                        (grp * og + op * MR) * kg + kp * NR, kg, true);
+                for (int op = 0; op < oPanels; op++) {
+                    Sgemm.storeRows(cTiles, op * MR * NR, Math.min(MR, og - op * MR), width, gradWeightAcc,
+                            (grp * og + op * MR) * kg + kp * NR, kg, true);
+                }
             }
         }
     }

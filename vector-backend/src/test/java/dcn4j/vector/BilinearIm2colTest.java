@@ -11,13 +11,14 @@ import org.junit.jupiter.api.Test;
  * The forward's sampler writes, for every (pixel, kernel point, channel), the blend of the four corners of its
  * {@link SampleTable} entry ({@code ((p00*w00 + p01*w01) + p10*w10) + p11*w11}, fused multiply-adds, as the
  * vector lanes do) into one {@code KC}-deep block of the sample rows at a time ({@code block[q*KC + k - k0]}); the
- * backward's, the same blend in {@code NR}-wide column panels. Checked element by element against that formula, on
+ * backward's weight-gradient items, the same blend in {@code NR}-wide column panels, a range of panels at a time.
+ * Checked element by element against that formula, on
  * channel counts that make vectors end exactly on a KC block or a panel, cross one ({@code C = 40}: kernel point 7
  * starts 8 floats before a block's end) or end in a masked tail, on groups and offset groups whose channel runs
  * cross each other and the blocks, on a plain convolution (no offsets: the top-left corner alone), on samples outside
  * the image (zeros) and on non-finite entries. If this fails, check the channel range of a kernel point within a
- * block in {@code BilinearIm2col.sampleRowsBlock} (lo, hi, toBlock) or the running destination of
- * {@code samplePanelsOneSegment} (panel, offset in panel).
+ * block in {@code BilinearIm2col.sampleRowsBlock} (lo, hi, toBlock, to) or the running destination of
+ * {@code columnPanelsOneSegment} (channel range of a kernel point, panel, offset in panel).
  */
 class BilinearIm2colTest {
 
@@ -40,11 +41,16 @@ class BilinearIm2colTest {
     }
 
     @Test
-    void samplePanelsWriteTheBlendOfEachEntryAtItsPanelMajorPlace() {
+    void sampleColumnPanelsWriteTheBlendOfEachEntryAtItsPanelMajorPlace() {
         SplittableRandom r = new SplittableRandom(5);
         for (int c : new int[] {1, 5, VectorWidth.L, 32, 40, 64, 100, 128, Sgemm.KC + 3, 9 * VectorWidth.L}) {
             everySampleIsTheBlendOfItsEntryAtItsPlace(r, c, 1, 1, true, true);
         }
+        // The general path (panel by panel): groups, offset groups, a plain convolution.
+        everySampleIsTheBlendOfItsEntryAtItsPlace(r, 48, 2, 3, true, true);
+        everySampleIsTheBlendOfItsEntryAtItsPlace(r, 72, 2, 1, true, true);
+        everySampleIsTheBlendOfItsEntryAtItsPlace(r, 40, 1, 1, false, true);
+        everySampleIsTheBlendOfItsEntryAtItsPlace(r, 6 * (Sgemm.KC / 8 + 3), 2, 3, true, true);
     }
 
     private static void everySampleIsTheBlendOfItsEntryAtItsPlace(SplittableRandom r, int c, int groups,
@@ -71,22 +77,35 @@ class BilinearIm2colTest {
         SampleTable table = new SampleTable(g, rows, new int[entries], new float[4 * entries],
                 new float[SampleTable.FRAC * entries], true);
         int p0 = 17, count = 23;
-        // The backward fills its table with the slopes and samples chunks from a pixel q0 > 0 on.
-        int q0 = panelMajor ? 3 : 0;
-        table.fill(g, withOffset ? offset : null, withOffset ? mask : null, 0, p0, count, 0, panelMajor);
+        // The backward fills its table with the slopes, in pixel blocks.
+        table.fill(g, withOffset ? offset : null, withOffset ? mask : null, 0, p0, 3, 0, panelMajor);
+        table.fill(g, withOffset ? offset : null, withOffset ? mask : null, 0, p0 + 3, count - 3, 3, panelMajor);
         int kg = g.groupK, cg = g.channelsPerGroup, cpo = c / offsetGroups;
         int d01 = c, d10 = g.paddedWidth * c, d11 = d10 + c;
         String what = (panelMajor ? "panels" : "block rows") + ", C " + c + ", groups " + groups + ", offset groups "
                 + offsetGroups + (withOffset ? "" : ", no offsets");
         if (panelMajor) {
+            // Ranges of panels as the weight-gradient items take them, and others: from the first panel, from
+            // inside, up to the last (partial) one, and a single panel.
             int kPanels = (kg + Sgemm.NR - 1) / Sgemm.NR;
-            float[] cols = new float[kPanels * rows * Sgemm.NR];
-            java.util.Arrays.fill(cols, Float.NaN);
-            BilinearIm2col.sample(g, table, padded, q0, count - q0, cols, rows, true);
-            for (int q = q0; q < count; q++) {
-                for (int k = 0; k < kg; k++) {
-                    float actual = cols[((k / Sgemm.NR) * rows + q) * Sgemm.NR + k % Sgemm.NR];
-                    check(g, table, padded, q, 0, k / c, k % c, d01, d10, d11, actual, what);
+            int step = VectorDeformConv2d.BackwardPlan.PANELS_PER_ITEM;
+            java.util.List<int[]> ranges = new java.util.ArrayList<>();
+            for (int kp = 0; kp < kPanels; kp += step) ranges.add(new int[] {kp, Math.min(kPanels, kp + step)});
+            ranges.add(new int[] {kPanels / 2, kPanels});
+            ranges.add(new int[] {kPanels - 1, kPanels});
+            for (int grp = 0; grp < groups; grp++) {
+                for (int[] range : ranges) {
+                    float[] cols = new float[(range[1] - range[0]) * rows * Sgemm.NR];
+                    java.util.Arrays.fill(cols, Float.NaN);
+                    BilinearIm2col.sampleColumnPanels(g, table, padded, count, cols, grp, range[0], range[1], rows);
+                    for (int q = 0; q < count; q++) {
+                        for (int k = range[0] * Sgemm.NR; k < Math.min(kg, range[1] * Sgemm.NR); k++) {
+                            float actual = cols[((k / Sgemm.NR - range[0]) * rows + q) * Sgemm.NR + k % Sgemm.NR];
+                            int ch = grp * cg + k % cg;
+                            check(g, table, padded, q, ch / cpo, k / cg, ch, d01, d10, d11, actual,
+                                    what + ", group " + grp + ", panels " + range[0] + ".." + range[1]);
+                        }
+                    }
                 }
             }
             return;
