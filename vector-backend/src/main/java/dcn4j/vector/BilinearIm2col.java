@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorMask;
  * segment with plain vector loads and FMAs, no gathers. Element {@code (q, k)} of group {@code g}'s matrix is
  * the sample of local pixel {@code q}, kernel point {@code k / Cg}, channel {@code g*Cg + k % Cg} (kernel point
  * major): the forward writes one {@code KC}-deep block of it at a time ({@link #sampleRowsBlock}, row stride
- * {@code KC}), the backward {@code NR}-wide column panels of a chunk ({@link #sample}).
+ * {@code KC}), the backward's weight-gradient items a range of its {@code NR}-wide column panels
+ * ({@link #sampleColumnPanels}), each just before its product reads them.
  */
 final class BilinearIm2col {
 
@@ -205,8 +206,8 @@ final class BilinearIm2col {
     /**
      * Channels {@code [cs, ce)} of table entries {@code e0 .. e0+count-1} (one offset group and kernel point, pixels
      * {@code 0 .. count-1}) into rows of {@code block}: channel {@code ch} of pixel {@code q} at
-     * {@code q*rowStride + toBlock + ch}. {@code plain}: no offsets and a finite image, so every sample lies on a pixel and
-     * the blend is the top-left corner times its weight (as {@link #sample} computes it).
+     * {@code q*rowStride + toBlock + ch}. {@code plain}: no offsets and a finite image, so every sample lies on a
+     * pixel and the blend is the top-left corner times its weight.
      */
     private static void sampleRun(ConvGeometry g, SampleTable table, float[] padded, int count, float[] block, int e0,
                                   int cs, int ce, int toBlock, boolean plain, int rowStride) {

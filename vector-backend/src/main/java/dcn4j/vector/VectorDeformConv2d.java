@@ -112,7 +112,8 @@ final class VectorDeformConv2d {
             // Columns and their gradient, the sample table, and (with the columns, i.e. for the weight
             // gradient) the packed gradOut of the chunk. The columns are no longer held whole (each weight-gradient
             // item samples its own panels, thirteenth pass), but the chunk keeps the size they gave it: with them
-            // left out of this sum, chunks twice as large at 256-512 channels took the same time (in one JVM, 0.99-1.01).
+            // left out of this sum, chunks twice as large at 256-512 channels took the same time (in one JVM,
+            // 0.99-1.01; DESIGN.md "Weight-gradient columns").
             long perPixel = 4L * ((g.totalK() + NR) * ((columns ? 1 : 0) + (gradColumns ? 1 : 0))
                     + 8L * g.entriesPerPixel()
                     + (columns ? (long) g.groups * ceilDiv(g.outPerGroup, MR) * MR : 0));
@@ -128,10 +129,10 @@ final class VectorDeformConv2d {
         }
 
         /**
-         * Most pixels of a chunk whose sample columns take half of L2 (at least {@code 2 * GC_PIXELS}): when the columns
-         * were sampled whole (until the thirteenth pass), the weight gradient read them back while they were still in
-         * L2, instead of a round trip through memory; the sizes stay, measured best. The price is one more pass over
-         * the weights per chunk (the column-gradient product's packed
+         * Most pixels of a chunk whose sample columns take half of L2 (at least {@code 2 * GC_PIXELS}): when the
+         * columns were sampled whole (until the thirteenth pass), the weight gradient read them back while they were
+         * still in L2, instead of a round trip through memory; the sizes stay, measured best. The price is one more
+         * pass over the weights per chunk (the column-gradient product's packed
          * weights, the weight gradient's accumulator), small where the columns are short: a 64-channel 3x3 layer's
          * weights are 147 KB, its columns 2.3 KB per pixel. The budget still caps the chunk (large layers keep theirs:
          * a 512-channel layer's 9.4 MB weights are read once per 216 pixels). In-JVM A/B of the backward, 1 and 2
@@ -168,9 +169,10 @@ final class VectorDeformConv2d {
         }
 
         /**
-         * Column panels per weight-gradient item: about 64 channels (4 panels at 8 lanes, 1 at 16), so that the
-         * sampler's set-up of an entry (its table reads and weights) is shared by several vectors, while the item's
-         * panels stay small ({@code rows x 64} floats, 64 KB for a 256-pixel chunk).
+         * Column panels per weight-gradient item: about 64 channels (4 of the 16-wide panels of the 8-lane tile, 8 at
+         * 4 lanes, 1 of the 64-wide panels of AVX-512's tile), so that the sampler's set-up of an entry (its table
+         * reads and weights) is shared by several vectors, while the item's panels stay small ({@code rows x 64}
+         * floats, 64 KB for a 256-pixel chunk). Items of one 16-wide panel took 1-2% more time at 256-512 channels.
          */
         static final int PANELS_PER_ITEM = Math.max(1, 64 / NR);
 
@@ -179,7 +181,7 @@ final class VectorDeformConv2d {
             return ceilDiv(kPanels, PANELS_PER_ITEM);
         }
 
-        /** One item's k panels of the chunk's sample columns (the weight gradient's B operand): {@code [panels][rows][NR]}. */
+        /** One item's k panels of the chunk's sample columns (the weight gradient's B): {@code [panels][rows][NR]}. */
         long columnPanelSize() {
             return (long) PANELS_PER_ITEM * rowsPerGroup * NR;
         }
@@ -209,7 +211,6 @@ final class VectorDeformConv2d {
         long bytes(ConvGeometry g, int threads, boolean wantInput, boolean wantWeight) {
             long shared = g.paddedSize + (wantInput ? g.paddedSize : 0)
                     + (!gradColumns ? 0 : pipelined(threads) ? ringSize(g, threads) : gradColumnsSize(g))
-
                     + (5L + SampleTable.FRAC) * SampleTable.entries(g, rowsPerGroup)
                     + (wantWeight ? (long) g.outChannels * g.groupK + gradOutPanelsSize(g) : 0);
             long perWorker = cTilesSize(g) + aPanelSize(g) + (columns ? columnPanelSize() : 0);
@@ -607,7 +608,8 @@ final class VectorDeformConv2d {
                     } else {
                         long t = PhaseTimes.start();
                         int wi = it - qBlocks;
-                        weightGradient(count, wi / plan.weightItemsPerGroup(), wi % plan.weightItemsPerGroup(), cTiles[w], columnPanels[w]);
+                        weightGradient(count, wi / plan.weightItemsPerGroup(), wi % plan.weightItemsPerGroup(),
+                                cTiles[w], columnPanels[w]);
                         PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
                     }
                 });
@@ -647,7 +649,8 @@ final class VectorDeformConv2d {
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_SCATTER, t);
                 } else if (it >= scatterItems + offsetItems) {
                     int wi = it - scatterItems - offsetItems;
-                    weightGradient(count, wi / plan.weightItemsPerGroup(), wi % plan.weightItemsPerGroup(), cTiles[w], columnPanels[w]);
+                    weightGradient(count, wi / plan.weightItemsPerGroup(), wi % plan.weightItemsPerGroup(),
+                            cTiles[w], columnPanels[w]);
                     PhaseTimes.add(PhaseTimes.Slot.BACKWARD_WEIGHT, t);
                 } else {
                     int q0 = (it - scatterItems) * pixelBlock;
@@ -808,7 +811,8 @@ final class VectorDeformConv2d {
          */
         private void weightGradient(int count, int grp, int item, float[] cTiles, float[] cols) {
             int kg = g.groupK, og = g.outPerGroup, rpg = plan.rowsPerGroup();
-            int kp0 = item * BackwardPlan.PANELS_PER_ITEM, kp1 = Math.min(plan.kPanels(), kp0 + BackwardPlan.PANELS_PER_ITEM);
+            int kp0 = item * BackwardPlan.PANELS_PER_ITEM;
+            int kp1 = Math.min(plan.kPanels(), kp0 + BackwardPlan.PANELS_PER_ITEM);
             BilinearIm2col.sampleColumnPanels(g, table, padded, count, cols, grp, kp0, kp1, rpg);
             for (int kp = kp0; kp < kp1; kp++) {
                 int width = Math.min(NR, kg - kp * NR);

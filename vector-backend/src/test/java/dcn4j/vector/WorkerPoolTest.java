@@ -90,9 +90,11 @@ class WorkerPoolTest {
         assertEquals(WorkerPool.SPIN_NANOS, WorkerPool.helperSpinNanos(" "));
         assertEquals(0, WorkerPool.helperSpinNanos("0"));
         assertEquals(20_000_000, WorkerPool.helperSpinNanos(" 20000 "));
-        assertEquals(WorkerPool.MAX_SPIN_MICROS * 1000, WorkerPool.helperSpinNanos(Long.toString(WorkerPool.MAX_SPIN_MICROS)));
+        assertEquals(WorkerPool.MAX_SPIN_MICROS * 1000,
+                WorkerPool.helperSpinNanos(Long.toString(WorkerPool.MAX_SPIN_MICROS)));
         for (String bad : new String[] {"-1", "10000001", "20ms", "1e3"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WorkerPool.helperSpinNanos(bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> WorkerPool.helperSpinNanos(bad));
             assertEquals("dcn4j.vector.spinMicros: expected microseconds from 0 to 10000000, got '" + bad + "'",
                     e.getMessage());
         }
