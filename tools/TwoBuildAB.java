@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * shared API ({@code reference/target/classes}); both get the same operands; the forward outputs (and with
  * {@code -Dbackward=true} every gradient) are compared bit for bit, then {@code pairs} pairs of calls are timed
  * in alternating order after a 5 s warm-up, and the median of the pairs' ratios (new/old) is printed with its
- * quartiles.
+ * quartiles, then each build's mean and 75th and 90th percentile call times.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp reference/target/classes tools/TwoBuildAB.java \
@@ -83,6 +83,12 @@ public final class TwoBuildAB {
                     backward ? "forward + backward" : "forward", threads, old[pairs / 2], neu[pairs / 2],
                     ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4],
                     same ? "same bits" : "RESULTS DIFFER");
+            // Calls slowed by another process move the means and the upper percentiles, not the medians: a change
+            // that only helps such calls (a finer split of a phase's last items) shows there.
+            double meanOld = Arrays.stream(old).average().orElse(0), meanNew = Arrays.stream(neu).average().orElse(0);
+            System.out.printf(Locale.ROOT, "%-24s   means old %.2f ms, new %.2f ms (%.3f); 75th percentile %.2f / %.2f; "
+                            + "90th %.2f / %.2f%n", "", meanOld, meanNew, meanNew / meanOld, old[3 * pairs / 4],
+                    neu[3 * pairs / 4], old[9 * pairs / 10], neu[9 * pairs / 10]);
             for (Tensor[] tv : t) for (Tensor x1 : tv) if (x1 != null) x1.close();
         }
         for (Backend b : bs) b.close();
