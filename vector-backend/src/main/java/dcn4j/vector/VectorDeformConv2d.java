@@ -248,39 +248,96 @@ final class VectorDeformConv2d {
 
         int rowBlocks = rowBlocks(g, threads);
         int rows = g.height + 2, span = plan.imagesPerPhase(), phases = ceilDiv(g.batch, span);
-        // Phase j computes the chunks of images [j*span, (j+1)*span) and pads the next span of images
-        // into the other half of the buffers: one barrier per span of images. Phase -1 pads the first span.
-        for (int j = -1; j < phases; j++) {
+        // padsLeft[slot]: row blocks of the image of padded[slot] still being padded in the first phase.
+        AtomicIntegerArray padsLeft = new AtomicIntegerArray(padded.length);
+        // Phase j computes the chunks of images [j*span, (j+1)*span) and pads the next span of images into the
+        // other half of the buffers: one barrier per span of images. Phase 0 also pads its own span, image by image
+        // one ahead of the chunks that wait for it, so that no phase pads alone (DESIGN.md "Forward phases").
+        for (int j = 0; j < phases; j++) {
             int phase = j;
-            int first = j * span, count = j < 0 ? 0 : Math.min(span, g.batch - first);
+            int first = j * span, count = Math.min(span, g.batch - first);
             int nextFirst = (j + 1) * span, nextCount = Math.max(0, Math.min(span, g.batch - nextFirst));
             int padItems = nextCount * rowBlocks;
+            int ownPads = j == 0 ? count * rowBlocks : 0;
             int workItems = count * plan.chunks();
             Arrays.fill(finite, ((phase + 1) & 1) * span, ((phase + 1) & 1) * span + span, true);
+            if (j == 0) {
+                Arrays.fill(finite, 0, span, true);
+                for (int i = 0; i < count; i++) padsLeft.set(i, rowBlocks);
+            }
             long phaseStart = PhaseTimes.start();
-            pool.forEach(padItems + workItems, (it, w) -> {
+            pool.forEach(padItems + ownPads + workItems, (it, w) -> {
+                int image, slot, block;
                 if (it < padItems) {
-                    long t = PhaseTimes.start();
-                    int image = it / rowBlocks, b = it % rowBlocks, slot = ((phase + 1) & 1) * span + image;
-                    if (!BilinearIm2col.padNhwc(g, input, nextFirst + image, padded[slot],
-                            blockStart(rows, rowBlocks, b), blockStart(rows, rowBlocks, b + 1))) {
-                        finite[slot] = false;
+                    image = it / rowBlocks;
+                    block = it % rowBlocks;
+                    slot = ((phase + 1) & 1) * span + image;
+                    pad(g, input, nextFirst + image, padded, finite, slot, rows, rowBlocks, block);
+                    return;
+                }
+                int r = it - padItems;
+                if (phase == 0) {
+                    // Item order: the pads of image 0, then per image i the pads of image i+1 and the chunks of i.
+                    if (r < rowBlocks) {
+                        padFirst(g, input, padded, finite, padsLeft, 0, rows, rowBlocks, r);
+                        return;
                     }
-                    PhaseTimes.add(PhaseTimes.Slot.FORWARD_PAD, t);
+                    r -= rowBlocks;
+                    int group = rowBlocks + plan.chunks();
+                    image = Math.min(r / group, count - 1);
+                    r -= image * group;
+                    if (image + 1 < count) {
+                        if (r < rowBlocks) {
+                            padFirst(g, input, padded, finite, padsLeft, image + 1, rows, rowBlocks, r);
+                            return;
+                        }
+                        r -= rowBlocks;
+                    }
+                    // The image's pad items come earlier in the order, so each is running or done: wait for them.
+                    while (padsLeft.get(image) > 0) Thread.onSpinWait();
                 } else {
-                    int image = (it - padItems) / plan.chunks(), chunk = (it - padItems) % plan.chunks();
-                    int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
-                    int slot = (phase & 1) * span + image;
-                    if (p1 > p0) {
-                        tables[w].setInputFinite(finite[slot]);
-                        forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask, padded[slot], packed, bias,
-                                tables[w], blocks[w], cbuf[w], out);
-                    }
+                    image = r / plan.chunks();
+                    r -= image * plan.chunks();
+                }
+                int chunk = r;
+                int p0 = plan.chunkStart(g, chunk), p1 = plan.chunkStart(g, chunk + 1);
+                slot = (phase & 1) * span + image;
+                if (p1 > p0) {
+                    tables[w].setInputFinite(finite[slot]);
+                    forwardChunk(g, plan, first + image, p0, p1 - p0, offset, mask, padded[slot], packed, bias,
+                            tables[w], blocks[w], cbuf[w], out);
                 }
             });
             PhaseTimes.add(PhaseTimes.Slot.FORWARD_PHASES, phaseStart);
         }
         return out;
+    }
+
+    /**
+     * Row block {@code block} of image {@code n}'s padded copy, into {@code padded[slot]}; clears {@code finite[slot]}
+     * when the rows hold a non-finite value.
+     */
+    private static void pad(ConvGeometry g, float[] input, int n, float[][] padded, boolean[] finite, int slot, int rows,
+                            int rowBlocks, int block) {
+        long t = PhaseTimes.start();
+        if (!BilinearIm2col.padNhwc(g, input, n, padded[slot], blockStart(rows, rowBlocks, block),
+                blockStart(rows, rowBlocks, block + 1))) {
+            finite[slot] = false;
+        }
+        PhaseTimes.add(PhaseTimes.Slot.FORWARD_PAD, t);
+    }
+
+    /**
+     * {@link #pad} of image {@code n} of the first span (slot {@code n}), then one fewer of its row blocks left in
+     * {@code padsLeft}: even when the pad failed, so that no chunk waits for ever (the phase fails with its error).
+     */
+    private static void padFirst(ConvGeometry g, float[] input, float[][] padded, boolean[] finite,
+                                 AtomicIntegerArray padsLeft, int n, int rows, int rowBlocks, int block) {
+        try {
+            pad(g, input, n, padded, finite, n, rows, rowBlocks, block);
+        } finally {
+            padsLeft.decrementAndGet(n);
+        }
     }
 
     /**

@@ -21,9 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Results never depend on which worker runs an item: callers split work so that items write
  * disjoint memory and fix every reduction order inside an item (DESIGN.md "Determinism and threads").
- * Any number of callers may share one pool at once; a caller waits only for its own items, and items
- * never block, so concurrent calls cannot deadlock: a caller takes every item of its phase that no helper
- * took, whether or not a helper ever looks at it.
+ * Any number of callers may share one pool at once; a caller waits only for its own items, and an item
+ * waits for nothing but items of its own phase that come before it (handed out in order, so they are taken and
+ * running, and such items wait for nothing), so concurrent calls cannot deadlock: a caller takes every item of
+ * its phase that no helper took, whether or not a helper ever looks at it.
  */
 final class WorkerPool implements AutoCloseable {
 
