@@ -267,8 +267,13 @@ final class Col2im {
                 int b = base[e];
                 int offY = offBase + 2 * kpt * pixels + p, offX = offY + pixels, maskAt = maskBase + kpt * pixels + p;
                 if (b >= 0 && frac[5 * pl + e] != 0f && frac[6 * pl + e] != 0f) {
-                    // The ordinary sample: five dot products over the channels, combined once (fastGrads).
-                    FloatVector sL = zero, sR = zero, sT = zero, sB = zero, s00 = zero;
+                    // The ordinary sample: sums over the channels, combined once (fastGrads).
+                    FloatVector sL = zero, sR = zero, sT = zero, sB = zero, sM = zero;
+                    float ly = frac[e], lx = frac[pl + e], hy = frac[3 * pl + e], hx = frac[4 * pl + e];
+                    FloatVector w00 = FloatVector.broadcast(SPECIES, hy * hx);
+                    FloatVector w01 = FloatVector.broadcast(SPECIES, hy * lx);
+                    FloatVector w10 = FloatVector.broadcast(SPECIES, ly * hx);
+                    FloatVector w11 = FloatVector.broadcast(SPECIES, ly * lx);
                     for (int ch = 0; ch < c; ch += L) {
                         int at = b + ch;
                         FloatVector gs = FloatVector.fromArray(SPECIES, gradCols, src + ch);
@@ -280,10 +285,12 @@ final class Col2im {
                         sR = fma(gs, v11.sub(v01), sR);
                         sT = fma(gs, v01.sub(v00), sT);
                         sB = fma(gs, v11.sub(v10), sB);
-                        if (withMask) s00 = fma(gs, v00, s00);
+                        if (withMask) {
+                            sM = fma(gs, fma(v11, w11, fma(v10, w10, fma(v01, w01, v00.mul(w00)))), sM);
+                        }
                     }
                     if (fastGrads(frac, pl, e, sumLanes(sL), sumLanes(sR), sumLanes(sT), sumLanes(sB),
-                            withMask ? sumLanes(s00) : 0f, gradOffset, offY, offX, gradMask, maskAt)) {
+                            withMask ? sumLanes(sM) : 0f, gradOffset, offY, offX, gradMask, maskAt)) {
                         continue;
                     }
                 }
@@ -317,7 +324,12 @@ final class Col2im {
                     int offY = offBase + 2 * (og * kk + kpt) * pixels + p, offX = offY + pixels;
                     int maskAt = maskBase + (og * kk + kpt) * pixels + p;
                     if (b >= 0 && frac[5 * pl + e] != 0f && frac[6 * pl + e] != 0f) {
-                        FloatVector sL = zero, sR = zero, sT = zero, sB = zero, s00 = zero;
+                        FloatVector sL = zero, sR = zero, sT = zero, sB = zero, sM = zero;
+                        float ly = frac[e], lx = frac[pl + e], hy = frac[3 * pl + e], hx = frac[4 * pl + e];
+                        FloatVector w00 = FloatVector.broadcast(SPECIES, hy * hx);
+                        FloatVector w01 = FloatVector.broadcast(SPECIES, hy * lx);
+                        FloatVector w10 = FloatVector.broadcast(SPECIES, ly * hx);
+                        FloatVector w11 = FloatVector.broadcast(SPECIES, ly * lx);
                         for (int s = g.segFirst[og]; s < g.segFirst[og + 1]; s++) {
                             int grp = g.segGroup[s], cs = g.segStart[s], ce = g.segEnd[s];
                             // Row-major: channel ch of group grp at src + ch.
@@ -334,7 +346,9 @@ final class Col2im {
                                 sR = fma(gs, v11.sub(v01), sR);
                                 sT = fma(gs, v01.sub(v00), sT);
                                 sB = fma(gs, v11.sub(v10), sB);
-                                if (withMask) s00 = fma(gs, v00, s00);
+                                if (withMask) {
+                                    sM = fma(gs, fma(v11, w11, fma(v10, w10, fma(v01, w01, v00.mul(w00)))), sM);
+                                }
                             }
                             if (ch < ce) {
                                 // The same on the masked tail (masked-off lanes load 0 and add +0).
@@ -349,11 +363,13 @@ final class Col2im {
                                 sR = fma(gs, v11.sub(v01), sR);
                                 sT = fma(gs, v01.sub(v00), sT);
                                 sB = fma(gs, v11.sub(v10), sB);
-                                if (withMask) s00 = fma(gs, v00, s00);
+                                if (withMask) {
+                                    sM = fma(gs, fma(v11, w11, fma(v10, w10, fma(v01, w01, v00.mul(w00)))), sM);
+                                }
                             }
                         }
                         if (fastGrads(frac, pl, e, sumLanes(sL), sumLanes(sR), sumLanes(sT), sumLanes(sB),
-                                withMask ? sumLanes(s00) : 0f, gradOffset, offY, offX, gradMask, maskAt)) {
+                                withMask ? sumLanes(sM) : 0f, gradOffset, offY, offX, gradMask, maskAt)) {
                             continue;
                         }
                     }
@@ -365,32 +381,30 @@ final class Col2im {
     }
 
     /**
-     * The gradients of an ordinary sample (both slopes, finite result) from five dot products over its channels
-     * {@code c}: {@code sL = sum gc (v10 - v00)}, {@code sR = sum gc (v11 - v01)}, {@code sT = sum gc (v01 - v00)},
-     * {@code sB = sum gc (v11 - v10)}, {@code s00 = sum gc v00}. Because the corner weights do not depend on the
-     * channel they come out of the sums: {@code d/dy = mask (hx sL + lx sR)}, {@code d/dx = mask (hy sT + ly sB)}
-     * and, with {@code v01 = v00 + top}, {@code v10 = v00 + left}, {@code v11 = v00 + left + bottom},
-     * {@code d/dmask = (w00+w01+w10+w11) s00 + w01 sT + (w10+w11) sL + w11 sB}. Four or five fused multiply-adds
-     * per vector of channels instead of fourteen (the slope and value per channel, then times the gradient), with
-     * the same differences of corners as before (no new cancellation). The sums are in another order than the
-     * reference's channel-by-channel terms, so where one is not finite (an infinite or NaN corner or gradient, an
-     * overflow) this returns false, writes nothing, and the caller takes {@link #exactGrads}, whose terms put NaN
-     * and infinities where the reference does: a non-finite term always leaves a non-finite result here
-     * ({@code hx > 0}; {@code lx * inf} is NaN), so no such entry is missed. Writes {@code d/dy, d/dx} at
-     * {@code offY, offX} of {@code gradOffset} and {@code d/dmask} at {@code maskAt} of {@code gradMask} (each when
-     * not {@code null}). Scalars only: a vector argument is boxed in a JVM where C2 does not inline this method
-     * (DESIGN.md "Vector boxing in some JVMs"; with the sums passed as vectors one side-by-side JVM was boxed).
+     * The gradients of an ordinary sample (both slopes, finite result) from sums over its channels {@code c}:
+     * {@code sL = sum gc (v10 - v00)}, {@code sR = sum gc (v11 - v01)}, {@code sT = sum gc (v01 - v00)},
+     * {@code sB = sum gc (v11 - v10)}, and {@code gm = sum gc value} (the mask gradient), the value every corner times
+     * its weight as the reference's. The corner weights do not depend on the channel, so they come out of the slopes'
+     * sums: {@code d/dy = mask (hx sL + lx sR)}, {@code d/dx = mask (hy sT + ly sB)}; four fused multiply-adds per
+     * vector of channels for the offsets instead of ten, with the same differences of corners as the reference's
+     * slopes (no new cancellation). The mask's value is not taken out of those sums: the earlier
+     * {@code (w00+w01+w10+w11) s00 + w01 sT + (w10+w11) sL + w11 sB} (with {@code s00 = sum gc v00}) cancelled where
+     * one corner weight was a million times another (a sample within 1e-6 of a cell edge, next to the zero border),
+     * 2% off in a conformance run of the fourteenth pass (Col2imTest now measures each term at its weight). The sums
+     * are in another order than the reference's channel-by-channel terms, so where one is not finite (an infinite or
+     * NaN corner or gradient, an overflow) this returns false, writes nothing, and the caller takes
+     * {@link #exactGrads}, whose terms put NaN and infinities where the reference does: a non-finite term always
+     * leaves a non-finite result here ({@code hx > 0}; {@code lx * inf} and {@code 0 * inf} are NaN), so no such
+     * entry is missed. Writes {@code d/dy, d/dx} at {@code offY, offX} of {@code gradOffset} and {@code d/dmask} at
+     * {@code maskAt} of {@code gradMask} (each when not {@code null}). Scalars only: a vector argument is boxed in a
+     * JVM where C2 does not inline this method (DESIGN.md "Vector boxing in some JVMs"; with the sums passed as
+     * vectors one side-by-side JVM was boxed).
      */
-    private static boolean fastGrads(float[] frac, int pl, int e, float sL, float sR, float sT, float sB, float s00,
+    private static boolean fastGrads(float[] frac, int pl, int e, float sL, float sR, float sT, float sB, float gm,
                                      float[] gradOffset, int offY, int offX, float[] gradMask, int maskAt) {
         float ly = frac[e], lx = frac[pl + e], mk = frac[2 * pl + e], hy = frac[3 * pl + e], hx = frac[4 * pl + e];
         float gy = mk * fma(lx, sR, hx * sL);
         float gx = mk * fma(ly, sB, hy * sT);
-        float gm = 0f;
-        if (gradMask != null) {
-            float w00 = hy * hx, w01 = hy * lx, w10 = ly * hx, w11 = ly * lx;
-            gm = fma(w11, sB, fma(w10 + w11, sL, fma(w01, sT, (w00 + w01 + w10 + w11) * s00)));
-        }
         if (!Float.isFinite(gy) || !Float.isFinite(gx) || !Float.isFinite(gm)) return false;
         if (gradOffset != null) {
             gradOffset[offY] = gy;

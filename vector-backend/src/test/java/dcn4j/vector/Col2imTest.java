@@ -184,11 +184,12 @@ class Col2imTest {
     }
 
     /**
-     * {@code Col2im.fastGrads} sums five dot products over the channels and combines them once, in another order than
+     * {@code Col2im.fastGrads} sums dot products over the channels and combines them once, in another order than
      * the reference's term-by-term sums. Against those sums computed here in float64 (the reference's precision) on
      * every ordinary entry (inside the image, finite mask) of random cases, some with NaN and infinite pixels,
      * gradient columns, offsets and masks: a non-finite expected value must come out the same (NaN, or an infinity
-     * of that sign: the fallback to the term-by-term loop), a finite one within float32 rounding of the terms' sizes.
+     * of that sign: the fallback to the term-by-term loop), a finite one within float32 rounding of the terms' sizes,
+     * the mask gradient's terms at their corner weights (offsets a float ulp from an integer make weights 1e-7 apart).
      * Both the one-segment loop (channels a multiple of the vector) and the general one (any channel count).
      */
     @Test
@@ -211,17 +212,21 @@ class Col2imTest {
                     double hy = k.table.frac(e, 3), hx = k.table.frac(e, 4);
                     boolean slopeY = k.table.frac(e, 5) != 0f, slopeX = k.table.frac(e, 6) != 0f;
                     double sy = 0, sx = 0, sm = 0, sizeY = 0, sizeX = 0, sizeM = 0;
+                    double w00 = hy * hx, w01 = hy * lx, w10 = ly * hx, w11 = ly * lx;
                     for (int ch = 0; ch < c; ch++) {
                         double gc = k.gradCols[q * g.groupK + kpt * c + ch];
                         double v00 = k.padded[b + ch], v01 = k.padded[b + ch + c];
                         double v10 = k.padded[b + ch + d10], v11 = k.padded[b + ch + d10 + c];
                         sy += gc * (slopeY ? hx * (v10 - v00) + lx * (v11 - v01) : 0);
                         sx += gc * (slopeX ? hy * (v01 - v00) + ly * (v11 - v10) : 0);
-                        sm += gc * (hy * hx * v00 + hy * lx * v01 + ly * hx * v10 + ly * lx * v11);
+                        sm += gc * (w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11);
                         double size = Math.abs(gc) * (Math.abs(v00) + Math.abs(v01) + Math.abs(v10) + Math.abs(v11));
                         sizeY += slopeY ? size : 0;
                         sizeX += slopeX ? size : 0;
-                        sizeM += size;
+                        // The mask's scale is each corner's term at its weight (the conformance suite's magnitude):
+                        // a corner weighing 1e-13 next to one weighing 1e-6 must not take the other's rounding.
+                        sizeM += Math.abs(gc) * (w00 * Math.abs(v00) + w01 * Math.abs(v01) + w10 * Math.abs(v10)
+                                + w11 * Math.abs(v11));
                     }
                     int p = k.p0 + q, offY = (k.item * 2 * kk + 2 * kpt) * pixels + p;
                     String what = k.what + ", pixel " + q + ", kernel point " + kpt;
