@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dcn4j.DeformPsRoiPoolSpec;
 import dcn4j.conformance.internal.DenseConv2d;
+import dcn4j.conformance.internal.FiniteDifferences;
 import dcn4j.conformance.internal.RoiPoolGeometry;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,26 @@ class OraclesTest {
         // Without cancellation the floor is inactive: the plain norm-relative error.
         double[] e2 = {50}, a2 = {50.001}, m2 = {100};
         assertEquals(Tolerances.relativeError(a2, e2), Tolerances.relativeError(a2, e2, m2), 1e-18);
+    }
+
+    @Test
+    void finiteDifferenceErrorsForgiveOnlyTheNumericSidesRounding() {
+        double noise = FiniteDifferences.slopeNoise(1e-5), tol = Tolerances.BACKWARD;
+        // A derivative that is 0: the analytic side float64 rounding, the numeric side the loss's over the step
+        // (the values of the position-sensitive RoI case of the fourteenth pass). The plain measure calls it 100%.
+        double[] numeric = {0, -6.9e-13}, analytic = {0, -1.2e-18};
+        assertEquals(1, Tolerances.relativeError(analytic, numeric), 1e-5);
+        assertTrue(new FiniteDifferences.Comparison(numeric, analytic, 0, noise).error(tol) <= tol);
+        // Ten times the noise is a wrong derivative, and fails.
+        double[] wrong = {10 * noise, 0};
+        assertTrue(new FiniteDifferences.Comparison(new double[] {0, 0}, wrong, 0, noise).error(tol) > tol);
+        // Derivatives of order 0.1 are measured norm-relatively, as before: 0.01 / 0.447.
+        double[] n2 = {0.2, 0.4}, a2 = {0.2, 0.41};
+        assertEquals(Tolerances.relativeError(a2, n2), new FiniteDifferences.Comparison(n2, a2, 0, noise).error(tol),
+                1e-15);
+        // A non-finite side is never close.
+        assertEquals(Double.POSITIVE_INFINITY,
+                new FiniteDifferences.Comparison(new double[] {1}, new double[] {Double.NaN}, 0, noise).error(tol));
     }
 
     @Test
