@@ -440,17 +440,21 @@ public abstract class DeformConv2dVerification extends Verification implements D
                 .withWeight(NonFinite.sprinkle(a.weight(), r, 0.15, 1))
                 .withBias(NonFinite.sprinkle(a.bias(), r, 0.15, 1))
                 .withGradOutput(NonFinite.sprinkle(a.gradOutput(), r, 0.3, 2));
+        // Floored by the magnitudes as conv01/conv02 (their non-finite entries count for nothing): the finite values
+        // left can be few and cancel, e.g. two outputs, one NaN, the other a sum of 18 terms that nearly cancel
+        // (2e-5 off in float32 at 3,000 tries, seed 31337: rounding, not a rule broken).
         expectClose("output with non-finite arguments", a.forward(backend()), a.forward(reference()),
-                Tolerances.FORWARD);
+                Magnitudes.convForward(a), Tolerances.FORWARD);
         if (!declares(DEFORM_CONV2D_BACKWARD)) {
             note(FORWARD_ONLY);
             return;
         }
         Map<Gradient, double[]> got = a.backward(backend(), ALL);
         Map<Gradient, double[]> want = a.backward(reference(), ALL);
+        Map<Gradient, double[]> magnitude = Magnitudes.convBackward(a);
         for (Gradient g : ALL) {
             if (a.array(g) != null) {
-                expectClose(g.fileStem() + " with non-finite arguments", got.get(g), want.get(g),
+                expectClose(g.fileStem() + " with non-finite arguments", got.get(g), want.get(g), magnitude.get(g),
                         Tolerances.BACKWARD);
             }
         }

@@ -41,7 +41,9 @@ public final class Tolerances {
             if (!Double.isFinite(e)) continue;
             diff += (a - e) * (a - e);
             norm += e * e;
-            mag += magnitude[i] * magnitude[i];
+            // A non-finite magnitude (an infinite argument whose term the expected value does not hold) lowers
+            // nothing: it would make the floor infinite and any error 0.
+            if (Double.isFinite(magnitude[i])) mag += magnitude[i] * magnitude[i];
         }
         double denominator = Math.max(Math.sqrt(norm), CANCELLATION_FLOOR * Math.sqrt(mag));
         return denominator > 0 ? Math.sqrt(diff) / denominator : Math.sqrt(diff);

@@ -54,6 +54,9 @@ class OraclesTest {
         // Without cancellation the floor is inactive: the plain norm-relative error.
         double[] e2 = {50}, a2 = {50.001}, m2 = {100};
         assertEquals(Tolerances.relativeError(a2, e2), Tolerances.relativeError(a2, e2, m2), 1e-18);
+        // A non-finite magnitude lowers nothing (it would make the floor infinite and every error 0).
+        double[] e3 = {1e-3, 50}, a3 = {2e-3, 50}, m3 = {Double.POSITIVE_INFINITY, 100};
+        assertEquals(Tolerances.relativeError(a3, e3), Tolerances.relativeError(a3, e3, m3), 1e-18);
     }
 
     @Test
